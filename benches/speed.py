@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Speed, memory and scoring throughput of painpoints vs scikit-learn, side by side.
+
+Corpora of short complaints come from ../shared/tools/make_corpus.py --short-only
+(cached in --cache). For each size, --runs times, alternating which goes first:
+  painpoints  painpoints.analyze(texts, progress=False)
+  reference   TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2)
+              + MiniBatchKMeans(n_clusters=50, random_state=0, n_init=1), fit on the same rows
+Each measurement runs in a fresh Python process, which reports its peak RSS
+(ru_maxrss) once the texts are loaded and again after the fit.
+
+Scoring: fit on the first --fit-rows rows (default 100,000), then score all rows:
+  painpoints  ProblemModel(seed=0).fit(first rows).predict(all texts)
+  reference   vectorizer.transform(all texts) + kmeans.predict(...)
+
+    python benches/speed.py [--rows 100000,1000000] [--runs 3] [--json speed.json]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_CACHE, DEFAULT_TOOLS, dump_json, environment, load_texts, median, table  # noqa: E402
+
+RESULT = "RESULT "  # prefix of the one line a child prints for the parent
+
+
+def maxrss_mib() -> float:
+    # Linux reports ru_maxrss in KiB (macOS in bytes).
+    scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+# --- child side: one measurement in a fresh process ----------------------------------
+
+def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
+    if method.startswith("painpoints"):
+        import painpoints
+    else:
+        from sklearn.cluster import MiniBatchKMeans
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        def reference():
+            return (TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2),
+                    MiniBatchKMeans(n_clusters=50, random_state=0, n_init=1))
+    import numpy as np
+
+    texts = load_texts(Path(corpus))
+    out = {"rows": len(texts), "text_mib": sum(len(t.encode()) for t in texts) / 2**20,
+           "rss_loaded_mib": maxrss_mib()}
+
+    if method == "painpoints-fit":
+        t0 = time.perf_counter()
+        res = painpoints.analyze(texts, progress=False)
+        out["time_s"] = time.perf_counter() - t0
+        labels = np.asarray(res.labels)
+        out["problems"] = len(res.problems)
+        out["noise_share"] = float((labels < 0).mean())
+    elif method == "reference-fit":
+        t0 = time.perf_counter()
+        vec, km = reference()
+        km.fit(vec.fit_transform(texts))
+        out["time_s"] = time.perf_counter() - t0
+    elif method == "painpoints-score":
+        t0 = time.perf_counter()
+        model = painpoints.ProblemModel(seed=0).fit(texts[:fit_rows])
+        out["fit_s"] = time.perf_counter() - t0
+        out["predict_s"] = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            pred = model.predict(texts)
+            out["predict_s"].append(time.perf_counter() - t0)
+        out["noise_share"] = float((np.asarray(pred) < 0).mean())
+    elif method == "reference-score":
+        t0 = time.perf_counter()
+        vec, km = reference()
+        km.fit(vec.fit_transform(texts[:fit_rows]))
+        out["fit_s"] = time.perf_counter() - t0
+        out["predict_s"] = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            km.predict(vec.transform(texts))
+            out["predict_s"].append(time.perf_counter() - t0)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    out["rss_peak_mib"] = maxrss_mib()
+    return out
+
+
+def measure(method: str, corpus: Path, fit_rows: int = 0, repeat: int = 1) -> dict:
+    """Run one measurement in a fresh interpreter and return what it reported."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", method, "--corpus", str(corpus),
+           "--fit-rows", str(fit_rows), "--repeat", str(repeat)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if line.startswith(RESULT):
+            return json.loads(line[len(RESULT):])
+    sys.stderr.write(p.stderr[-4000:])
+    raise RuntimeError(f"{method} on {corpus.name} failed (exit {p.returncode})")
+
+
+# --- parent side ---------------------------------------------------------------------------
+
+def corpus_path(rows: int, cache: Path, tools: Path) -> Path:
+    """The cached corpus of `rows` short complaints, made first if missing."""
+    maker = tools / "make_corpus.py"
+    if not maker.exists():
+        sys.exit(f"corpus generator not found: {maker} (use --tools)")
+    # The generator's hash is in the name, so a changed generator makes a new corpus.
+    tag = hashlib.sha1(maker.read_bytes()).hexdigest()[:8]
+    path = cache / f"short_{rows}_seed0_{tag}.csv"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    print(f"making {path.name} ...", end=" ", flush=True)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(maker), "--rows", str(rows), "--short-only", "--seed", "0",
+                    "--out", str(tmp)], check=True)
+    os.replace(tmp, path)
+    print(f"{time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def bench_size(rows: int, corpus: Path, args) -> dict:
+    pp, ref, ratios = [], [], []
+    for run in range(args.runs):
+        order = ["painpoints", "reference"] if run % 2 == 0 else ["reference", "painpoints"]
+        got = {m: measure(f"{m}-fit", corpus) for m in order}
+        pp.append(got["painpoints"])
+        ref.append(got["reference"])
+        ratios.append(got["reference"]["time_s"] / got["painpoints"]["time_s"])
+        print(f"  {rows:>9,} rows run {run + 1}/{args.runs}: painpoints {got['painpoints']['time_s']:.2f} s, "
+              f"reference {got['reference']['time_s']:.2f} s", flush=True)
+    d = {
+        "rows": rows, "corpus": corpus.name, "text_mib": pp[0]["text_mib"],
+        "painpoints_s": median([r["time_s"] for r in pp]), "reference_s": median([r["time_s"] for r in ref]),
+        "speedup": median(ratios), "speedups": ratios,
+        "painpoints_rss_loaded_mib": median([r["rss_loaded_mib"] for r in pp]),
+        "painpoints_rss_peak_mib": median([r["rss_peak_mib"] for r in pp]),
+        "reference_rss_loaded_mib": median([r["rss_loaded_mib"] for r in ref]),
+        "reference_rss_peak_mib": median([r["rss_peak_mib"] for r in ref]),
+        "painpoints_problems": pp[0]["problems"], "painpoints_noise_share": pp[0]["noise_share"],
+        "painpoints_runs": pp, "reference_runs": ref,
+    }
+    if not args.no_scoring:
+        fit_rows = min(args.fit_rows, rows)
+        sp = measure("painpoints-score", corpus, fit_rows, args.runs)
+        sr = measure("reference-score", corpus, fit_rows, args.runs)
+        d["scoring"] = {
+            "fit_rows": fit_rows,
+            "painpoints_rows_per_s": median([rows / t for t in sp["predict_s"]]),
+            "reference_rows_per_s": median([rows / t for t in sr["predict_s"]]),
+            "painpoints_fit_s": sp["fit_s"], "reference_fit_s": sr["fit_s"],
+            "painpoints_noise_share": sp["noise_share"],
+            "painpoints_predict_s": sp["predict_s"], "reference_predict_s": sr["predict_s"],
+        }
+        s = d["scoring"]
+        print(f"  {rows:>9,} rows scoring: painpoints {s['painpoints_rows_per_s']:,.0f} rows/s, "
+              f"reference {s['reference_rows_per_s']:,.0f} rows/s", flush=True)
+    return d
+
+
+def report(sizes: list[dict], runs: int):
+    med = "" if runs == 1 else f" (median of {runs})"
+    print(f"\n=== fit: analyze vs TF-IDF + MiniBatchKMeans(50){med} ===")
+    rows = [[f"{d['rows']:,}", f"{d['text_mib']:.1f}", f"{d['painpoints_s']:.2f}", f"{d['reference_s']:.2f}",
+             f"{d['speedup']:.2f}x", f"{d['painpoints_rss_loaded_mib']:.0f}", f"{d['painpoints_rss_peak_mib']:.0f}",
+             f"{d['reference_rss_peak_mib']:.0f}", d["painpoints_problems"], f"{100 * d['painpoints_noise_share']:.1f}%"]
+            for d in sizes]
+    print(table(["rows", "text MiB", "painpoints s", "reference s", "ref/pp", "pp RSS loaded MiB",
+                 "pp RSS peak MiB", "ref RSS peak MiB", "pp problems", "pp -1 share"], rows))
+    print("(ref/pp > 1: painpoints is faster; RSS = peak resident set of a fresh Python process,"
+          " 'loaded' = after reading the texts)")
+
+    scored = [d for d in sizes if "scoring" in d]
+    if scored:
+        print(f"\n=== scoring: model fit on the first rows, then predict all rows{med} ===")
+        rows = [[f"{d['rows']:,}", f"{d['scoring']['fit_rows']:,}", f"{d['scoring']['painpoints_rows_per_s']:,.0f}",
+                 f"{d['scoring']['reference_rows_per_s']:,.0f}",
+                 f"{d['scoring']['painpoints_rows_per_s'] / d['scoring']['reference_rows_per_s']:.2f}x",
+                 f"{d['scoring']['painpoints_fit_s']:.2f}", f"{d['scoring']['reference_fit_s']:.2f}"]
+                for d in scored]
+        print(table(["rows scored", "fit rows", "painpoints rows/s", "reference rows/s", "pp/ref",
+                     "pp fit s", "ref fit s"], rows))
+
+    if len(sizes) >= 2:
+        a, b = sizes[0], sizes[-1]
+        print(f"\n=== growth {b['rows']:,} vs {a['rows']:,} rows ({b['rows'] / a['rows']:.0f}x the rows) ===")
+        print(table(["", "painpoints", "reference"], [
+            ["time ratio", f"{b['painpoints_s'] / a['painpoints_s']:.2f}", f"{b['reference_s'] / a['reference_s']:.2f}"],
+            ["peak RSS ratio", f"{b['painpoints_rss_peak_mib'] / a['painpoints_rss_peak_mib']:.2f}",
+             f"{b['reference_rss_peak_mib'] / a['reference_rss_peak_mib']:.2f}"],
+            ["RSS above loaded texts ratio",
+             f"{(b['painpoints_rss_peak_mib'] - b['painpoints_rss_loaded_mib']) / max(1e-9, a['painpoints_rss_peak_mib'] - a['painpoints_rss_loaded_mib']):.2f}",
+             f"{(b['reference_rss_peak_mib'] - b['reference_rss_loaded_mib']) / max(1e-9, a['reference_rss_peak_mib'] - a['reference_rss_loaded_mib']):.2f}"],
+        ]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", default="100000,1000000", help="comma-separated corpus sizes (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per size; medians are reported (default: 3)")
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where corpora are kept (default: benches/.cache)")
+    ap.add_argument("--tools", default=str(DEFAULT_TOOLS), help="folder with make_corpus.py (default: %(default)s)")
+    ap.add_argument("--fit-rows", type=int, default=100_000, help="rows the scoring model is fit on (default: 100000)")
+    ap.add_argument("--no-scoring", action="store_true", help="skip the scoring throughput measurement")
+    ap.add_argument("--json", help="write all numbers to this JSON file")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        print(RESULT + json.dumps(child(args.child, args.corpus, args.fit_rows, args.repeat)), flush=True)
+        return
+    if args.runs < 1:
+        ap.error("--runs must be >= 1")
+    sizes = sorted(int(r.replace("_", "")) for r in args.rows.split(","))
+
+    try:
+        import painpoints
+    except ImportError as e:
+        sys.exit(f"cannot import painpoints ({e}); install it first: pip install .  (from the repository root)")
+    env = environment(painpoints)
+    print("painpoints speed bench  " + "  ".join(f"{k}={v}" for k, v in env.items() if k != "platform"))
+
+    t0 = time.perf_counter()
+    results = []
+    for rows in sizes:
+        corpus = corpus_path(rows, Path(args.cache), Path(args.tools))
+        results.append(bench_size(rows, corpus, args))
+    report(results, args.runs)
+    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s")
+    if args.json:
+        dump_json(args.json, {"environment": env, "sizes": results})
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

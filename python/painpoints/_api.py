@@ -1,0 +1,48 @@
+"""The one-call entry point."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ._errors import InputError
+from ._model import ProblemModel
+from ._result import Analysis
+
+__all__ = ["analyze"]
+
+
+def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
+            min_size: Optional[int] = None, threshold: Optional[float] = None,
+            merge_similarity: float = 0.3, n_jobs: Optional[int] = None,
+            progress: Optional[bool] = None, embeddings: Any = None) -> Analysis:
+    """Find and rank the recurring problems in ``texts``.
+
+    Args:
+        texts: a list of str, pandas or polars Series, numpy array, or any
+            iterable of str. None, NaN and empty strings are allowed: they are
+            labelled -1, never dropped, so ``labels`` lines up with the input.
+        top: how many problems the summary headlines (all are kept).
+        seed: same texts and seed give the same result.
+        max_problems, min_size, threshold, merge_similarity, n_jobs, progress:
+            see :class:`ProblemModel`.
+        embeddings: reserved for blending your own sentence embeddings into
+            the similarity; not supported yet.
+
+    Returns:
+        An :class:`Analysis`: ``result.top(3)``, ``result.labels``,
+        ``result.coverage(3)``, ``result.to_pandas()``; it renders as HTML
+        in a notebook and as text with ``print``.
+
+    >>> import painpoints as pp
+    >>> texts = ["refund not received", "still waiting for my refund", "app crashes at login"] * 10
+    >>> result = pp.analyze(texts, min_size=3)
+    >>> len(result.labels) == len(texts)
+    True
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise ValueError(f"top must be a non-negative integer, got {top!r}")
+    if embeddings is not None:
+        raise InputError("embeddings= is not supported in this version; call analyze(texts) without it")
+    model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
+                         merge_similarity=merge_similarity, n_jobs=n_jobs, progress=progress)
+    model.fit(texts)
+    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top)

@@ -1,0 +1,70 @@
+"""HTML rendering of an analysis for notebooks and reports.
+
+Complaint text and labels are untrusted: every one passes through
+:func:`html.escape` (quotes included) and nothing from the input lands in
+an attribute, URL, style or script.
+"""
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from ._redact import redact as _redact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._result import Analysis
+
+__all__ = ["render_html"]
+
+_STYLE = """
+.pp-report{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:56em;line-height:1.35}
+.pp-report h3{margin:.2em 0}.pp-meta{color:#555;margin-bottom:.6em}
+.pp-problem{border-left:4px solid #c0392b;padding:.3em .8em;margin:.6em 0;background:#fafafa}
+.pp-bar{display:inline-block;height:.7em;background:#c0392b;vertical-align:middle;margin-right:.4em}
+.pp-kw{color:#333;font-size:.92em}.pp-ex{color:#222;font-size:.92em;margin:.15em 0}
+.pp-row{color:#888;font-size:.85em}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) -> str:
+    """Render ``result``'s top problems as HTML (a fragment or a full page)."""
+    clean = _redact if redact else (lambda s: s)
+    parts = [f"<style>{_STYLE}</style>", '<div class="pp-report">']
+    parts.append(
+        f'<div class="pp-meta"><b>painpoints</b>: {result.n_rows:,} complaints, '
+        f"{len(result.problems)} problems; the top {min(top, len(result.problems))} cover "
+        f"{result.coverage(top):.1%}; no problem: {result.no_problem_share:.1%}</div>"
+    )
+    for p in result.top(top):
+        width = max(1, int(round(p.share * 300)))
+        parts.append('<div class="pp-problem">')
+        parts.append(
+            f"<h3>#{p.rank} {_e(p.label)}</h3>"
+            f'<div><span class="pp-bar" style="width:{width}px"></span>'
+            f"{p.size:,} complaints ({p.share:.1%}) · cohesion {p.cohesion:.2f} · id {p.id}</div>"
+        )
+        kws = ", ".join(_e(k) for k, _ in p.keywords[:8])
+        parts.append(f'<div class="pp-kw">keywords: {kws}</div>')
+        for ex in p.examples[:3]:
+            parts.append(
+                f'<div class="pp-ex">“{_e(_short(clean(ex.text)))}” <span class="pp-row">row {ex.row}</span></div>'
+            )
+        parts.append("</div>")
+    parts.append("</div>")
+    body = "\n".join(parts)
+    if not full_page:
+        return body
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<title>painpoints report</title></head><body>\n" + body + "\n</body></html>\n"
+    )

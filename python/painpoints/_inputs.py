@@ -1,0 +1,98 @@
+"""Turning whatever the analyst passes into a list of ``str | None``.
+
+Accepted: a list or tuple of str, a pandas Series, a polars Series, a numpy
+array, or any iterable of str. Missing values (None, NaN, pandas NA/NaT,
+polars null) become None and are labelled -1; they are never dropped, so
+every output row lines up with its input row.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, List, Optional
+
+from ._errors import InputError
+
+__all__ = ["to_texts", "is_missing"]
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, float NaN, pandas NA/NaT and numpy NaN."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    type_name = type(value).__name__
+    if type_name in ("NAType", "NaTType"):
+        return True
+    try:
+        import numpy as np
+
+        if isinstance(value, np.floating):
+            return bool(np.isnan(value))
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    return False
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean(value: str) -> str:
+    # Lone surrogates cannot be encoded as UTF-8; replace them rather than fail.
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
+    """Convert ``texts`` to a list of ``str | None``, checking every row.
+
+    Raises :class:`TypeError` for a single string (a common slip: wrap it in
+    a list) or for something that is not a sequence of text, and
+    :class:`InputError` (a ``ValueError``) naming the first row that is not
+    text or missing.
+    """
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"{name} must be a list or column of complaints, not a single {type(texts).__name__}; wrap it in a list: [text]")
+    if texts is None:
+        raise TypeError(f"{name} must be a list or column of complaints, not None")
+    values: Iterable[Any]
+    module = type(texts).__module__ or ""
+    if module.startswith("polars"):
+        values = texts.to_list()
+    elif module.startswith("pandas"):
+        if hasattr(texts, "columns"):
+            raise TypeError(f"{name} is a DataFrame; pass one column, e.g. df['comment']")
+        values = texts.astype(object).tolist()
+    elif module.startswith("numpy"):
+        if getattr(texts, "ndim", 1) != 1:
+            raise TypeError(f"{name} must be one-dimensional, got an array of shape {texts.shape}")
+        values = texts.tolist()
+    elif isinstance(texts, dict):
+        raise TypeError(f"{name} must be a list or column of complaints, not a dict; pass list(d.values())")
+    else:
+        try:
+            values = list(texts)
+        except TypeError:
+            raise TypeError(f"{name} must be a list or column of complaints, got {type(texts).__name__}") from None
+    out: List[Optional[str]] = []
+    for row, value in enumerate(values):
+        if isinstance(value, str):
+            out.append(value)
+        elif is_missing(value):
+            out.append(None)
+        else:
+            raise InputError(
+                f"row {row} of {name} is {type(value).__name__} {_describe(value)}, not text; "
+                "convert the column to str first (e.g. df[col].astype(str)) or set non-text cells to None"
+            )
+    return out
+
+
+def clean_surrogates(texts: List[Optional[str]]) -> List[Optional[str]]:
+    """Replace lone surrogates (which UTF-8 cannot hold) in every row."""
+    return [t if t is None else _clean(t) for t in texts]

@@ -1,0 +1,246 @@
+"""The scikit-learn-shaped problem model: fit once, score every new export."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import _painpoints
+from ._errors import ModelFormatError, NotFittedError, ParameterError
+from ._inputs import clean_surrogates, to_texts
+from ._progress import make_progress
+from ._result import Problem
+
+__all__ = ["ProblemModel"]
+
+_PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "merge_similarity", "sample_size", "n_jobs", "progress")
+
+
+def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(texts, *args, **kwargs)
+    except UnicodeEncodeError:
+        return fn(clean_surrogates(texts), *args, **kwargs)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ParameterError(f"{name} must be an integer or None, got {value!r}")
+    if value < minimum:
+        raise ParameterError(f"{name} must be at least {minimum}, got {value}")
+
+
+class ProblemModel:
+    """Finds recurring problems in complaints and scores new ones against them.
+
+    Parameters are keyword-only; ``fit`` returns the model itself; fitted
+    attributes end in ``_``::
+
+        model = ProblemModel(seed=0).fit(texts)
+        model.problems_          # ranked problems
+        model.labels_            # problem id per training row, -1 = none
+        model.predict(new_texts) # same ids for new complaints
+        model.save("problems.json"); ProblemModel.load("problems.json")
+
+    Args:
+        seed: seed of every random choice; same input and seed give the
+            same result whatever the number of threads.
+        max_problems: never more problems than this (default 100).
+        min_size: smallest problem, in complaints (default 0.4% of rows, at least 3).
+        threshold: complaints less similar than this (0..1) to every
+            problem get -1, the sign of a problem not seen before (default 0.08).
+        merge_similarity: groups at least this similar are merged (0..1);
+            lower gives fewer, broader problems.
+        sample_size: at most this many complaints are clustered; all are
+            assigned.
+        n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
+            negative counts back from all CPUs).
+        progress: ``None`` shows a progress bar for long runs, ``True``
+            always, ``False`` never.
+    """
+
+    def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
+                 threshold: Optional[float] = None, merge_similarity: float = 0.3, sample_size: int = 30_000,
+                 n_jobs: Optional[int] = None, progress: Optional[bool] = None) -> None:
+        self.seed = seed
+        self.max_problems = max_problems
+        self.min_size = min_size
+        self.threshold = threshold
+        self.merge_similarity = merge_similarity
+        self.sample_size = sample_size
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self._fitted: Optional[Any] = None
+
+    # -- scikit-learn protocol -----------------------------------------
+    def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        """The constructor parameters, as a dict."""
+        return {name: getattr(self, name) for name in _PARAM_NAMES}
+
+    def set_params(self, **params: Any) -> "ProblemModel":
+        """Set constructor parameters; returns self. Takes effect at the next ``fit``."""
+        for name, value in params.items():
+            if name not in _PARAM_NAMES:
+                raise ParameterError(f"unknown parameter {name!r}; valid: {', '.join(_PARAM_NAMES)}")
+            setattr(self, name, value)
+        return self
+
+    def _params_json(self) -> str:
+        _check_int("seed", self.seed, 0)
+        _check_int("max_problems", self.max_problems, 1)
+        _check_int("min_size", self.min_size, 1)
+        _check_int("sample_size", self.sample_size, 2)
+        if self.threshold is not None and not (0.0 <= float(self.threshold) <= 1.0):
+            raise ParameterError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if not (0.0 <= float(self.merge_similarity) <= 1.0):
+            raise ParameterError(f"merge_similarity must be between 0 and 1, got {self.merge_similarity}")
+        return json.dumps({
+            "seed": int(self.seed),
+            "max_problems": None if self.max_problems is None else int(self.max_problems),
+            "min_size": None if self.min_size is None else int(self.min_size),
+            "threshold": None if self.threshold is None else float(self.threshold),
+            "merge_similarity": float(self.merge_similarity),
+            "sample_size": int(self.sample_size),
+        })
+
+    def fit(self, texts: Any, y: Any = None) -> "ProblemModel":
+        """Find the problems in ``texts``; returns self.
+
+        ``texts``: list of str, pandas/polars Series, numpy array or any
+        iterable of str; None/NaN/empty rows are allowed (labelled -1).
+        ``y`` is ignored (scikit-learn pipelines pass it).
+        """
+        rows = to_texts(texts)
+        params = self._params_json()
+        bar = make_progress(self.progress, "painpoints fit")
+        try:
+            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        self._fitted = fitted
+        self.labels_ = np.frombuffer(labels, dtype="<i8").astype(np.int64)
+        self.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
+        self._refresh()
+        return self
+
+    def fit_predict(self, texts: Any, y: Any = None) -> np.ndarray:
+        """``fit(texts)`` and return ``labels_``."""
+        return self.fit(texts).labels_
+
+    def _refresh(self) -> None:
+        self.problems_: List[Problem] = [
+            Problem._from_dict(d, rank=i + 1) for i, d in enumerate(self._model().problems())
+        ]
+
+    def _model(self) -> Any:
+        if self._fitted is None:
+            raise NotFittedError("this ProblemModel is not fitted yet; call fit(texts) or ProblemModel.load(path) first")
+        return self._fitted
+
+    def score(self, texts: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order."""
+        model = self._model()
+        rows = to_texts(texts)
+        bar = make_progress(self.progress, "painpoints score")
+        try:
+            ids, sims = _call(model.score, rows, self.n_jobs, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return (np.frombuffer(ids, dtype="<i8").astype(np.int64), np.frombuffer(sims, dtype="<f4").astype(np.float32))
+
+    def predict(self, texts: Any) -> np.ndarray:
+        """Problem id of every row, in order; -1 where no known problem is similar enough.
+
+        On the training texts this gives exactly ``labels_``; a row's answer
+        does not depend on the other rows in the batch.
+        """
+        return self.score(texts)[0]
+
+    @property
+    def threshold_(self) -> float:
+        """The similarity threshold in use for scoring."""
+        return float(self._model().threshold)
+
+    @threshold_.setter
+    def threshold_(self, value: float) -> None:
+        self._model().threshold = float(value)
+
+    @property
+    def text_column_(self) -> Optional[str]:
+        """The text column the model was fitted on, if recorded (saved in the model file)."""
+        return self._model().text_column
+
+    @text_column_.setter
+    def text_column_(self, value: Optional[str]) -> None:
+        self._model().text_column = value
+
+    def problem_label(self, problem_id: int) -> str:
+        """The label of a problem id ("" for -1)."""
+        if problem_id < 0:
+            return ""
+        for p in self.problems_:
+            if p.id == problem_id:
+                return p.label
+        raise KeyError(f"no problem with id {problem_id}")
+
+    # -- model files -----------------------------------------------------
+    def to_json(self) -> str:
+        """The model file contents: JSON with a schema and library version."""
+        return self._model().to_json()
+
+    def save(self, path: "os.PathLike[str] | str") -> None:
+        """Write the model file (JSON) to ``path``."""
+        data = self.to_json()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(data)
+
+    @classmethod
+    def from_json(cls, data: str) -> "ProblemModel":
+        """Read a model from its JSON text; raises :class:`ModelFormatError` if damaged."""
+        if not isinstance(data, str):
+            raise ModelFormatError(f"a model file's contents must be text, got {type(data).__name__}")
+        fitted = _painpoints.FittedModel.from_json(data)
+        model = cls()
+        try:
+            params = json.loads(data).get("params", {})
+            model.set_params(**{k: v for k, v in params.items() if k in _PARAM_NAMES})
+        except (ValueError, AttributeError):
+            pass
+        model._fitted = fitted
+        model._refresh()
+        return model
+
+    @classmethod
+    def load(cls, path: "os.PathLike[str] | str") -> "ProblemModel":
+        """Read a model file written by :meth:`save`. Loading never runs code."""
+        try:
+            with open(path, "r", encoding="utf-8") as f:
+                data = f.read()
+        except UnicodeDecodeError as e:
+            raise ModelFormatError(f"{path} is not a painpoints model file (not UTF-8 text: {e})") from None
+        return cls.from_json(data)
+
+    # Pickling goes through the same JSON, so a model travels to worker processes.
+    def __getstate__(self) -> Dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k != "_fitted"}
+        state["_model_json"] = None if self._fitted is None else self._fitted.to_json()
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        data = state.pop("_model_json", None)
+        self.__dict__.update(state)
+        self._fitted = None if data is None else _painpoints.FittedModel.from_json(data)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != _DEFAULTS.get(k))
+        fitted = "" if self._fitted is None else f" fitted: {len(self.problems_)} problems"
+        return f"ProblemModel({args}){fitted}"
+
+
+_DEFAULTS = {name: ProblemModel.__init__.__kwdefaults__[name] for name in _PARAM_NAMES}  # type: ignore[index]

@@ -1,0 +1,56 @@
+"""Progress bars for long runs: tqdm where installed (it also renders in notebooks)."""
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+__all__ = ["make_progress"]
+
+# Runs shorter than this never show a bar.
+_DELAY_SECONDS = 2.0
+
+
+class _Bar:
+    def __init__(self, description: str) -> None:
+        self._description = description
+        self._start = time.monotonic()
+        self._bar = None
+        self._unavailable = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._unavailable or total <= 0:
+            return
+        if self._bar is None:
+            if time.monotonic() - self._start < _DELAY_SECONDS:
+                return
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                self._unavailable = True
+                return
+            self._bar = tqdm(total=total, desc=self._description, unit="step", leave=False)
+        self._bar.total = total
+        self._bar.n = min(done, total)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def make_progress(progress: Optional[bool], description: str) -> Optional[_Bar]:
+    """A progress callback, or None when progress is off.
+
+    ``progress=None`` (the default) shows a bar only for runs longer than a
+    couple of seconds; ``False`` never shows one; ``True`` shows it as soon
+    as possible.
+    """
+    if progress is False:
+        return None
+    bar = _Bar(description)
+    if progress is True:
+        bar._start -= _DELAY_SECONDS
+    return bar
+
+
+ProgressCallback = Callable[[int, int], None]

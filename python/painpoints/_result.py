@@ -1,0 +1,225 @@
+"""What an analysis returns: ranked problems, per-row labels, and views of both."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._redact import redact as _redact
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+    import polars
+
+    from ._model import ProblemModel
+
+__all__ = ["Example", "Problem", "Analysis"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A real complaint shown as evidence for a problem."""
+
+    row: int
+    """Row number in the analysed input."""
+    text: str
+    """The complaint as written."""
+    similarity: float
+    """How close it is to the problem's centre (0..1)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One recurring problem: its label, keywords, size and evidence."""
+
+    id: int
+    """Stable id; the value used in ``labels`` for its complaints."""
+    label: str
+    """A short phrase naming the problem, e.g. ``"refund not received"``."""
+    keywords: Tuple[Tuple[str, float], ...]
+    """Distinctive keywords with weights, best first."""
+    size: int
+    """Number of complaints in the problem."""
+    share: float
+    """``size`` over all analysed rows (0..1)."""
+    cohesion: float
+    """Mean similarity of its complaints to its centre (0..1); higher is tighter."""
+    examples: Tuple[Example, ...] = field(default_factory=tuple)
+    """Representative complaints, most typical first."""
+    rank: int = 0
+    """1 for the largest problem."""
+
+    @classmethod
+    def _from_dict(cls, d: dict, rank: int) -> "Problem":
+        return cls(
+            id=int(d["id"]),
+            label=str(d["label"]),
+            keywords=tuple((str(k), float(w)) for k, w in d["keywords"]),
+            size=int(d["size"]),
+            share=float(d["share"]),
+            cohesion=float(d["cohesion"]),
+            examples=tuple(Example(int(r), str(t), float(s)) for r, t, s in d["examples"]),
+            rank=rank,
+        )
+
+    def __str__(self) -> str:
+        kws = ", ".join(k for k, _ in self.keywords[:5])
+        return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}); keywords: {kws}"
+
+
+def _bar(share: float, width: int = 20) -> str:
+    filled = int(round(share * width))
+    return "█" * filled + "·" * (width - filled)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Analysis:
+    """The result of :func:`painpoints.analyze`.
+
+    ``problems`` are ranked by size, largest first; ``labels`` gives the
+    problem id of every input row, in input order, ``-1`` for complaints
+    that fit no problem (and for missing or empty rows).
+    """
+
+    def __init__(self, problems: Sequence[Problem], labels: np.ndarray, similarity: np.ndarray,
+                 model: "ProblemModel", top: int = 3) -> None:
+        self.problems: List[Problem] = list(problems)
+        self.labels: np.ndarray = labels
+        self.similarity: np.ndarray = similarity
+        self.model = model
+        self._top = top
+
+    @property
+    def n_rows(self) -> int:
+        """Number of analysed rows (missing and empty ones included)."""
+        return int(self.labels.shape[0])
+
+    @property
+    def no_problem_share(self) -> float:
+        """Share of rows labelled -1 (no problem, missing or empty)."""
+        return float((self.labels < 0).mean()) if self.n_rows else 0.0
+
+    def top(self, n: int = 3) -> List[Problem]:
+        """The ``n`` largest problems."""
+        if n < 0:
+            raise ValueError("n must be zero or more")
+        return self.problems[:n]
+
+    def problem(self, problem_id: int) -> Problem:
+        """The problem with this id."""
+        for p in self.problems:
+            if p.id == problem_id:
+                return p
+        raise KeyError(f"no problem with id {problem_id}; ids are {[p.id for p in self.problems]}")
+
+    def coverage(self, n: int = 3) -> float:
+        """Share of all rows that the ``n`` largest problems explain."""
+        if self.n_rows == 0:
+            return 0.0
+        return sum(p.size for p in self.problems[:n]) / self.n_rows
+
+    # -- tables ---------------------------------------------------------
+    def _problem_rows(self) -> List[dict]:
+        return [
+            {
+                "rank": p.rank,
+                "problem_id": p.id,
+                "label": p.label,
+                "size": p.size,
+                "share": p.share,
+                "cohesion": p.cohesion,
+                "keywords": [k for k, _ in p.keywords],
+                "examples": [e.text for e in p.examples],
+                "example_rows": [e.row for e in p.examples],
+            }
+            for p in self.problems
+        ]
+
+    def to_pandas(self) -> "pandas.DataFrame":
+        """One row per problem: rank, id, label, size, share, cohesion, keywords, examples."""
+        import pandas as pd
+
+        cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "keywords", "examples", "example_rows"]
+        return pd.DataFrame(self._problem_rows(), columns=cols)
+
+    def to_polars(self) -> "polars.DataFrame":
+        """:meth:`to_pandas` as a polars DataFrame."""
+        import polars as pl
+
+        rows = self._problem_rows()
+        schema = {
+            "rank": pl.Int64, "problem_id": pl.Int64, "label": pl.Utf8, "size": pl.Int64, "share": pl.Float64,
+            "cohesion": pl.Float64, "keywords": pl.List(pl.Utf8), "examples": pl.List(pl.Utf8),
+            "example_rows": pl.List(pl.Int64),
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    def assignments(self) -> "pandas.DataFrame":
+        """One row per complaint, in input order: row, problem_id, label, similarity."""
+        import pandas as pd
+
+        names = {p.id: p.label for p in self.problems}
+        labels = self.labels
+        return pd.DataFrame(
+            {
+                "row": np.arange(self.n_rows),
+                "problem_id": labels,
+                "label": [names.get(int(i), None) for i in labels],
+                "similarity": self.similarity,
+            }
+        )
+
+    # -- display --------------------------------------------------------
+    def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:
+        """A plain-text summary of the top problems."""
+        n = self._top if top is None else top
+        clean = _redact if redact else (lambda s: s)
+        lines = [
+            f"painpoints: {self.n_rows} complaints, {len(self.problems)} problems, "
+            f"top {min(n, len(self.problems))} cover {self.coverage(n):.1%}, no problem {self.no_problem_share:.1%}",
+        ]
+        for p in self.top(n):
+            lines.append("")
+            lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%})  cohesion {p.cohesion:.2f}")
+            lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))
+            for e in p.examples[:3]:
+                lines.append(f"   - [row {e.row}] {_short(clean(e.text))}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        labels = ", ".join(repr(p.label) for p in self.top(self._top))
+        return f"<painpoints.Analysis: {self.n_rows} rows, {len(self.problems)} problems; top: {labels}>"
+
+    def to_html(self, path: Any = None, *, top: Optional[int] = None, redact: bool = True) -> str:
+        """An HTML report of the top problems; every complaint is escaped.
+
+        ``redact`` (on by default here) hides e-mails, phone numbers, card
+        numbers and IBANs in the examples. When ``path`` is given the report
+        is also written there (UTF-8).
+        """
+        from ._display import render_html
+
+        page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(page)
+        return page
+
+    def _repr_html_(self) -> str:
+        from ._display import render_html
+
+        return render_html(self, top=self._top, redact=False, full_page=False)
+
+
+def escape(text: str) -> str:
+    """HTML-escape untrusted text, quotes included."""
+    return html.escape(text, quote=True)

@@ -1,0 +1,471 @@
+"""Command-line interface: ``painpoints analyze|fit|score|demo``.
+
+Run ``painpoints --help`` (or ``python -m painpoints --help``) for usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Any, Dict, List, Optional, Sequence
+
+__all__ = ["main", "build_parser"]
+
+PROG = "painpoints"
+
+_MAIN_EPILOG = """\
+Examples:
+  painpoints demo
+  painpoints analyze tickets.csv --text comment --html report.html
+  painpoints fit survey.xlsx --text "What went wrong?" -o problems.json
+  painpoints score problems.json new_tickets.csv -o scored.csv
+
+Supported inputs: CSV, TSV, JSON Lines, JSON, Parquet, Excel (Qualtrics and
+SurveyMonkey exports are recognised). Run 'painpoints COMMAND --help' for details.
+"""
+
+_ANALYZE_EPILOG = """\
+Examples:
+  painpoints analyze tickets.csv --text comment
+  painpoints analyze tickets.csv --text comment --top 5 --html report.html
+  painpoints analyze survey.xlsx --sheet Responses --text Q2_TEXT --json problems.json
+  painpoints analyze export.jsonl --text body --max-problems 20 --min-size 5 --seed 42
+"""
+
+_FIT_EPILOG = """\
+Examples:
+  painpoints fit tickets.csv --text comment -o problems.json
+  painpoints fit survey.csv --text Q2_TEXT -o problems.json --max-problems 15 --seed 1
+
+The model file records the text column, so 'painpoints score' can reuse it.
+"""
+
+_SCORE_EPILOG = """\
+Examples:
+  painpoints score problems.json new_tickets.csv -o scored.csv
+  painpoints score problems.json new_tickets.xlsx --text comment -o scored.xlsx
+
+Every input row is written back in order with its original columns plus
+problem_id (-1 = no known problem), problem_label and similarity.
+The output format follows the -o extension (.csv, .tsv, .jsonl, .parquet, .xlsx).
+"""
+
+_DEMO_EPILOG = """\
+Examples:
+  painpoints demo
+  painpoints demo --top 5 --html demo.html
+"""
+
+
+# --------------------------------------------------------------------------
+# argument parsing
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _version() -> str:
+    try:
+        import painpoints
+
+        return str(getattr(painpoints, "__version__", "unknown"))
+    except Exception:  # pragma: no cover - broken install
+        return "unknown"
+
+
+def _add_input_args(p: argparse.ArgumentParser, *, text_required: bool = True) -> None:
+    p.add_argument("export", metavar="EXPORT", help="complaints file (CSV, TSV, JSONL, JSON, Parquet, Excel)")
+    p.add_argument(
+        "--text",
+        "-t",
+        metavar="COLUMN",
+        required=text_required,
+        help="column holding the complaint text (case-insensitive)"
+        + ("" if text_required else "; default: the column the model was fitted on"),
+    )
+    p.add_argument("--sheet", metavar="NAME", default=None, help="Excel worksheet name or 0-based index")
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=_seed, default=0, help="random seed for reproducible results (default: 0)")
+    p.add_argument("--max-problems", type=_positive_int, default=None, metavar="N", help="upper bound on problems found")
+    p.add_argument("--min-size", type=_positive_int, default=None, metavar="N", help="smallest number of complaints per problem")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Cluster free-text customer complaints into problems and rank them.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=raw,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "analyze",
+        help="find and rank the top problems in a file of complaints",
+        description="Find the recurring problems in a file of complaints and print the top ones.",
+        epilog=_ANALYZE_EPILOG,
+        formatter_class=raw,
+    )
+    _add_input_args(p)
+    p.add_argument("--top", type=_positive_int, default=3, metavar="N", help="number of problems to show (default: 3)")
+    p.add_argument("--html", metavar="PATH", default=None, help="also write an HTML report to PATH")
+    p.add_argument("--json", metavar="PATH", default=None, help="also write the full result as JSON to PATH")
+    _add_model_args(p)
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser(
+        "fit",
+        help="learn problems from complaints and save a reusable model",
+        description="Learn the problems in a file of complaints and save them as a model file.",
+        epilog=_FIT_EPILOG,
+        formatter_class=raw,
+    )
+    _add_input_args(p)
+    p.add_argument("-o", "--output", metavar="MODEL", required=True, help="where to save the model (JSON)")
+    _add_model_args(p)
+    p.set_defaults(func=_cmd_fit)
+
+    p = sub.add_parser(
+        "score",
+        help="assign complaints to the problems of a saved model",
+        description="Assign each complaint in a file to the closest known problem of a saved model.",
+        epilog=_SCORE_EPILOG,
+        formatter_class=raw,
+    )
+    p.add_argument("model", metavar="MODEL", help="model file written by 'painpoints fit'")
+    _add_input_args(p, text_required=False)
+    p.add_argument("-o", "--output", metavar="PATH", required=True, help="scored output file; format from extension")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "demo",
+        help="analyze the bundled sample complaints",
+        description="Run 'analyze' on the sample complaints bundled with painpoints.",
+        epilog=_DEMO_EPILOG,
+        formatter_class=raw,
+    )
+    p.add_argument("--top", type=_positive_int, default=3, metavar="N", help="number of problems to show (default: 3)")
+    p.add_argument("--html", metavar="PATH", default=None, help="also write an HTML report to PATH")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    p.set_defaults(func=_cmd_demo)
+
+    return parser
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _io() -> Any:
+    try:
+        from painpoints import io as ppio
+    except ImportError as exc:
+        import painpoints
+
+        raise painpoints.PainpointsError(
+            f"reading and writing files needs pandas (pip install 'painpoints[files]'): {exc}"
+        ) from None
+    return ppio
+
+
+def _check_output(path: Optional[str]) -> None:
+    """Fail before the (slow) analysis if an output path cannot be written."""
+    if not path:
+        return
+    import painpoints
+
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise painpoints.InputError(f"cannot write {path}: it is a directory")
+    if not os.path.isdir(parent):
+        raise painpoints.InputError(f"cannot write {path}: directory {os.path.dirname(path) or parent} does not exist")
+
+
+def _load(args: argparse.Namespace) -> Any:
+    return _io().read_table(args.export, sheet=args.sheet)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (str, bytes, list, tuple, dict)):
+        return False
+    try:
+        import pandas as pd
+
+        result = pd.isna(value)  # pd.NA, NaT, numpy NaN scalars
+    except Exception:
+        return False
+    return bool(result) if getattr(result, "ndim", 0) == 0 else False
+
+
+def _texts(df: Any, column: Any) -> List[Optional[str]]:
+    out: List[Optional[str]] = []
+    for value in df[column].tolist():
+        if _is_missing(value):
+            out.append(None)
+        elif isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, bytes):
+            out.append(value.decode("utf-8", errors="replace"))
+        else:
+            out.append(str(value))
+    return out
+
+
+def _model_kwargs(args: argparse.Namespace) -> Dict[str, Any]:
+    kwargs: Dict[str, Any] = {"seed": args.seed}
+    if getattr(args, "max_problems", None) is not None:
+        kwargs["max_problems"] = args.max_problems
+    if getattr(args, "min_size", None) is not None:
+        kwargs["min_size"] = args.min_size
+    return kwargs
+
+
+def _summary(result: Any, top: int) -> str:
+    summary = getattr(result, "summary", None)
+    if callable(summary):
+        return str(summary(top))
+    return str(result)
+
+
+def _write_html(result: Any, path: str, top: int) -> None:
+    result.to_html(path, top=top)
+    _err(f"wrote HTML report to {path}")
+
+
+def _write_json(result: Any, path: str) -> None:
+    to_json = getattr(result, "to_json", None)
+    if callable(to_json):
+        text = to_json()
+    else:
+        to_dict = getattr(result, "to_dict")
+        text = json.dumps(to_dict(), indent=2, ensure_ascii=False, default=str)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text if isinstance(text, str) else json.dumps(text, indent=2, ensure_ascii=False, default=str))
+        fh.write("\n")
+    _err(f"wrote JSON result to {path}")
+
+
+def _problem_labels(model: Any) -> Dict[int, str]:
+    labels: Dict[int, str] = {}
+    for problem in getattr(model, "problems_", None) or []:
+        labels[int(problem.id)] = str(problem.label)
+    return labels
+
+
+def _label_for(model: Any, labels: Dict[int, str], pid: int) -> str:
+    if pid < 0:
+        return ""
+    if pid in labels:
+        return labels[pid]
+    getter = getattr(model, "problem_label", None)
+    if callable(getter):
+        labels[pid] = str(getter(pid))
+        return labels[pid]
+    return ""
+
+
+# --------------------------------------------------------------------------
+# commands
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import painpoints
+
+    _check_output(args.html)
+    _check_output(args.json)
+    df = _load(args)
+    column = _io().resolve_column(df, args.text)
+    texts = _texts(df, column)
+    kwargs = _model_kwargs(args)
+    if args.no_progress:
+        kwargs["progress"] = False
+    result = painpoints.analyze(texts, **kwargs)
+    print(_summary(result, args.top))
+    if args.html:
+        _write_html(result, args.html, args.top)
+    if args.json:
+        _write_json(result, args.json)
+    return 0
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import painpoints
+
+    _check_output(args.output)
+    df = _load(args)
+    column = _io().resolve_column(df, args.text)
+    texts = _texts(df, column)
+    model = painpoints.ProblemModel(**_model_kwargs(args))
+    model.fit(texts)
+    try:
+        model.text_column_ = str(column)
+    except AttributeError:  # pragma: no cover - model without that slot
+        pass
+    model.save(args.output)
+    problems = list(getattr(model, "problems_", None) or [])
+    print(f"Found {len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(texts)} complaints.")
+    for rank, problem in enumerate(problems[:3], start=1):
+        size = getattr(problem, "size", None)
+        extra = f" ({size} complaints)" if size is not None else ""
+        print(f"  {rank}. {problem.label}{extra}")
+    print(f"Saved model to {args.output}")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import painpoints
+
+    _check_output(args.output)
+    model = _load_model(args.model)
+    df = _load(args)
+    ppio = _io()
+    if args.text is not None:
+        column = ppio.resolve_column(df, args.text)
+    else:
+        stored = getattr(model, "text_column_", None)
+        if not stored:
+            raise painpoints.InputError(
+                f"model {args.model} does not record which column holds the text; pass --text COLUMN"
+            )
+        try:
+            column = ppio.resolve_column(df, stored)
+        except painpoints.InputError as exc:
+            raise painpoints.InputError(f"{exc} (column taken from the model; pass --text COLUMN to override)") from None
+    texts = _texts(df, column)
+    ids, sims = model.score(texts)
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    sims = np.asarray(sims, dtype=np.float64).reshape(-1)
+    if len(ids) != len(df) or len(sims) != len(df):  # pragma: no cover - library contract
+        raise painpoints.PainpointsError(
+            f"model returned {len(ids)} scores for {len(df)} rows"
+        )
+    labels = _problem_labels(model)
+    out = df.copy()
+    out["problem_id"] = ids
+    out["problem_label"] = [_label_for(model, labels, int(i)) for i in ids]
+    out["similarity"] = sims
+    ppio.write_table(out, args.output)
+    matched = int((ids >= 0).sum())
+    print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
+    return 0
+
+
+def _load_model(path: str) -> Any:
+    import painpoints
+
+    if not os.path.exists(path):
+        raise painpoints.InputError(f"model file not found: {path}")
+    if os.path.isdir(path):
+        raise painpoints.InputError(f"expected a model file but got a directory: {path}")
+    try:
+        return painpoints.ProblemModel.load(path)
+    except painpoints.PainpointsError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeDecodeError) as exc:
+        error_cls = getattr(painpoints, "ModelFormatError", painpoints.PainpointsError)
+        raise error_cls(f"{path} is not a valid painpoints model: {exc}") from None
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import painpoints
+
+    _check_output(args.html)
+    texts = painpoints.load_sample()
+    result = painpoints.analyze(texts, seed=args.seed)
+    print(_summary(result, args.top))
+    if args.html:
+        _write_html(result, args.html, args.top)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# entry point
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return True
+    try:
+        import painpoints
+    except Exception:  # pragma: no cover
+        return False
+    base = getattr(painpoints, "PainpointsError", None)
+    return base is not None and isinstance(exc, base)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(None if argv is None else list(argv))
+    except SystemExit as exc:  # --help, --version, usage errors
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args))
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        # Output piped into e.g. `head`; silence the flush error at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except Exception:
+            pass
+        return 1
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        _err(f"error: {_describe(exc)}")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

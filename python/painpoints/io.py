@@ -1,0 +1,445 @@
+"""Reading and writing tabular complaint exports.
+
+``read_table`` loads CSV, TSV, JSON Lines, JSON, Parquet and Excel files into a
+:class:`pandas.DataFrame`, recognising the multi-row headers of Qualtrics and
+SurveyMonkey survey exports.  ``write_table`` writes a frame back out, choosing
+the format from the file extension.  ``resolve_column`` finds a column by name,
+tolerating case and whitespace differences and suggesting near misses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Hashable, List, Optional, Sequence, Union
+
+import pandas as pd
+
+__all__ = ["read_table", "write_table", "resolve_column", "detect_format"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
+
+_FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+}
+
+# Formats where a non-CSV extension must not be silently treated as text.
+_BINARY_SUFFIXES = {
+    ".pdf", ".doc", ".docx", ".ppt", ".pptx", ".zip", ".png", ".jpg", ".jpeg",
+    ".gif", ".feather", ".arrow", ".orc", ".avro", ".sav", ".dta", ".sqlite",
+    ".db", ".pkl", ".pickle", ".numbers", ".ods",
+}
+
+_SUPPORTED_HELP = (
+    "supported formats: .csv, .tsv/.tab, .jsonl/.ndjson, .json, .parquet, "
+    ".xlsx/.xls (optionally compressed, e.g. .csv.gz)"
+)
+
+# Qualtrics third header row: {"ImportId":"QID1_TEXT"} (quotes may be doubled
+# or missing in some re-saved files).
+_IMPORT_ID_RE = re.compile(r'^\s*\{\s*"*\s*ImportId\s*"*\s*:', re.IGNORECASE)
+
+_SM_ID_COLUMNS = {"respondent id", "collector id"}
+_SM_PLAIN_LABELS = {"response", "open-ended response"}
+
+_READ_TEXT_OPTS = dict(dtype=str, keep_default_na=False, na_values=[""])
+
+
+# --------------------------------------------------------------------------
+# errors
+
+
+def _input_error(message: str) -> Exception:
+    from painpoints import InputError  # lazy: avoids an import cycle
+
+    return InputError(message)
+
+
+def _general_error(message: str) -> Exception:
+    try:
+        from painpoints import PainpointsError
+    except ImportError:  # pragma: no cover - package always defines it
+        return _input_error(message)
+    return PainpointsError(message)
+
+
+# --------------------------------------------------------------------------
+# format detection
+
+
+def _suffixes(path: Path) -> List[str]:
+    return [s.lower() for s in path.suffixes]
+
+
+def detect_format(path: PathLike) -> str:
+    """Return the table format implied by ``path``'s extension.
+
+    One of ``"csv"``, ``"tsv"``, ``"jsonl"``, ``"json"``, ``"parquet"`` or
+    ``"excel"``.  Compression suffixes (``.gz``, ``.bz2``, ...) are skipped, so
+    ``data.tsv.gz`` is ``"tsv"``.  Unknown text extensions (or none) are CSV.
+    Raises :class:`painpoints.InputError` for known non-tabular formats.
+    """
+    p = Path(os.fspath(path))
+    suffixes = _suffixes(p)
+    while suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    if not suffixes:
+        return "csv"
+    last = suffixes[-1]
+    if last in _FORMATS_BY_SUFFIX:
+        return _FORMATS_BY_SUFFIX[last]
+    if last in _BINARY_SUFFIXES:
+        raise _input_error(f"unsupported file format {last!r} for {p.name!r}; {_SUPPORTED_HELP}")
+    return "csv"
+
+
+# --------------------------------------------------------------------------
+# reading
+
+
+def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.DataFrame:
+    """Read a table of complaints from ``path``.
+
+    The format is chosen from the extension (see :func:`detect_format`).  For
+    CSV, TSV and Excel every column is read as text: empty cells become NaN,
+    but literal text such as ``"NA"`` or ``"null"`` is kept as-is.  Qualtrics
+    (three header rows) and SurveyMonkey (two header rows) exports are
+    recognised and reduced to a single header row.
+
+    ``sheet`` selects an Excel worksheet by name or 0-based index (default:
+    the first sheet); it is ignored for other formats.
+
+    Raises :class:`painpoints.InputError` if the file is missing, unreadable,
+    empty or of an unsupported format.
+    """
+    p = Path(os.fspath(path))
+    if not p.exists():
+        raise _input_error(f"file not found: {os.fspath(path)}")
+    if p.is_dir():
+        raise _input_error(f"expected a file but got a directory: {os.fspath(path)}")
+
+    fmt = detect_format(p)
+    try:
+        if fmt in ("csv", "tsv"):
+            raw = _read_delimited(p, sep="\t" if fmt == "tsv" else ",")
+            return _apply_header(raw)
+        if fmt == "excel":
+            raw = _read_excel_raw(p, sheet)
+            return _apply_header(raw)
+        if fmt == "jsonl":
+            return _read_json(p, lines=True)
+        if fmt == "json":
+            return _read_json(p, lines=False)
+        if fmt == "parquet":
+            return _read_parquet(p)
+    except pd.errors.EmptyDataError:
+        raise _input_error(f"file is empty: {os.fspath(path)}") from None
+    except pd.errors.ParserError as exc:
+        raise _input_error(f"cannot parse {os.fspath(path)} as {fmt.upper()}: {_one_line(exc)}") from None
+    except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
+        if _is_painpoints_error(exc):
+            raise
+        raise _input_error(f"cannot read {os.fspath(path)} as {fmt.upper()}: {_one_line(exc)}") from None
+    except Exception as exc:  # e.g. zipfile.BadZipFile, pyarrow.ArrowInvalid
+        if _is_painpoints_error(exc):
+            raise
+        raise _input_error(f"cannot read {os.fspath(path)} as {fmt.upper()}: {_one_line(exc)}") from None
+    raise AssertionError(fmt)  # pragma: no cover
+
+
+def _is_painpoints_error(exc: BaseException) -> bool:
+    try:
+        from painpoints import PainpointsError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, PainpointsError)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+    opts: dict = dict(sep=sep, header=None, compression="infer", **_READ_TEXT_OPTS)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", **opts)
+    except UnicodeDecodeError:
+        # Spreadsheet tools on Windows often save in cp1252.
+        return pd.read_csv(path, encoding="cp1252", encoding_errors="replace", **opts)
+
+
+def _read_excel_raw(path: Path, sheet: Union[str, int, None]) -> pd.DataFrame:
+    if isinstance(sheet, str) and sheet.strip().isdigit():
+        # Accept "2" from a command line as an index unless such a sheet name exists.
+        sheet_name: Union[str, int] = sheet
+        if sheet not in _sheet_names(path):
+            sheet_name = int(sheet)
+    else:
+        sheet_name = 0 if sheet is None else sheet
+    try:
+        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, **_READ_TEXT_OPTS)
+    except ImportError as exc:
+        engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
+        raise _input_error(
+            f"reading {path.suffix.lower()} files needs the optional package {engine!r} "
+            f"(pip install {engine}): {_one_line(exc)}"
+        ) from None
+    except (ValueError, IndexError) as exc:
+        msg = _one_line(exc)
+        if sheet is not None and ("not found" in msg or "out of range" in msg or "index" in msg.lower()):
+            avail = ", ".join(repr(n) for n in _sheet_names(path))
+            raise _input_error(f"worksheet {sheet!r} not found in {path.name}; available: {avail}") from None
+        raise
+    return raw
+
+
+def _sheet_names(path: Path) -> List[str]:
+    try:
+        with pd.ExcelFile(path) as book:
+            return [str(n) for n in book.sheet_names]
+    except Exception:
+        return []
+
+
+def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
+    opts: dict = dict(lines=lines, dtype=False, compression="infer")
+    if int(pd.__version__.split(".")[0]) < 3:
+        opts["convert_dates"] = False  # deprecated (and implied by dtype=False) in pandas 3
+    if lines:
+        df = pd.read_json(path, **opts)
+    else:
+        try:
+            df = pd.read_json(path, orient="records", **opts)
+        except ValueError:
+            df = pd.read_json(path, **opts)
+    return df.reset_index(drop=True) if lines else df
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except ImportError as exc:
+        raise _input_error(
+            f"reading Parquet files needs the optional package 'pyarrow' (pip install pyarrow): {_one_line(exc)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------
+# header handling (ordinary files, Qualtrics, SurveyMonkey)
+
+
+def _cell(value: Any) -> str:
+    """A header cell as stripped text ('' for missing)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def _row(raw: pd.DataFrame, i: int) -> List[str]:
+    return [_cell(v) for v in raw.iloc[i].tolist()]
+
+
+def _is_import_id_row(cells: Sequence[str]) -> bool:
+    filled = [c for c in cells if c]
+    if not filled:
+        return False
+    hits = sum(1 for c in filled if _IMPORT_ID_RE.match(c))
+    return hits >= 1 and hits * 2 >= len(filled)
+
+
+def _qualtrics_header_rows(raw: pd.DataFrame) -> int:
+    """Number of header rows if ``raw`` is a Qualtrics export, else 0."""
+    # Current exports: ids, question texts, ImportId row.  Some variants put
+    # the ImportId row second.  Row 1 itself must not be an ImportId row.
+    if len(raw) < 2 or _is_import_id_row(_row(raw, 0)):
+        return 0
+    for idx in (2, 1):
+        if len(raw) > idx and _is_import_id_row(_row(raw, idx)):
+            return idx + 1
+    return 0
+
+
+def _is_surveymonkey(raw: pd.DataFrame) -> bool:
+    if len(raw) < 2:
+        return False
+    top = _row(raw, 0)
+    second = _row(raw, 1)
+    id_cols = [i for i, c in enumerate(top) if c.lower() in _SM_ID_COLUMNS]
+    if not id_cols:
+        return False
+    # In the sub-label row the id columns are blank (a data row would hold ids).
+    if any(second[i] for i in id_cols):
+        return False
+    labels = {c.lower() for c in second if c}
+    return bool(labels & _SM_PLAIN_LABELS)
+
+
+def _surveymonkey_names(top: Sequence[str], second: Sequence[str]) -> List[str]:
+    names: List[str] = []
+    current = ""
+    for a, b in zip(top, second):
+        if a:
+            current = a
+        base = current
+        if not b or b.lower() in _SM_PLAIN_LABELS:
+            names.append(base)
+        elif base:
+            names.append(f"{base} - {b}")
+        else:
+            names.append(b)
+    return names
+
+
+def _dedupe(names: Sequence[str]) -> List[str]:
+    """Fill blanks as ``Unnamed: i`` and make duplicates unique (``x``, ``x.1``)."""
+    out: List[str] = []
+    seen: set = set()
+    for i, name in enumerate(names):
+        base = name if name else f"Unnamed: {i}"
+        candidate = base
+        k = 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{base}.{k}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _apply_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """Turn a header-less frame into one with proper column names."""
+    if raw.shape[0] == 0:
+        if raw.shape[1] == 0:
+            raise pd.errors.EmptyDataError("no columns")
+        return raw
+    n_header = _qualtrics_header_rows(raw)
+    if n_header:
+        names = _row(raw, 0)
+    elif _is_surveymonkey(raw):
+        n_header = 2
+        names = _surveymonkey_names(_row(raw, 0), _row(raw, 1))
+    else:
+        n_header = 1
+        names = [_header_name(v) for v in raw.iloc[0].tolist()]
+    body = raw.iloc[n_header:].reset_index(drop=True)
+    body.columns = _dedupe(names)
+    return body
+
+
+def _header_name(value: Any) -> str:
+    # Ordinary header cells keep their original spelling (only missing -> '').
+    if _cell(value) == "":
+        return ""
+    return str(value)
+
+
+# --------------------------------------------------------------------------
+# writing
+
+
+def write_table(df: pd.DataFrame, path: PathLike) -> None:
+    """Write ``df`` to ``path``; the format follows the extension.
+
+    ``.tsv``/``.tab`` -> tab-separated, ``.jsonl``/``.ndjson`` -> JSON Lines,
+    ``.json`` -> a JSON array of records, ``.parquet`` -> Parquet,
+    ``.xlsx`` -> Excel; anything else is CSV.  Compression suffixes such as
+    ``.gz`` are honoured for the text formats.  The index is not written.
+    """
+    p = Path(os.fspath(path))
+    fmt = detect_format(p)
+    if fmt == "excel" and p.suffix.lower() == ".xls":
+        raise _input_error("writing legacy .xls files is not supported; use .xlsx")
+    if p.parent and not p.parent.exists():
+        raise _general_error(f"cannot write {os.fspath(path)}: directory {os.fspath(p.parent)} does not exist")
+    try:
+        if fmt == "csv":
+            df.to_csv(p, index=False, encoding="utf-8", compression="infer")
+        elif fmt == "tsv":
+            df.to_csv(p, sep="\t", index=False, encoding="utf-8", compression="infer")
+        elif fmt == "jsonl":
+            df.to_json(p, orient="records", lines=True, force_ascii=False, compression="infer")
+        elif fmt == "json":
+            df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer")
+        elif fmt == "parquet":
+            df.to_parquet(p, index=False)
+        elif fmt == "excel":
+            df.to_excel(p, index=False)
+        else:  # pragma: no cover
+            raise AssertionError(fmt)
+    except ImportError as exc:
+        raise _input_error(f"writing {fmt} files needs an optional package: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise _general_error(f"cannot write {os.fspath(path)}: {_one_line(exc)}") from None
+    except Exception as exc:
+        if _is_painpoints_error(exc):
+            raise
+        raise _general_error(f"cannot write {os.fspath(path)} as {fmt}: {_one_line(exc)}") from None
+
+
+# --------------------------------------------------------------------------
+# column lookup
+
+
+def _norm(name: Any) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def resolve_column(df: pd.DataFrame, name: str) -> Hashable:
+    """Return the column of ``df`` called ``name``.
+
+    Tries an exact match first, then a match ignoring case and surrounding /
+    repeated whitespace.  Otherwise raises :class:`painpoints.InputError`
+    listing the available columns and, when one is close, suggesting it.
+    """
+    columns = list(df.columns)
+    if name in columns:
+        return name
+    str_matches = [c for c in columns if str(c) == str(name)]
+    if len(str_matches) == 1:
+        return str_matches[0]
+    target = _norm(name)
+    matches = [c for c in columns if _norm(c) == target]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        options = ", ".join(repr(str(c)) for c in matches)
+        raise _input_error(f"column {name!r} is ambiguous; it matches {options}")
+
+    shown = [str(c) for c in columns]
+    if not shown:
+        raise _input_error(f"column {name!r} not found; the table has no columns")
+    limit = 30
+    available = ", ".join(repr(c) for c in shown[:limit])
+    if len(shown) > limit:
+        available += f", ... ({len(shown) - limit} more)"
+    message = f"column {name!r} not found; available: {available}"
+    by_norm = {}
+    for c in shown:
+        by_norm.setdefault(_norm(c), c)
+    close = difflib.get_close_matches(target, list(by_norm), n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {by_norm[close[0]]!r}?"
+    raise _input_error(message)

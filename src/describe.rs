@@ -1,0 +1,240 @@
+//! Stage 5: describing problems.
+//!
+//! Per problem: distinctive keywords by class-based TF-IDF (a term's share
+//! of the problem's complaints times how rare it is across problems, as in
+//! c-TF-IDF), a short label (the best-scoring run of one to three adjacent
+//! keywords as complaints write them, so "refund not received" rather than
+//! "refund_not_receiv"), representative complaints (the most similar to the
+//! problem's centre, duplicates skipped) and cohesion (mean similarity of
+//! members to the centre).
+
+use crate::vectorize::{SparseVec, TermKind, Vocabulary};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+/// A keyword of a problem with its distinctiveness weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    /// As complaints write it ("deliveries", "customer service").
+    pub text: String,
+    /// Class-based TF-IDF weight; higher is more distinctive.
+    pub weight: f32,
+}
+
+/// A real complaint shown as evidence for a problem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    /// Row number in the input the model was fitted on.
+    pub row: usize,
+    /// The complaint as written.
+    pub text: String,
+    /// Its similarity to the problem's centre.
+    pub similarity: f32,
+}
+
+/// Keywords and label candidates of one problem.
+#[derive(Debug, Clone, Default)]
+pub struct Description {
+    /// Top keywords, best first.
+    pub keywords: Vec<Keyword>,
+    /// Label candidates, best first (the first unused one is taken).
+    pub label_candidates: Vec<String>,
+}
+
+/// How many keywords each problem keeps.
+pub const N_KEYWORDS: usize = 10;
+
+/// Describe every cluster from a sample of its members.
+///
+/// `rows` and `seqs` are the vectors and ordered term sequences of sampled
+/// complaints; `labels` their cluster index (`None` = no problem).
+pub fn describe(
+    vocab: &Vocabulary,
+    k: usize,
+    rows: &[SparseVec],
+    seqs: &[Vec<Option<u32>>],
+    labels: &[Option<usize>],
+) -> Vec<Description> {
+    let dim = vocab.len();
+    // Document frequency of each term per cluster and overall.
+    let mut df: Vec<FxHashMap<u32, u32>> = vec![FxHashMap::default(); k];
+    let mut total = vec![0u32; dim];
+    let mut sizes = vec![0usize; k];
+    for (x, l) in rows.iter().zip(labels) {
+        for &(t, _) in x {
+            if let Some(slot) = total.get_mut(t as usize) {
+                *slot += 1;
+            }
+        }
+        if let Some(c) = *l {
+            if c < k {
+                sizes[c] += 1;
+                for &(t, _) in x {
+                    *df[c].entry(t).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    let avg = (rows.len() as f64 / k.max(1) as f64).max(1.0);
+    let mut out = Vec::with_capacity(k);
+    for c in 0..k {
+        let size = sizes[c].max(1) as f64;
+        let mut weights: Vec<(u32, f64)> = df[c]
+            .iter()
+            .filter(|(_, &n)| n >= 2 || sizes[c] < 10)
+            .map(|(&t, &n)| {
+                let f = total.get(t as usize).copied().unwrap_or(1).max(1) as f64;
+                (t, (n as f64 / size) * (1.0 + avg / f).ln())
+            })
+            .collect();
+        weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let weight_of: FxHashMap<u32, f64> = weights.iter().take(30).copied().collect();
+
+        // Keywords: skip a word already shown inside a higher-ranked phrase.
+        let mut keywords = Vec::new();
+        let mut shown: FxHashSet<u32> = FxHashSet::default();
+        for &(t, w) in &weights {
+            if keywords.len() >= N_KEYWORDS {
+                break;
+            }
+            let Some(term) = vocab.term(t) else { continue };
+            if shown.contains(&t) {
+                continue;
+            }
+            if let (TermKind::Phrase, Some(p)) = (term.kind, term.parts) {
+                shown.insert(p[0]);
+                shown.insert(p[1]);
+            }
+            shown.insert(t);
+            keywords.push(Keyword { text: term.surface.clone(), weight: w as f32 });
+        }
+
+        // Label candidates: runs of 1-3 adjacent keyword terms.
+        let mut gram_df: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut seen: FxHashSet<Vec<u32>> = FxHashSet::default();
+        for (seq, l) in seqs.iter().zip(labels) {
+            if *l != Some(c) {
+                continue;
+            }
+            seen.clear();
+            for n in 1..=3 {
+                for w in seq.windows(n) {
+                    let ids: Option<Vec<u32>> = w.iter().copied().collect();
+                    let Some(ids) = ids else { continue };
+                    if ids.iter().all(|t| weight_of.contains_key(t)) && !has_repeat(&ids) {
+                        seen.insert(ids);
+                    }
+                }
+            }
+            for g in seen.drain() {
+                *gram_df.entry(g).or_insert(0) += 1;
+            }
+        }
+        let mut cands: Vec<(f64, Vec<u32>)> = gram_df
+            .into_iter()
+            .filter(|(g, n)| *n >= 2 || g.len() == 1)
+            .map(|(g, n)| {
+                let s: f64 = g.iter().map(|t| weight_of.get(t).copied().unwrap_or(0.0)).sum();
+                ((n as f64 / size) * s, g)
+            })
+            .collect();
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut label_candidates: Vec<String> = Vec::new();
+        for (_, g) in cands.iter().take(20) {
+            let text = g
+                .iter()
+                .filter_map(|&t| vocab.term(t).map(|x| x.surface.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !text.is_empty() && !label_candidates.contains(&text) {
+                label_candidates.push(text);
+            }
+        }
+        for kw in &keywords {
+            if !label_candidates.contains(&kw.text) {
+                label_candidates.push(kw.text.clone());
+            }
+        }
+        out.push(Description { keywords, label_candidates });
+    }
+    out
+}
+
+fn has_repeat(ids: &[u32]) -> bool {
+    ids.iter().enumerate().any(|(i, a)| ids[i + 1..].contains(a))
+}
+
+/// Pick one unique label per problem, in rank order: the first candidate
+/// not taken by a larger problem; keywords joined as a last resort.
+pub fn unique_labels(descriptions: &[&Description]) -> Vec<String> {
+    let mut used: FxHashSet<String> = FxHashSet::default();
+    let mut out = Vec::with_capacity(descriptions.len());
+    for (i, d) in descriptions.iter().enumerate() {
+        let pick = d
+            .label_candidates
+            .iter()
+            .find(|c| !used.contains(*c))
+            .cloned()
+            .or_else(|| {
+                let joined = d.keywords.iter().take(3).map(|k| k.text.as_str()).collect::<Vec<_>>().join(", ");
+                (!joined.is_empty() && !used.contains(&joined)).then_some(joined)
+            })
+            .unwrap_or_else(|| format!("problem {}", i + 1));
+        let mut label = pick;
+        let mut n = 2;
+        while used.contains(&label) {
+            label = format!("{label} ({n})");
+            n += 1;
+        }
+        used.insert(label.clone());
+        out.push(label);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+    use crate::segment::Segmenter;
+    use crate::vectorize::VocabularyParams;
+
+    #[test]
+    fn keywords_and_labels_name_the_problem() {
+        let seg = Segmenter::english();
+        let mut texts = Vec::new();
+        for i in 0..15 {
+            texts.push(format!("my refund was not received after {i} days"));
+            texts.push(format!("the delivery was late again, late delivery number {i}"));
+        }
+        let norm: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
+        let v = Vocabulary::learn(&seg, &norm, &VocabularyParams::default());
+        let rows: Vec<SparseVec> = norm.iter().map(|t| v.vectorize_normalized(&seg, t)).collect();
+        let seqs: Vec<Vec<Option<u32>>> = norm
+            .iter()
+            .map(|t| {
+                let mut s = Vec::new();
+                v.sequence(&seg, t, &mut s);
+                s
+            })
+            .collect();
+        let labels: Vec<Option<usize>> = (0..texts.len()).map(|i| Some(i % 2)).collect();
+        let d = describe(&v, 2, &rows, &seqs, &labels);
+        let picked = unique_labels(&[&d[0], &d[1]]);
+        assert_eq!(picked[0], "refund not received");
+        assert!(picked[1].contains("delivery"), "{}", picked[1]);
+        assert!(d[0].keywords.iter().any(|k| k.text == "refund"));
+        assert!(d[0].keywords.windows(2).all(|w| w[0].weight >= w[1].weight));
+    }
+
+    #[test]
+    fn labels_never_repeat() {
+        let a = Description { keywords: vec![], label_candidates: vec!["card".into()] };
+        let b = Description { keywords: vec![], label_candidates: vec!["card".into()] };
+        let c = Description::default();
+        let got = unique_labels(&[&a, &b, &c]);
+        assert_eq!(got[0], "card");
+        assert_ne!(got[1], "card");
+        assert_eq!(got[2], "problem 3");
+    }
+}

@@ -1,0 +1,609 @@
+//! The problem model: parameters, fitting, scoring and the model file.
+//!
+//! [`ProblemModelParams`] holds the settings and has [`ProblemModelParams::fit`];
+//! only a fit produces a [`ProblemModel`], so an unfitted model cannot be
+//! used. A model scores new complaints with exactly the code path that
+//! labelled the fitting complaints, so `predict` on the training texts gives
+//! the fit's labels, and a row's answer never depends on its batch.
+//!
+//! Model files are JSON with a schema version ([`SCHEMA_VERSION`]) and the
+//! library version that wrote them; they are data, never code.
+
+use crate::cluster::{self, Centroids, ClusterParams, Rng};
+use crate::control::Control;
+use crate::describe::{self, Example, Keyword};
+use crate::error::{Error, Result};
+use crate::normalize::normalize;
+use crate::rank;
+use crate::segment::Segmenter;
+use crate::vectorize::{SparseVec, Vocabulary, VocabularyParams};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// Version of the model-file layout this library writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The label given to complaints that fit no problem.
+pub const NO_PROBLEM: i64 = -1;
+
+fn segmenter() -> &'static Segmenter {
+    static SEG: OnceLock<Segmenter> = OnceLock::new();
+    SEG.get_or_init(Segmenter::english)
+}
+
+/// Settings of a fit. `None` means "choose from the data".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProblemModelParams {
+    /// Seed for every random choice; same input and seed, same result.
+    pub seed: u64,
+    /// Never more problems than this (default 100).
+    pub max_problems: Option<usize>,
+    /// Smallest problem, in complaints (default: 0.4% of complaints, at least 3).
+    pub min_size: Option<usize>,
+    /// Complaints less similar than this to every problem get -1.
+    pub threshold: Option<f32>,
+    /// Groups whose centres are at least this similar are merged.
+    pub merge_similarity: f32,
+    /// At most this many complaints are clustered; the rest are assigned.
+    pub sample_size: usize,
+    /// At most this many complaints are read to learn the vocabulary.
+    pub vocabulary_sample: usize,
+    /// A word must appear in at least this many complaints.
+    pub min_df: u32,
+}
+
+impl Default for ProblemModelParams {
+    fn default() -> Self {
+        ProblemModelParams {
+            seed: 0,
+            max_problems: None,
+            min_size: None,
+            threshold: None,
+            merge_similarity: 0.3,
+            sample_size: 30_000,
+            vocabulary_sample: 200_000,
+            min_df: 2,
+        }
+    }
+}
+
+/// The default similarity threshold below which a complaint fits no problem.
+pub const DEFAULT_THRESHOLD: f32 = 0.08;
+/// The default cap on the number of problems.
+pub const DEFAULT_MAX_PROBLEMS: usize = 100;
+
+/// One problem of a fitted model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Stable id: kept across refits that find the same problem.
+    pub id: u32,
+    /// Short human label ("refund not received").
+    pub label: String,
+    /// Distinctive keywords, best first.
+    pub keywords: Vec<Keyword>,
+    /// Number of fitting complaints assigned to it.
+    pub size: usize,
+    /// `size` over all fitting complaints (rows with no text included).
+    pub share: f64,
+    /// Mean similarity of its complaints to its centre, in [0, 1].
+    pub cohesion: f32,
+    /// Representative complaints, most typical first.
+    pub examples: Vec<Example>,
+}
+
+/// A fitted model: vocabulary, problem centres and descriptions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProblemModel {
+    schema_version: u32,
+    library_version: String,
+    params: ProblemModelParams,
+    threshold: f32,
+    n_rows: usize,
+    /// Name of the text column the model was fitted on, if known.
+    #[serde(default)]
+    pub text_column: Option<String>,
+    problems: Vec<Problem>,
+    vocabulary: Vocabulary,
+    /// Unit-length centre of each problem, aligned with `problems`.
+    centroids: Vec<SparseVec>,
+    #[serde(skip)]
+    scorer: Centroids,
+}
+
+/// The result of a fit: the model and the label of every input row.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The fitted model.
+    pub model: ProblemModel,
+    /// Problem id per input row, [`NO_PROBLEM`] for none.
+    pub labels: Vec<i64>,
+    /// Similarity of each row to its problem (to the nearest one for -1 rows).
+    pub similarity: Vec<f32>,
+}
+
+fn text_of<T: AsRef<str>>(t: &Option<T>) -> &str {
+    t.as_ref().map(|s| s.as_ref()).unwrap_or("")
+}
+
+/// Deterministic choice of `m` of `candidates`, returned sorted.
+fn sample(candidates: &[usize], m: usize, rng: &mut Rng) -> Vec<usize> {
+    if candidates.len() <= m {
+        return candidates.to_vec();
+    }
+    let mut idx = candidates.to_vec();
+    for i in 0..m {
+        let j = i + rng.below(idx.len() - i);
+        idx.swap(i, j);
+    }
+    idx.truncate(m);
+    idx.sort_unstable();
+    idx
+}
+
+impl ProblemModelParams {
+    /// Default settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.max_problems == Some(0) {
+            return Err(Error::param("max_problems must be at least 1"));
+        }
+        if let Some(t) = self.threshold {
+            if !(0.0..=1.0).contains(&t) {
+                return Err(Error::param(format!("threshold must be between 0 and 1, got {t}")));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.merge_similarity) {
+            return Err(Error::param("merge_similarity must be between 0 and 1"));
+        }
+        if self.sample_size < 2 || self.vocabulary_sample < 2 {
+            return Err(Error::param("sample sizes must be at least 2"));
+        }
+        Ok(())
+    }
+
+    /// Fit problems to `texts` (`None` = missing). Runs in the current rayon
+    /// pool; `ctl` reports progress and can cancel.
+    pub fn fit<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<Fit> {
+        self.validate()?;
+        let seg = segmenter();
+        let n = texts.len();
+        let mut rng = Rng::new(self.seed);
+        ctl.add_total(10);
+        let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
+
+        // Vocabulary from a sample; the clustered rows are a sub-sample of it.
+        let vocab_rows = sample(&nonempty, self.vocabulary_sample, &mut rng);
+        let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
+        ctl.check()?;
+        let vocabulary = Vocabulary::learn(
+            seg,
+            &normalized,
+            &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() },
+        );
+        ctl.advance(2);
+        ctl.check()?;
+        let positions: Vec<usize> = (0..vocab_rows.len()).collect();
+        let picked = sample(&positions, self.sample_size, &mut rng);
+        let seqs: Vec<Vec<Option<u32>>> = picked
+            .par_iter()
+            .map(|&p| {
+                let mut s = Vec::new();
+                vocabulary.sequence(seg, &normalized[p], &mut s);
+                s
+            })
+            .collect();
+        let rows: Vec<SparseVec> = seqs.par_iter().map(|s| vocabulary.weigh(s)).collect();
+        drop(normalized);
+
+        let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
+        let min_size = self.min_size.unwrap_or_else(|| ((n as f64 * 0.004).round() as usize).max(3));
+        let scale = rows.len() as f64 / n.max(1) as f64;
+        let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
+        let cp = ClusterParams {
+            seed: self.seed,
+            initial: initial.clamp(2, (2 * max_problems).max(2)),
+            max_problems,
+            min_size: ((min_size as f64 * scale).round() as usize).max(1),
+            merge_similarity: self.merge_similarity,
+            max_iter: 20,
+        };
+        let centroids = cluster::cluster(&rows, vocabulary.len(), &cp, ctl)?;
+        ctl.advance(4);
+
+        let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
+        let mut model = ProblemModel {
+            schema_version: SCHEMA_VERSION,
+            library_version: crate::VERSION.to_string(),
+            params: self.clone(),
+            threshold,
+            n_rows: n,
+            text_column: None,
+            problems: Vec::new(),
+            scorer: Centroids::from_sparse(vocabulary.len(), &centroids),
+            vocabulary,
+            centroids,
+        };
+
+        // Assign every row; dissolve problems that end up too small, moving
+        // only their rows (others keep their best, which is still present).
+        let mut best = model.assign_indices(texts, ctl)?;
+        loop {
+            let sizes = count(&best, model.centroids.len());
+            let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
+            if keep.len() == sizes.len() || keep.is_empty() {
+                break;
+            }
+            let mut remap = vec![None; sizes.len()];
+            for (new, &old) in keep.iter().enumerate() {
+                remap[old] = Some(new);
+            }
+            model.centroids = keep.iter().map(|&c| model.centroids[c].clone()).collect();
+            model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
+            let moved: Vec<usize> =
+                (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
+            let redo: Vec<(Option<usize>, f32)> = moved
+                .par_iter()
+                .map_init(Vec::new, |scratch, &i| model.assign_one(text_of(&texts[i]), scratch))
+                .collect();
+            for b in best.iter_mut() {
+                if let Some(c) = b.0 {
+                    b.0 = remap[c];
+                }
+            }
+            for (&i, r) in moved.iter().zip(redo) {
+                best[i] = r;
+            }
+        }
+        ctl.check()?;
+
+        // Describe from the clustered sample, then rank and number problems.
+        let k = model.centroids.len();
+        let sample_labels: Vec<Option<usize>> =
+            picked.iter().map(|&p| best[vocab_rows[p]].0).collect();
+        let descriptions = describe::describe(&model.vocabulary, k, &rows, &seqs, &sample_labels);
+        let sizes = count(&best, k);
+        let order = rank::rank_order(&sizes);
+        let ranked: Vec<&describe::Description> = order.iter().map(|&c| &descriptions[c]).collect();
+        let labels_text = describe::unique_labels(&ranked);
+        let examples = examples(texts, &best, k);
+        let mut cohesion = vec![0.0f64; k];
+        for &(c, s) in &best {
+            if let Some(c) = c {
+                cohesion[c] += s as f64;
+            }
+        }
+        let mut new_index = vec![0usize; k];
+        let mut problems = Vec::with_capacity(k);
+        for (r, &c) in order.iter().enumerate() {
+            new_index[c] = r;
+            problems.push(Problem {
+                id: r as u32,
+                label: labels_text[r].clone(),
+                keywords: descriptions[c].keywords.clone(),
+                size: sizes[c],
+                share: if n == 0 { 0.0 } else { sizes[c] as f64 / n as f64 },
+                cohesion: if sizes[c] == 0 { 0.0 } else { (cohesion[c] / sizes[c] as f64) as f32 },
+                examples: examples[c].clone(),
+            });
+        }
+        model.centroids = order.iter().map(|&c| model.centroids[c].clone()).collect();
+        model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
+        model.problems = problems;
+        let labels = best.iter().map(|b| b.0.map(|c| new_index[c] as i64).unwrap_or(NO_PROBLEM)).collect();
+        let similarity = best.iter().map(|b| b.1).collect();
+        ctl.advance(4);
+        Ok(Fit { model, labels, similarity })
+    }
+}
+
+fn count(best: &[(Option<usize>, f32)], k: usize) -> Vec<usize> {
+    let mut sizes = vec![0usize; k];
+    for b in best {
+        if let Some(c) = b.0 {
+            if c < k {
+                sizes[c] += 1;
+            }
+        }
+    }
+    sizes
+}
+
+/// Up to five most typical complaints per cluster, skipping near-copies.
+fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[(Option<usize>, f32)], k: usize) -> Vec<Vec<Example>> {
+    let mut top: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
+    for (i, &(c, s)) in best.iter().enumerate() {
+        if let Some(c) = c {
+            let t = &mut top[c];
+            t.push((s, i));
+            if t.len() > 64 {
+                t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                t.truncate(24);
+            }
+        }
+    }
+    top.into_iter()
+        .map(|mut t| {
+            t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let mut seen: Vec<String> = Vec::new();
+            let mut out = Vec::new();
+            for (s, i) in t {
+                let text = text_of(&texts[i]);
+                let key: String = normalize(text).split_whitespace().collect::<Vec<_>>().join(" ");
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                out.push(Example { row: i, text: text.to_string(), similarity: s });
+                if out.len() == 5 {
+                    break;
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Rows scored per progress/cancel check.
+const CHUNK: usize = 8192;
+
+impl ProblemModel {
+    fn assign_one(&self, text: &str, scratch: &mut Vec<f32>) -> (Option<usize>, f32) {
+        if text.is_empty() {
+            return (None, 0.0);
+        }
+        let x = self.vocabulary.vectorize(segmenter(), text);
+        match self.scorer.best(&x, scratch) {
+            Some((c, s)) if s >= self.threshold && s > 0.0 => (Some(c), s),
+            Some((_, s)) => (None, s.max(0.0)),
+            None => (None, 0.0),
+        }
+    }
+
+    fn assign_indices<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<Vec<(Option<usize>, f32)>> {
+        ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
+        let chunks: Vec<Result<Vec<(Option<usize>, f32)>>> = texts
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                ctl.check()?;
+                let mut scratch = Vec::new();
+                let out = chunk.iter().map(|t| self.assign_one(text_of(t), &mut scratch)).collect();
+                ctl.advance(1);
+                Ok(out)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for c in chunks {
+            out.extend(c?);
+        }
+        Ok(out)
+    }
+
+    /// Problem id and similarity for every text, in order. A row whose best
+    /// similarity is below the threshold gets [`NO_PROBLEM`] (and that
+    /// similarity); an empty row gets (-1, 0).
+    pub fn score<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
+        let best = self.assign_indices(texts, ctl)?;
+        let ids = best
+            .iter()
+            .map(|b| b.0.and_then(|c| self.problems.get(c)).map(|p| p.id as i64).unwrap_or(NO_PROBLEM))
+            .collect();
+        Ok((ids, best.iter().map(|b| b.1).collect()))
+    }
+
+    /// Problem id for every text, in order ([`NO_PROBLEM`] for none).
+    pub fn predict<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<Vec<i64>> {
+        Ok(self.score(texts, ctl)?.0)
+    }
+
+    /// The problems, largest first at fit time.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The similarity threshold below which a complaint fits no problem.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// Change the threshold (0..=1) for later scoring.
+    pub fn set_threshold(&mut self, t: f32) -> Result<()> {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(Error::param(format!("threshold must be between 0 and 1, got {t}")));
+        }
+        self.threshold = t;
+        Ok(())
+    }
+
+    /// The settings the model was fitted with.
+    pub fn params(&self) -> &ProblemModelParams {
+        &self.params
+    }
+
+    /// Number of rows (including empty ones) the model was fitted on.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// The learned vocabulary.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// Library version that wrote this model.
+    pub fn library_version(&self) -> &str {
+        &self.library_version
+    }
+
+    /// Serialise to the JSON model file format.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::format(format!("cannot write model: {e}")))
+    }
+
+    /// Read a model file. Damaged files, files from a newer schema and
+    /// non-model JSON give a [`crate::ErrorKind::ModelFormat`] error saying what is wrong.
+    pub fn from_json(json: &str) -> Result<ProblemModel> {
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            Error::format(format!("not a painpoints model file: invalid JSON ({e}); the file may be truncated or damaged"))
+        })?;
+        let version = value
+            .get("schema_version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| Error::format("not a painpoints model file: no schema_version field"))?;
+        if version > SCHEMA_VERSION as u64 {
+            let by = value.get("library_version").and_then(|v| v.as_str()).unwrap_or("a newer painpoints");
+            return Err(Error::format(format!(
+                "model schema version {version} is newer than this painpoints supports ({SCHEMA_VERSION}); it was written by painpoints {by}: upgrade painpoints to read it"
+            )));
+        }
+        if version == 0 {
+            return Err(Error::format("model schema version 0 is not valid"));
+        }
+        let mut model: ProblemModel = serde_json::from_value(value)
+            .map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
+        model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
+        model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
+        Ok(model)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.vocabulary.validate()?;
+        if self.centroids.len() != self.problems.len() {
+            return Err(format!("{} problem centres for {} problems", self.centroids.len(), self.problems.len()));
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err("threshold out of range".into());
+        }
+        let dim = self.vocabulary.len() as u32;
+        for (i, c) in self.centroids.iter().enumerate() {
+            if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
+                return Err(format!("problem centre {i} refers to unknown terms or has invalid weights"));
+            }
+        }
+        let mut ids: Vec<u32> = self.problems.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err("two problems share an id".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn corpus() -> Vec<Option<String>> {
+        let mut t = Vec::new();
+        let delivery = ["my parcel arrived late", "late delivery again", "delivery was late by a week", "the courier delivered late"];
+        let refund = ["refund not received", "still no refund for my return", "my refund has not been received", "waiting for refund of my return"];
+        let app = ["the app crashes on login", "app keeps crashing", "login crashes the app", "app crash when I open it"];
+        for i in 0..40 {
+            t.push(Some(format!("{} {}", delivery[i % 4], if i % 3 == 0 { "again" } else { "" })));
+            t.push(Some(refund[i % 4].to_string()));
+            t.push(Some(app[i % 4].to_string()));
+        }
+        t.push(None);
+        t.push(Some(String::new()));
+        t
+    }
+
+    fn fit() -> Fit {
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        p.fit(&corpus(), &Control::new()).expect("fit")
+    }
+
+    #[test]
+    fn finds_the_three_problems() {
+        let f = fit();
+        assert_eq!(f.model.problems().len(), 3, "{:?}", f.model.problems().iter().map(|p| &p.label).collect::<Vec<_>>());
+        let labels: Vec<&str> = f.model.problems().iter().map(|p| p.label.as_str()).collect();
+        assert!(labels.iter().any(|l| l.contains("refund")), "{labels:?}");
+        assert!(labels.iter().any(|l| l.contains("app") || l.contains("crash")), "{labels:?}");
+        assert_eq!(f.labels.len(), corpus().len());
+        assert_eq!(f.labels[f.labels.len() - 1], NO_PROBLEM);
+        assert_eq!(f.labels[f.labels.len() - 2], NO_PROBLEM);
+        let sizes: Vec<usize> = f.model.problems().iter().map(|p| p.size).collect();
+        assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+        for p in f.model.problems() {
+            assert!(!p.examples.is_empty() && p.examples.len() <= 5);
+            for e in &p.examples {
+                assert_eq!(f.labels[e.row], p.id as i64);
+            }
+        }
+    }
+
+    #[test]
+    fn predict_agrees_with_fit_and_batches() {
+        let f = fit();
+        let texts = corpus();
+        let all = f.model.predict(&texts, &Control::new()).expect("predict");
+        assert_eq!(all, f.labels);
+        for (i, t) in texts.iter().enumerate().step_by(7) {
+            let one = f.model.predict(std::slice::from_ref(t), &Control::new()).expect("predict");
+            assert_eq!(one[0], all[i]);
+        }
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let f = fit();
+        let json = f.model.to_json().expect("json");
+        let back = ProblemModel::from_json(&json).expect("load");
+        assert_eq!(back.predict(&corpus(), &Control::new()).expect("predict"), f.labels);
+        assert_eq!(back.to_json().expect("json"), json);
+    }
+
+    #[test]
+    fn damaged_files_are_format_errors() {
+        let json = fit().model.to_json().expect("json");
+        let cases = [
+            json[..json.len() / 2].to_string(),
+            "not json".to_string(),
+            "{}".to_string(),
+            json.replacen("\"schema_version\":1", "\"schema_version\":99", 1),
+            json.replacen("\"centroids\":[[", "\"centroids\":[[[999999999,0.5],", 1),
+        ];
+        for c in cases {
+            let err = ProblemModel::from_json(&c).expect_err("must fail");
+            assert_eq!(err.kind(), crate::ErrorKind::ModelFormat, "{}", err);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_result_any_threads() {
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            pool.install(|| p.fit(&corpus(), &Control::new()).expect("fit"))
+        };
+        let (a, b) = (run(1), run(3));
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.model.to_json().expect("json"), b.model.to_json().expect("json"));
+    }
+
+    #[test]
+    fn empty_and_degenerate_inputs() {
+        let c = Control::new();
+        let p = ProblemModelParams::default();
+        let none: Vec<Option<String>> = vec![];
+        let f = p.fit(&none, &c).expect("empty fit");
+        assert!(f.labels.is_empty() && f.model.problems().is_empty());
+        let blanks = vec![None, Some(String::new()), Some("   ".to_string())];
+        let f = p.fit(&blanks, &c).expect("blank fit");
+        assert_eq!(f.labels, vec![-1, -1, -1]);
+        let one = vec![Some("card stolen".to_string())];
+        assert_eq!(p.fit(&one, &c).expect("one").labels.len(), 1);
+    }
+
+    #[test]
+    fn bad_params_are_errors() {
+        let p = ProblemModelParams { threshold: Some(2.0), ..Default::default() };
+        let none: Vec<Option<String>> = vec![];
+        assert_eq!(p.fit(&none, &Control::new()).map(|_| ()).map_err(|e| e.kind()), Err(crate::ErrorKind::InvalidParameter));
+    }
+}

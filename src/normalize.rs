@@ -1,0 +1,184 @@
+//! Stage 1: normalisation.
+//!
+//! Unicode NFKC, case folding, typographic apostrophes and common HTML
+//! entities unified, and everything that is not a topic masked: URLs, e-mail
+//! addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
+//! dates, order/account numbers and other numbers, and redaction marks such
+//! as `XXXX` or `XX/XX/XXXX`. Masks become placeholder words (`_url_`,
+//! `_money_`, ...) so that "order #48213" and "order #99120" agree, and later
+//! stages drop them from keywords and labels.
+
+use regex::Regex;
+use std::borrow::Cow;
+use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// The placeholder words masks are replaced with. All start and end with `_`.
+pub const MASKS: &[&str] = &[
+    "_url_", "_email_", "_redacted_", "_money_", "_date_", "_phone_", "_id_", "_num_",
+];
+
+/// True if `word` is one of the [`MASKS`].
+pub fn is_mask(word: &str) -> bool {
+    word.len() > 2 && word.starts_with('_') && word.ends_with('_') && MASKS.contains(&word)
+}
+
+fn mask_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        // Order matters: at one position the first alternative that matches wins.
+        let pattern = [
+            r"(?P<url>(?i:https?://|www\.)[^\s<>]+)",
+            r"(?P<email>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)",
+            r"(?P<redacted>\bX{2,}(?:[/\-.]X{2,})*\b)",
+            r"(?P<money>\{\$[\d,.]*\}|[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?i:usd|eur|gbp|dollars?|euros?|pounds|bucks)\b)",
+            r"(?P<date>\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b)",
+            r"(?P<phone>\+?\(?\d{2,4}\)?[\s.\-]\d{3,4}[\s.\-]\d{3,4}\b|\+\d{9,14}\b)",
+            r"(?P<id>#\s?[\w\-]*\d[\w\-]*|\b[A-Za-z]+\d[\w\-]*\b|\b\d{5,}\b)",
+            r"(?P<num>\d+(?:[.,:]\d+)*(?:st|nd|rd|th|s)?)",
+        ]
+        .join("|");
+        // The pattern is a compile-time constant covered by tests.
+        Regex::new(&pattern).expect("mask pattern compiles")
+    })
+}
+
+const GROUPS: &[(&str, &str)] = &[
+    ("url", " _url_ "),
+    ("email", " _email_ "),
+    ("redacted", " _redacted_ "),
+    ("money", " _money_ "),
+    ("date", " _date_ "),
+    ("phone", " _phone_ "),
+    ("id", " _id_ "),
+    ("num", " _num_ "),
+];
+
+/// Cheap test that lets most short complaints skip the regex entirely.
+fn may_need_mask(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
+        || text.contains("XX")
+        || text.contains("http")
+        || text.contains("www.")
+        || text.contains("HTTP")
+        || text.contains("WWW.")
+        || text.contains(['€', '£', '¥'])
+}
+
+/// Replace maskable spans with placeholder words. Works on original case, so
+/// upper-case redaction marks (`XXXX`) are recognised before case folding.
+pub fn mask(text: &str) -> Cow<'_, str> {
+    if !may_need_mask(text) {
+        return Cow::Borrowed(text);
+    }
+    mask_regex().replace_all(text, |caps: &regex::Captures<'_>| {
+        for (name, repl) in GROUPS {
+            if caps.name(name).is_some() {
+                return *repl;
+            }
+        }
+        " "
+    })
+}
+
+fn unify_punctuation(text: &str) -> Cow<'_, str> {
+    let needs = text.contains(['\u{2019}', '\u{2018}', '\u{02bc}', '&']);
+    if !needs {
+        return Cow::Borrowed(text);
+    }
+    let mut s = text.replace(['\u{2019}', '\u{2018}', '\u{02bc}'], "'");
+    if s.contains('&') {
+        s = s
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&apos;", "'");
+    }
+    Cow::Owned(s)
+}
+
+/// Normalise one complaint: NFKC, unified apostrophes and entities, masks,
+/// then full Unicode lower-casing.
+///
+/// ```
+/// use painpoints::normalize::normalize;
+/// assert_eq!(normalize("Order #48213 LATE"), normalize("order #99120 late"));
+/// assert!(normalize("Mail me at jo@example.com").contains("_email_"));
+/// ```
+pub fn normalize(text: &str) -> String {
+    let nfkc: Cow<'_, str> = if text.is_ascii() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfkc().collect())
+    };
+    let unified = unify_punctuation(&nfkc);
+    let masked = mask(&unified);
+    // Fast path for ASCII; full Unicode folding otherwise.
+    if masked.is_ascii() {
+        masked.to_ascii_lowercase()
+    } else {
+        masked.to_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s).split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn case_and_unicode_are_folded() {
+        assert_eq!(n("REFUND Not Received"), "refund not received");
+        assert_eq!(n("ｆｕｌｌｗｉｄｔｈ"), "fullwidth");
+        assert_eq!(n("Straße"), "straße");
+        assert_eq!(n("don\u{2019}t"), "don't");
+        assert_eq!(n("Tom &amp; Jerry"), "tom & jerry");
+    }
+
+    #[test]
+    fn masks_table() {
+        let cases = [
+            ("see https://example.com/x?y=1 now", "see _url_ now"),
+            ("visit www.shop.co.uk", "visit _url_"),
+            ("write to jane.doe+x@mail.example.org", "write to _email_"),
+            ("on XX/XX/XXXX I called", "on _redacted_ i called"),
+            ("XXXX XXXX bank", "_redacted_ _redacted_ bank"),
+            ("charged {$190.00} twice", "charged _money_ twice"),
+            ("charged $45.99 twice", "charged _money_ twice"),
+            ("paid 300 dollars", "paid _money_"),
+            ("since 2024-03-15", "since _date_"),
+            ("since 03/15/2024", "since _date_"),
+            ("call 555-123-4567 please", "call _phone_ please"),
+            ("call +447911123456", "call _phone_"),
+            ("order #48213 late", "order _id_ late"),
+            ("ticket AB12345 open", "ticket _id_ open"),
+            ("waited 2 weeks", "waited _num_ weeks"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(n(input), want, "input: {input}");
+        }
+    }
+
+    #[test]
+    fn ids_agree() {
+        assert_eq!(normalize("order #48213 never came"), normalize("order #99120 never came"));
+    }
+
+    #[test]
+    fn plain_text_untouched() {
+        assert_eq!(normalize("my card has not arrived"), "my card has not arrived");
+    }
+
+    #[test]
+    fn is_mask_works() {
+        assert!(is_mask("_url_"));
+        assert!(!is_mask("_foo_"));
+        assert!(!is_mask("url"));
+    }
+}

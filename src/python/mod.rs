@@ -1,0 +1,173 @@
+//! The Python bindings: the only place pyo3 appears.
+//!
+//! Thin by design: each method extracts owned Rust values while holding the
+//! GIL, runs the core through [`run::run`] without it, and maps the result
+//! back. The analyst API lives in the Python package.
+
+mod errors;
+mod run;
+
+use crate::model::{Problem, ProblemModel, ProblemModelParams};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+type Texts = Vec<Option<String>>;
+
+fn i64_bytes<'py>(py: Python<'py>, v: &[i64]) -> Bound<'py, PyBytes> {
+    let mut b = Vec::with_capacity(v.len() * 8);
+    for x in v {
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    PyBytes::new(py, &b)
+}
+
+fn f32_bytes<'py>(py: Python<'py>, v: &[f32]) -> Bound<'py, PyBytes> {
+    let mut b = Vec::with_capacity(v.len() * 4);
+    for x in v {
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    PyBytes::new(py, &b)
+}
+
+fn problem_dict<'py>(py: Python<'py>, p: &Problem) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("id", p.id)?;
+    d.set_item("label", &p.label)?;
+    let kws: Vec<(String, f32)> = p.keywords.iter().map(|k| (k.text.clone(), k.weight)).collect();
+    d.set_item("keywords", kws)?;
+    d.set_item("size", p.size)?;
+    d.set_item("share", p.share)?;
+    d.set_item("cohesion", p.cohesion)?;
+    let ex: Vec<(usize, String, f32)> = p.examples.iter().map(|e| (e.row, e.text.clone(), e.similarity)).collect();
+    d.set_item("examples", ex)?;
+    Ok(d)
+}
+
+/// A fitted problem model (wrapped by `painpoints.ProblemModel`).
+#[pyclass(name = "FittedModel", module = "painpoints._painpoints")]
+pub struct PyFittedModel {
+    inner: ProblemModel,
+}
+
+#[pymethods]
+impl PyFittedModel {
+    /// Problem id and similarity per text, as little-endian int64 and float32 bytes.
+    #[pyo3(signature = (texts, n_jobs=None, progress=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Texts,
+        n_jobs: Option<i64>,
+        progress: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        let model = &self.inner;
+        let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score(&texts, ctl))?;
+        Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)))
+    }
+
+    /// The problems as a list of dicts, in rank order.
+    fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items: PyResult<Vec<_>> = self.inner.problems().iter().map(|p| problem_dict(py, p)).collect();
+        PyList::new(py, items?)
+    }
+
+    /// The model file contents (JSON).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.to_json().map_err(|e| errors::to_py(py, e))
+    }
+
+    /// Read a model file's contents.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<PyFittedModel> {
+        let inner = ProblemModel::from_json(json).map_err(|e| errors::to_py(py, e))?;
+        Ok(PyFittedModel { inner })
+    }
+
+    /// Similarity below which a complaint fits no problem.
+    #[getter]
+    fn threshold(&self) -> f32 {
+        self.inner.threshold()
+    }
+
+    #[setter]
+    fn set_threshold(&mut self, py: Python<'_>, value: f32) -> PyResult<()> {
+        self.inner.set_threshold(value).map_err(|e| errors::to_py(py, e))
+    }
+
+    /// Name of the text column the model was fitted on, if recorded.
+    #[getter]
+    fn text_column(&self) -> Option<String> {
+        self.inner.text_column.clone()
+    }
+
+    #[setter]
+    fn set_text_column(&mut self, value: Option<String>) {
+        self.inner.text_column = value;
+    }
+
+    /// Rows the model was fitted on.
+    #[getter]
+    fn n_rows(&self) -> usize {
+        self.inner.n_rows()
+    }
+
+    /// Library version that wrote the model.
+    #[getter]
+    fn library_version(&self) -> String {
+        self.inner.library_version().to_string()
+    }
+
+    /// Number of terms in the vocabulary.
+    #[getter]
+    fn vocabulary_size(&self) -> usize {
+        self.inner.vocabulary().len()
+    }
+}
+
+/// Fit problems. Returns (model, labels bytes, similarity bytes).
+#[pyfunction]
+#[pyo3(signature = (texts, params_json, n_jobs=None, progress=None))]
+fn fit<'py>(
+    py: Python<'py>,
+    texts: Texts,
+    params_json: &str,
+    n_jobs: Option<i64>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(PyFittedModel, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let params: ProblemModelParams = serde_json::from_str(params_json).map_err(|e| {
+        errors::to_py(py, crate::error::Error::param(format!("invalid parameters: {e}")))
+    })?;
+    let fit = run::run(py, n_jobs, progress, |ctl| params.fit(&texts, ctl))?;
+    Ok((PyFittedModel { inner: fit.model }, i64_bytes(py, &fit.labels), f32_bytes(py, &fit.similarity)))
+}
+
+/// The normalised form of a text (for inspection).
+#[pyfunction]
+fn normalize(text: &str) -> String {
+    crate::normalize::normalize(text)
+}
+
+/// (key, surface) terms of a text as the pipeline sees them (for inspection).
+#[pyfunction]
+fn terms(text: &str) -> Vec<(String, String)> {
+    crate::segment::Segmenter::english().terms(&crate::normalize::normalize(text))
+}
+
+/// Number of worker threads a call would use.
+#[pyfunction]
+#[pyo3(signature = (n_jobs=None))]
+fn thread_count(n_jobs: Option<i64>) -> PyResult<usize> {
+    run::thread_count(n_jobs)
+}
+
+#[pymodule]
+fn _painpoints(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crate::VERSION)?;
+    m.add("SCHEMA_VERSION", crate::SCHEMA_VERSION)?;
+    m.add_class::<PyFittedModel>()?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(terms, m)?)?;
+    m.add_function(wrap_pyfunction!(thread_count, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Stage 2: segmentation.
+//!
+//! Splits normalised text into words on UAX #29 word boundaries
+//! (`unicode-segmentation`), drops stop words (NLTK's English list from the
+//! `stop-words` crate) and masks, keeps negation by marking the next content
+//! word ("not received" becomes the term `not_receiv`, which does not look
+//! like `receiv`), and breaks runs of CJK ideographs, which have no spaces,
+//! into overlapping character bigrams. Stemming uses the Snowball English
+//! stemmer from `rust-stemmers`; [`Segmenter::key`] turns a word into the
+//! term key the vocabulary counts.
+
+use crate::normalize::is_mask;
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashSet;
+use std::borrow::Cow;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One piece of a segmented complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// A content word (already case-folded), and whether a negation governs it.
+    Word {
+        /// The word as written (normalised).
+        surface: &'a str,
+        /// True if "not", "never", "didn't"... came just before it.
+        negated: bool,
+    },
+    /// Punctuation or a mask: phrases do not span it.
+    Break,
+}
+
+/// Words that flip the meaning of the next content word.
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nor", "cannot", "without", "none", "nothing", "dont", "didnt", "doesnt",
+    "cant", "wont", "isnt", "wasnt", "arent", "werent", "havent", "hasnt", "hadnt", "couldnt",
+    "wouldnt", "shouldnt", "aint",
+];
+
+/// Extra stop words frequent in complaints yet never a topic.
+const EXTRA_STOP: &[&str] = &[
+    "would", "could", "also", "get", "got", "us", "im", "ive", "id", "u", "ur", "pls", "please",
+    "hi", "hello", "thanks", "thank", "amp", "rt", "via", "one", "still", "even", "really",
+    "like", "just", "yet", "since", "ever", "may", "might", "must", "shall", "want", "need",
+];
+
+/// Segments normalised text and stems words. Cheap to share across threads.
+pub struct Segmenter {
+    stop: FxHashSet<String>,
+    stemmer: Stemmer,
+}
+
+impl std::fmt::Debug for Segmenter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segmenter").field("stop_words", &self.stop.len()).finish()
+    }
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Self::english()
+    }
+}
+
+fn is_negator(word: &str) -> bool {
+    NEGATORS.contains(&word) || word.ends_with("n't")
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF   // Hiragana, Katakana
+        | 0x3400..=0x4DBF // CJK ext A
+        | 0x4E00..=0x9FFF // CJK unified
+        | 0xF900..=0xFAFF // CJK compatibility
+        | 0x20000..=0x2FFFF)
+}
+
+fn single_ideograph(s: &str) -> bool {
+    let mut it = s.chars();
+    matches!((it.next(), it.next()), (Some(c), None) if is_ideograph(c))
+}
+
+const BREAK_CHARS: &[char] = &['.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '"', '\n', '|', '/'];
+
+impl Segmenter {
+    /// English stop words and stemmer.
+    pub fn english() -> Self {
+        let mut stop: FxHashSet<String> = stop_words::get(stop_words::LANGUAGE::English)
+            .into_iter()
+            .map(|w| w.replace('\u{2019}', "'"))
+            .filter(|w| !is_negator(w))
+            .collect();
+        stop.extend(EXTRA_STOP.iter().map(|w| w.to_string()));
+        Segmenter { stop, stemmer: Stemmer::create(Algorithm::English) }
+    }
+
+    /// True if `word` (case-folded) is a stop word.
+    pub fn is_stop(&self, word: &str) -> bool {
+        self.stop.contains(word)
+    }
+
+    /// The term key of a content word: its Snowball stem for Latin-script
+    /// words, the word itself otherwise.
+    pub fn key<'w>(&self, word: &'w str) -> Cow<'w, str> {
+        if word.chars().all(|c| c.is_alphabetic() && (c as u32) < 0x250) {
+            self.stemmer.stem(word)
+        } else {
+            Cow::Borrowed(word)
+        }
+    }
+
+    /// Call `f` for every piece of `normalized`, in order.
+    pub fn for_each_piece<'a>(&self, normalized: &'a str, mut f: impl FnMut(Piece<'a>)) {
+        let mut negated = false;
+        // Start (byte offset) and end of the current run of single ideographs.
+        let mut run: Vec<(usize, usize)> = Vec::new();
+        let flush_run = |run: &mut Vec<(usize, usize)>, f: &mut dyn FnMut(Piece<'a>)| {
+            if run.len() == 1 {
+                let (s, e) = run[0];
+                f(Piece::Word { surface: &normalized[s..e], negated: false });
+            } else {
+                for pair in run.windows(2) {
+                    f(Piece::Word { surface: &normalized[pair[0].0..pair[1].1], negated: false });
+                }
+            }
+            run.clear();
+        };
+        for (start, seg) in normalized.split_word_bound_indices() {
+            if single_ideograph(seg) {
+                run.push((start, start + seg.len()));
+                continue;
+            }
+            if !run.is_empty() {
+                flush_run(&mut run, &mut f);
+            }
+            let has_alnum = seg.chars().any(char::is_alphanumeric);
+            if !has_alnum {
+                if is_mask(seg) || seg.contains(BREAK_CHARS) {
+                    f(Piece::Break);
+                    negated = false;
+                }
+                continue;
+            }
+            if is_mask(seg) {
+                f(Piece::Break);
+                negated = false;
+                continue;
+            }
+            if is_negator(seg) {
+                negated = true;
+                continue;
+            }
+            if self.stop.contains(seg) || seg.chars().count() < 2 || seg.chars().all(|c| c.is_numeric() || c == '_') {
+                continue;
+            }
+            f(Piece::Word { surface: seg, negated });
+            negated = false;
+        }
+        if !run.is_empty() {
+            flush_run(&mut run, &mut f);
+        }
+    }
+
+    /// Convenience for tests and small inputs: (key, surface) for every
+    /// content word, negated words prefixed with `not_` / `not `.
+    pub fn terms(&self, normalized: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.for_each_piece(normalized, |p| {
+            if let Piece::Word { surface, negated } = p {
+                let key = self.key(surface);
+                if negated {
+                    out.push((format!("not_{key}"), format!("not {surface}")));
+                } else {
+                    out.push((key.into_owned(), surface.to_string()));
+                }
+            }
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    fn keys(s: &str) -> Vec<String> {
+        Segmenter::english().terms(&normalize(s)).into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn stop_words_dropped_and_stemmed() {
+        assert_eq!(keys("I was charged for the deliveries"), vec!["charg", "deliveri"]);
+    }
+
+    #[test]
+    fn negation_is_kept() {
+        assert_eq!(keys("refund not received"), vec!["refund", "not_receiv"]);
+        assert_eq!(keys("my card hasn't arrived"), vec!["card", "not_arriv"]);
+        assert_eq!(keys("I didn’t get my money"), vec!["not_money"]);
+        assert_ne!(keys("not received"), keys("received"));
+    }
+
+    #[test]
+    fn negation_stops_at_punctuation() {
+        assert_eq!(keys("no. refund arrived"), vec!["refund", "arriv"]);
+    }
+
+    #[test]
+    fn masks_break_and_vanish() {
+        let mut pieces = Vec::new();
+        let text = normalize("order #123 late");
+        Segmenter::english().for_each_piece(&text, |p| pieces.push(p));
+        assert_eq!(
+            pieces,
+            vec![
+                Piece::Word { surface: "order", negated: false },
+                Piece::Break,
+                Piece::Word { surface: "late", negated: false }
+            ]
+        );
+    }
+
+    #[test]
+    fn cjk_bigrams() {
+        assert_eq!(keys("退款没有收到"), vec!["退款", "款没", "没有", "有收", "收到"]);
+        assert_eq!(keys("退"), vec!["退"]);
+    }
+
+    #[test]
+    fn other_scripts_pass_through() {
+        assert_eq!(keys("привет мир"), vec!["привет", "мир"]);
+        assert!(keys("🙂🙂🙂").is_empty());
+    }
+
+    #[test]
+    fn surface_forms_kept() {
+        let t = Segmenter::english().terms(&normalize("Deliveries delayed"));
+        assert_eq!(t[0], ("deliveri".to_string(), "deliveries".to_string()));
+    }
+}

@@ -1,0 +1,449 @@
+//! Stage 3: vocabulary and TF-IDF vectors.
+//!
+//! [`Vocabulary::learn`] counts term keys over a fitting sample, keeps those
+//! in at least `min_df` complaints (plus frequent phrases, see
+//! [`crate::phrases`]), remembers the most frequent surface form of each
+//! (so labels read "deliveries", not "deliveri") and computes smoothed IDF
+//! weights. [`Vocabulary::vectorize`] turns one complaint into a sparse,
+//! L2-normalised vector of sublinear TF × IDF weights; the same code path
+//! serves fitting and scoring, so a prediction always agrees with the fit.
+
+use crate::normalize::normalize;
+use crate::phrases::{self, PhraseParams};
+use crate::segment::{Piece, Segmenter};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// A sparse vector: (term id, weight), sorted by term id.
+pub type SparseVec = Vec<(u32, f32)>;
+
+/// What kind of term an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// A stemmed word.
+    Word,
+    /// A stemmed word under negation ("not received").
+    Negated,
+    /// Two adjacent terms kept as a unit.
+    Phrase,
+}
+
+/// One vocabulary entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Term {
+    /// Internal key: stem, `not_`+stem, or two keys joined by a space.
+    pub key: String,
+    /// The most frequent way complaints write it.
+    pub surface: String,
+    /// Word, negated word, or phrase.
+    pub kind: TermKind,
+    /// Smoothed inverse document frequency.
+    pub idf: f32,
+    /// For phrases, the two term ids it joins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<[u32; 2]>,
+}
+
+/// Learning parameters of the vocabulary.
+#[derive(Debug, Clone, Copy)]
+pub struct VocabularyParams {
+    /// Minimum number of complaints a term must appear in.
+    pub min_df: u32,
+    /// Keep at most this many word terms (by document frequency).
+    pub max_terms: usize,
+    /// Phrase detection thresholds.
+    pub phrases: PhraseParams,
+}
+
+impl Default for VocabularyParams {
+    fn default() -> Self {
+        VocabularyParams { min_df: 2, max_terms: 200_000, phrases: PhraseParams::default() }
+    }
+}
+
+/// The learned vocabulary: terms, their weights and the lookups to encode text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "VocabularyFile", into = "VocabularyFile")]
+pub struct Vocabulary {
+    terms: Vec<Term>,
+    /// Surface word -> id of its word term: skips stemming for known words.
+    words: FxHashMap<String, u32>,
+    key_index: FxHashMap<String, u32>,
+    phrase_of: FxHashMap<(u32, u32), u32>,
+}
+
+/// The serialised shape: plain lists in a fixed order.
+#[derive(Serialize, Deserialize)]
+struct VocabularyFile {
+    terms: Vec<Term>,
+    words: Vec<(String, u32)>,
+}
+
+impl From<VocabularyFile> for Vocabulary {
+    fn from(f: VocabularyFile) -> Self {
+        Vocabulary::from_parts(f.terms, f.words.into_iter().collect())
+    }
+}
+
+impl From<Vocabulary> for VocabularyFile {
+    fn from(v: Vocabulary) -> Self {
+        let mut words: Vec<(String, u32)> = v.words.into_iter().collect();
+        words.sort();
+        VocabularyFile { terms: v.terms, words }
+    }
+}
+
+/// One term occurrence in order, or a break.
+type Slot = Option<u32>;
+
+impl Vocabulary {
+    fn from_parts(terms: Vec<Term>, words: FxHashMap<String, u32>) -> Self {
+        let mut key_index = FxHashMap::default();
+        let mut phrase_of = FxHashMap::default();
+        for (i, t) in terms.iter().enumerate() {
+            key_index.insert(t.key.clone(), i as u32);
+            if let (TermKind::Phrase, Some(p)) = (t.kind, t.parts) {
+                phrase_of.insert((p[0], p[1]), i as u32);
+            }
+        }
+        let n = terms.len() as u32;
+        let words = words.into_iter().filter(|(_, id)| *id < n).collect();
+        Vocabulary { terms, words, key_index, phrase_of }
+    }
+
+    /// Check internal consistency of a deserialised vocabulary.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let n = self.terms.len() as u32;
+        for (i, t) in self.terms.iter().enumerate() {
+            if !t.idf.is_finite() || t.idf < 0.0 {
+                return Err(format!("term {i} has an invalid weight"));
+            }
+            if let Some(p) = t.parts {
+                if p[0] >= n || p[1] >= n {
+                    return Err(format!("phrase {i} refers to a missing term"));
+                }
+            }
+            if t.kind == TermKind::Phrase && t.parts.is_none() {
+                return Err(format!("phrase {i} has no parts"));
+            }
+        }
+        if self.key_index.len() != self.terms.len() {
+            return Err("duplicate term keys".into());
+        }
+        Ok(())
+    }
+
+    /// Number of terms (the dimension of vectors).
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when nothing was learned (e.g. every complaint was empty).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// All terms, indexed by id.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// The term with this id.
+    pub fn term(&self, id: u32) -> Option<&Term> {
+        self.terms.get(id as usize)
+    }
+
+    /// Look up a term id by key.
+    pub fn id_of(&self, key: &str) -> Option<u32> {
+        self.key_index.get(key).copied()
+    }
+
+    /// Learn a vocabulary from already-normalised complaints.
+    pub fn learn(seg: &Segmenter, normalized: &[String], p: &VocabularyParams) -> Vocabulary {
+        // 1. Per complaint: the ordered (key, surface) terms with breaks.
+        let docs: Vec<Vec<Option<(String, String)>>> = normalized
+            .par_iter()
+            .map(|text| {
+                let mut out = Vec::new();
+                seg.for_each_piece(text, |piece| match piece {
+                    Piece::Word { surface, negated } => {
+                        let key = seg.key(surface);
+                        out.push(Some(if negated {
+                            (format!("not_{key}"), format!("not {surface}"))
+                        } else {
+                            (key.into_owned(), surface.to_string())
+                        }))
+                    }
+                    Piece::Break => out.push(None),
+                });
+                out
+            })
+            .collect();
+
+        // 2. Document frequency of keys and surface counts (integers: exact in any order).
+        let (df, surfaces) = docs
+            .par_iter()
+            .fold(
+                || (FxHashMap::<&str, u32>::default(), FxHashMap::<(&str, &str), u32>::default()),
+                |(mut df, mut sf), doc| {
+                    let mut seen: Vec<&str> = doc.iter().flatten().map(|(k, _)| k.as_str()).collect();
+                    seen.sort_unstable();
+                    seen.dedup();
+                    for k in seen {
+                        *df.entry(k).or_insert(0) += 1;
+                    }
+                    for (k, s) in doc.iter().flatten() {
+                        *sf.entry((k.as_str(), s.as_str())).or_insert(0) += 1;
+                    }
+                    (df, sf)
+                },
+            )
+            .reduce(
+                || (FxHashMap::default(), FxHashMap::default()),
+                |(mut a, mut sa), (b, sb)| {
+                    for (k, v) in b {
+                        *a.entry(k).or_insert(0) += v;
+                    }
+                    for (k, v) in sb {
+                        *sa.entry(k).or_insert(0) += v;
+                    }
+                    (a, sa)
+                },
+            );
+
+        // 3. Keep frequent keys; ids in key order so the result is deterministic.
+        let mut kept: Vec<(&str, u32)> = df.iter().filter(|(_, &c)| c >= p.min_df).map(|(&k, &c)| (k, c)).collect();
+        if kept.len() > p.max_terms {
+            kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            kept.truncate(p.max_terms);
+        }
+        kept.sort_by(|a, b| a.0.cmp(b.0));
+        let n_docs = normalized.len();
+        let idf = |dfc: u32| ((1.0 + n_docs as f64) / (1.0 + dfc as f64)).ln() as f32 + 1.0;
+        let mut best_surface: FxHashMap<&str, (&str, u32)> = FxHashMap::default();
+        for (&(k, s), &c) in &surfaces {
+            let e = best_surface.entry(k).or_insert((s, 0));
+            if c > e.1 || (c == e.1 && s < e.0) {
+                *e = (s, c);
+            }
+        }
+        let mut terms: Vec<Term> = kept
+            .iter()
+            .map(|&(k, c)| Term {
+                key: k.to_string(),
+                surface: best_surface.get(k).map(|x| x.0.to_string()).unwrap_or_else(|| k.to_string()),
+                kind: if k.starts_with("not_") { TermKind::Negated } else { TermKind::Word },
+                idf: idf(c),
+                parts: None,
+            })
+            .collect();
+        let key_index: FxHashMap<&str, u32> = kept.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+
+        // Surface words of word terms, for encoding without stemming.
+        let mut words: FxHashMap<String, u32> = FxHashMap::default();
+        for (&(k, s), _) in &surfaces {
+            if k.starts_with("not_") {
+                continue;
+            }
+            if let Some(&id) = key_index.get(k) {
+                words.insert(s.to_string(), id);
+            }
+        }
+
+        // 4. Phrases from adjacent kept terms.
+        let term_docs: Vec<u32> = kept.iter().map(|&(_, c)| c).collect();
+        let pair_docs = docs
+            .par_iter()
+            .fold(FxHashMap::<(u32, u32), u32>::default, |mut acc, doc| {
+                let ids: Vec<Slot> = doc.iter().map(|t| t.as_ref().and_then(|(k, _)| key_index.get(k.as_str()).copied())).collect();
+                let mut pairs: Vec<(u32, u32)> = ids
+                    .windows(2)
+                    .filter_map(|w| match (w[0], w[1]) {
+                        (Some(a), Some(b)) => Some((a, b)),
+                        _ => None,
+                    })
+                    .collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                for pr in pairs {
+                    *acc.entry(pr).or_insert(0) += 1;
+                }
+                acc
+            })
+            .reduce(FxHashMap::default, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                a
+            });
+        let chosen = phrases::select(&pair_docs, &term_docs, n_docs, &p.phrases);
+        let mut chosen_sorted: Vec<((u32, u32), String)> = chosen
+            .into_iter()
+            .map(|(a, b)| ((a, b), format!("{} {}", terms[a as usize].key, terms[b as usize].key)))
+            .collect();
+        chosen_sorted.sort_by(|x, y| x.1.cmp(&y.1));
+        for ((a, b), key) in chosen_sorted {
+            let c = pair_docs.get(&(a, b)).copied().unwrap_or(1);
+            let surface = format!("{} {}", terms[a as usize].surface, terms[b as usize].surface);
+            terms.push(Term { key, surface, kind: TermKind::Phrase, idf: idf(c), parts: Some([a, b]) });
+        }
+        Vocabulary::from_parts(terms, words)
+    }
+
+    fn word_id(&self, seg: &Segmenter, surface: &str, negated: bool) -> Slot {
+        let base = match self.words.get(surface) {
+            Some(&id) => Some(id),
+            None => self.key_index.get(seg.key(surface).as_ref()).copied(),
+        };
+        if !negated {
+            return base;
+        }
+        let key = match base {
+            Some(id) => format!("not_{}", self.terms[id as usize].key),
+            None => format!("not_{}", seg.key(surface)),
+        };
+        self.key_index.get(&key).copied()
+    }
+
+    /// The ordered term ids of a normalised complaint (`None` marks a break
+    /// or an unknown word), without phrases.
+    pub fn sequence(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>) {
+        out.clear();
+        seg.for_each_piece(normalized, |piece| match piece {
+            Piece::Word { surface, negated } => out.push(self.word_id(seg, surface, negated)),
+            Piece::Break => out.push(None),
+        });
+    }
+
+    /// Encode a raw complaint into its L2-normalised TF-IDF vector.
+    pub fn vectorize(&self, seg: &Segmenter, text: &str) -> SparseVec {
+        let normalized = normalize(text);
+        self.vectorize_normalized(seg, &normalized)
+    }
+
+    /// Encode an already-normalised complaint.
+    pub fn vectorize_normalized(&self, seg: &Segmenter, normalized: &str) -> SparseVec {
+        let mut seq = Vec::new();
+        self.sequence(seg, normalized, &mut seq);
+        self.weigh(&seq)
+    }
+
+    /// TF-IDF weights of an ordered sequence of term ids, phrases added.
+    pub fn weigh(&self, seq: &[Slot]) -> SparseVec {
+        let mut ids: Vec<u32> = seq.iter().flatten().copied().collect();
+        if !self.phrase_of.is_empty() {
+            for w in seq.windows(2) {
+                if let (Some(a), Some(b)) = (w[0], w[1]) {
+                    if let Some(&p) = self.phrase_of.get(&(a, b)) {
+                        ids.push(p);
+                    }
+                }
+            }
+        }
+        ids.sort_unstable();
+        let mut out: SparseVec = Vec::with_capacity(ids.len());
+        let mut i = 0;
+        while i < ids.len() {
+            let id = ids[i];
+            let mut j = i;
+            while j < ids.len() && ids[j] == id {
+                j += 1;
+            }
+            let tf = (j - i) as f32;
+            let w = (1.0 + tf.ln()) * self.terms[id as usize].idf;
+            if w > 0.0 {
+                out.push((id, w));
+            }
+            i = j;
+        }
+        let norm = out.iter().map(|&(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for e in &mut out {
+                e.1 /= norm;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learn(texts: &[&str]) -> (Segmenter, Vocabulary) {
+        let seg = Segmenter::english();
+        let norm: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
+        let v = Vocabulary::learn(&seg, &norm, &VocabularyParams { min_df: 1, ..Default::default() });
+        (seg, v)
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_sorted() {
+        let (seg, v) = learn(&["late delivery again", "refund not received", "delivery late"]);
+        let x = v.vectorize(&seg, "Late delivery, very late");
+        let norm: f32 = x.iter().map(|e| e.1 * e.1).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        assert!(x.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn negated_term_differs() {
+        let (seg, v) = learn(&["refund not received", "parcel received", "refund not received today"]);
+        let a = v.vectorize(&seg, "not received");
+        let b = v.vectorize(&seg, "received");
+        assert!(!a.is_empty() && !b.is_empty());
+        assert_ne!(a[0].0, b[0].0);
+        assert_eq!(v.term(a[0].0).map(|t| t.surface.as_str()), Some("not received"));
+    }
+
+    #[test]
+    fn min_df_prunes_and_idf_orders() {
+        let seg = Segmenter::english();
+        let norm: Vec<String> = ["card late", "card lost", "card stolen"].iter().map(|t| normalize(t)).collect();
+        let v = Vocabulary::learn(&seg, &norm, &VocabularyParams { min_df: 2, ..Default::default() });
+        assert_eq!(v.len(), 1);
+        assert_eq!(v.terms()[0].surface, "card");
+        let (_, v1) = learn(&["card late", "card lost", "card stolen"]);
+        let card = v1.id_of("card").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
+        let late = v1.id_of("late").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
+        assert!(card < late);
+    }
+
+    #[test]
+    fn frequent_phrase_becomes_a_term() {
+        let mut texts = Vec::new();
+        for i in 0..12 {
+            texts.push(format!("customer service was rude {i}"));
+            texts.push(format!("waiting for customer service reply {i}"));
+            texts.push(format!("the service fee is high {i}"));
+            texts.push(format!("another customer complained {i}"));
+            for w in ["late parcel", "broken screen", "rude driver", "wrong size", "missing item"] {
+                texts.push(format!("{w} {i}"));
+            }
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let (seg, v) = learn(&refs);
+        let id = v.id_of("custom servic").expect("phrase learned");
+        assert_eq!(v.term(id).map(|t| t.surface.as_str()), Some("customer service"));
+        let x = v.vectorize(&seg, "Customer service never answered");
+        assert!(x.iter().any(|e| e.0 == id));
+    }
+
+    #[test]
+    fn unknown_words_and_empty_text() {
+        let (seg, v) = learn(&["late delivery"]);
+        assert!(v.vectorize(&seg, "zzzz qqqq").is_empty());
+        assert!(v.vectorize(&seg, "").is_empty());
+    }
+
+    #[test]
+    fn serde_round_trip_is_identical() {
+        let (seg, v) = learn(&["refund not received", "customer service rude", "customer service slow"]);
+        let json = serde_json::to_string(&v).expect("serialise");
+        let back: Vocabulary = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(v.vectorize(&seg, "customer service refund"), back.vectorize(&seg, "customer service refund"));
+        assert_eq!(serde_json::to_string(&back).expect("serialise"), json);
+    }
+}

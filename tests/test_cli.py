@@ -1,0 +1,235 @@
+"""End-to-end tests for the ``painpoints`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+
+import painpoints  # noqa: E402
+from painpoints.cli import main  # noqa: E402
+
+_DELIVERY = [
+    "My parcel arrived {n} days late",
+    "Delivery was late again, waited {n} days for my order",
+    "The courier never showed up and the package is {n} days overdue",
+    "Order still not delivered after {n} days, shipping is so slow",
+    "Package delivery delayed by {n} days without any notice",
+]
+_REFUND = [
+    "I returned the item {n} weeks ago and still have not received my refund",
+    "Refund not received yet, it has been {n} weeks",
+    "Where is my money back? Refund pending for {n} weeks",
+    "You promised a refund {n} weeks ago but nothing arrived on my card",
+    "Still waiting for the refund for my returned order after {n} weeks",
+]
+_CRASH = [
+    "The app crashes every time I open it on my phone (version {n})",
+    "App keeps crashing when I try to log in, version {n}",
+    "Mobile app crashed {n} times today while checking out",
+    "Since update {n} the app freezes and crashes on startup",
+    "The application crashes whenever I open my account page, tried {n} times",
+]
+
+
+def _complaints():
+    rows = []
+    topics = [("delivery", _DELIVERY), ("refund", _REFUND), ("crash", _CRASH)]
+    for i in range(90):
+        topic, templates = topics[i % 3]
+        text = templates[(i // 3) % len(templates)].format(n=2 + (i * 7) % 11)
+        rows.append({"ticket": f"T{i:03d}", "channel": ["email", "chat", "phone"][i % 3], "comment": text, "truth": topic})
+    return rows
+
+
+@pytest.fixture()
+def export_csv(tmp_path):
+    df = pd.DataFrame(_complaints())
+    df.loc[len(df)] = {"ticket": "T900", "channel": "email", "comment": None, "truth": "none"}
+    path = tmp_path / "complaints.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture()
+def model_path(tmp_path, export_csv, capsys):
+    path = tmp_path / "problems.json"
+    assert main(["fit", str(export_csv), "--text", "comment", "-o", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def test_analyze_prints_summary_and_writes_html(tmp_path, export_csv, capsys):
+    html = tmp_path / "report.html"
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--top", "3", "--html", str(html), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert captured.out.strip()
+    lowered = captured.out.lower()
+    assert any(word in lowered for word in ("deliver", "refund", "crash", "late", "app"))
+    assert html.exists()
+    content = html.read_text(encoding="utf-8").lower()
+    assert "<html" in content or "<!doctype" in content
+
+
+def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv, capsys):
+    out_json = tmp_path / "result.json"
+    rc = main(["analyze", str(export_csv), "--text", " COMMENT ", "--json", str(out_json), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert captured.out.strip()
+    json.loads(out_json.read_text(encoding="utf-8"))
+
+
+def test_fit_writes_json_model(tmp_path, export_csv, capsys):
+    path = tmp_path / "model.json"
+    rc = main(["fit", str(export_csv), "--text", "comment", "-o", str(path), "--seed", "1"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert path.exists()
+    json.loads(path.read_text(encoding="utf-8"))
+    assert "problem" in captured.out.lower()
+    model = painpoints.ProblemModel.load(str(path))
+    assert len(model.problems_) >= 1
+    assert model.text_column_ == "comment"
+
+
+def _check_scored(scored, original):
+    assert len(scored) == len(original)
+    assert list(scored.columns) == list(original.columns) + ["problem_id", "problem_label", "similarity"]
+    assert scored["ticket"].tolist() == original["ticket"].tolist()
+    assert scored["channel"].tolist() == original["channel"].tolist()
+    ids = [int(i) for i in scored["problem_id"].tolist()]
+    assert all(i >= -1 for i in ids)
+    for pid, label in zip(ids, scored["problem_label"].tolist()):
+        has_label = isinstance(label, str) and label != ""
+        assert has_label == (pid >= 0)
+    sims = [float(s) for s in scored["similarity"].tolist()]
+    assert all(not (s != s) for s in sims)  # no NaN
+    return ids
+
+
+def test_score_writes_every_row_in_order(tmp_path, export_csv, model_path, capsys):
+    out = tmp_path / "scored.csv"
+    rc = main(["score", str(model_path), str(export_csv), "-o", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    original = pd.read_csv(export_csv, dtype=str, keep_default_na=False, na_values=[""])
+    scored = pd.read_csv(out, dtype=str, keep_default_na=False, na_values=[""])
+    ids = _check_scored(scored, original)
+    # The clear-cut synthetic complaints should mostly land on a known problem.
+    assert sum(i >= 0 for i in ids[:90]) >= 60
+
+
+def test_score_with_explicit_text_column_and_jsonl_output(tmp_path, export_csv, model_path, capsys):
+    renamed = tmp_path / "new.tsv"
+    df = pd.read_csv(export_csv, dtype=str, keep_default_na=False, na_values=[""])
+    df = df.rename(columns={"comment": "feedback"}).iloc[::-1].reset_index(drop=True)
+    df.to_csv(renamed, sep="\t", index=False)
+    out = tmp_path / "scored.jsonl"
+    rc = main(["score", str(model_path), str(renamed), "--text", "feedback", "-o", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    scored = pd.read_json(out, lines=True, dtype=False)
+    scored["ticket"] = scored["ticket"].astype(str)
+    _check_scored(scored, df)
+
+    # Without --text the model's stored column ('comment') is missing here.
+    rc = main(["score", str(model_path), str(renamed), "-o", str(tmp_path / "x.csv")])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "comment" in captured.err
+    assert "--text" in captured.err
+
+
+def test_missing_column_exits_2_with_message(export_csv, capsys):
+    rc = main(["analyze", str(export_csv), "--text", "commnet", "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.err.startswith("painpoints: error:")
+    assert "commnet" in captured.err
+    assert "did you mean 'comment'" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_missing_input_file_exits_2(tmp_path, capsys):
+    rc = main(["fit", str(tmp_path / "nope.csv"), "--text", "comment", "-o", str(tmp_path / "m.json")])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "nope.csv" in captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("content", ["this is not json", '{"format": "something-else", "problems": 3}', "[]"])
+def test_bad_model_file_exits_2(tmp_path, export_csv, capsys, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    rc = main(["score", str(bad), str(export_csv), "--text", "comment", "-o", str(tmp_path / "s.csv")])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.err.startswith("painpoints: error:")
+    assert "Traceback" not in captured.err
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_missing_model_file_exits_2(tmp_path, export_csv, capsys):
+    rc = main(["score", str(tmp_path / "none.json"), str(export_csv), "-o", str(tmp_path / "s.csv")])
+    assert rc == 2
+    assert "none.json" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["analyze"], ["fit"], ["score"], ["demo"]])
+def test_help_shows_examples(command, capsys):
+    assert main(command + ["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Examples" in out
+    assert "painpoints" in out
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert painpoints.__version__ in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["analyze"]) == 2  # missing EXPORT / --text
+    assert main(["analyze", "x.csv", "--text", "c", "--top", "0"]) == 2
+    assert main(["frobnicate"]) == 2
+    assert main([]) == 2
+    capsys.readouterr()
+
+
+def test_demo_prints_top_problems(capsys):
+    rc = main(["demo"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert captured.out.strip()
+
+
+def test_python_dash_m_help():
+    env = dict(os.environ)
+    env["PYTHONIOENCODING"] = "utf-8"
+    proc = subprocess.run(
+        [sys.executable, "-m", "painpoints", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Examples" in proc.stdout
+    assert "analyze" in proc.stdout
+
+
+def test_unwritable_output_fails_before_analysis(tmp_path, export_csv, capsys):
+    html = tmp_path / "missing-dir" / "report.html"
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--html", str(html), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "missing-dir" in captured.err
+    assert captured.out == ""

@@ -1,0 +1,289 @@
+"""Tests for painpoints.io: reading/writing tables and survey-export headers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+
+import painpoints  # noqa: E402
+from painpoints.io import detect_format, read_table, resolve_column, write_table  # noqa: E402
+
+
+def _frame():
+    return pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4"],
+            "comment": [
+                "Parcel arrived two weeks late",
+                "NA",
+                None,
+                'Refund "still" pending, order #12, café',
+            ],
+            "score": ["5", None, "3", "1"],
+        }
+    )
+
+
+def _assert_same_text(read, original):
+    assert list(read.columns) == list(original.columns)
+    assert len(read) == len(original)
+    for col in original.columns:
+        for got, want in zip(read[col].tolist(), original[col].tolist()):
+            if want is None or pd.isna(want):
+                assert got is None or pd.isna(got)
+            else:
+                assert str(got) == want
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".csv.gz", ".txt"])
+def test_round_trip_text_formats(tmp_path, suffix):
+    df = _frame()
+    path = tmp_path / f"data{suffix}"
+    write_table(df, path)
+    _assert_same_text(read_table(path), df)
+
+
+def test_round_trip_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    df = _frame()
+    path = tmp_path / "data.parquet"
+    write_table(df, path)
+    _assert_same_text(read_table(path), df)
+
+
+def test_round_trip_excel(tmp_path):
+    pytest.importorskip("openpyxl")
+    df = _frame()
+    path = tmp_path / "data.xlsx"
+    write_table(df, path)
+    _assert_same_text(read_table(path), df)
+
+
+def test_excel_sheet_selection(tmp_path):
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"a": ["x"]}).to_excel(writer, sheet_name="first", index=False)
+        pd.DataFrame({"comment": ["late", "broken"]}).to_excel(writer, sheet_name="Responses", index=False)
+    assert list(read_table(path).columns) == ["a"]
+    assert read_table(path, sheet="Responses")["comment"].tolist() == ["late", "broken"]
+    assert read_table(path, sheet=1)["comment"].tolist() == ["late", "broken"]
+    with pytest.raises(painpoints.InputError, match="Responses"):
+        read_table(path, sheet="nope")
+
+
+def test_csv_reads_everything_as_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,comment,flag\n007,NA,true\n8,null,\n9,,N/A\n", encoding="utf-8")
+    df = read_table(path)
+    assert df["id"].tolist() == ["007", "8", "9"]
+    assert df["comment"].tolist()[:2] == ["NA", "null"]
+    assert pd.isna(df["comment"].iloc[2])
+    assert df["flag"].iloc[0] == "true"
+    assert pd.isna(df["flag"].iloc[1])
+    assert df["flag"].iloc[2] == "N/A"
+
+
+def test_utf8_bom_and_cp1252(tmp_path):
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffcomment\ncafé late\n".encode("utf-8"))
+    assert list(read_table(bom).columns) == ["comment"]
+    win = tmp_path / "win.csv"
+    win.write_bytes("comment\ncaf\xe9 \x93late\x94\n".encode("latin-1"))
+    assert read_table(win)["comment"].tolist() == ["caf\u00e9 \u201clate\u201d"]
+
+
+def test_quoted_newlines_preserved(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text('id,comment\n1,"line one\nline two"\n2,ok\n', encoding="utf-8")
+    df = read_table(path)
+    assert df["comment"].tolist() == ["line one\nline two", "ok"]
+
+
+QUALTRICS_CSV = (
+    "StartDate,EndDate,ResponseId,Q1,Q2_TEXT\n"
+    'Start Date,End Date,Response ID,How satisfied are you?,"What went wrong?\n(please describe)"\n'
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}",'
+    '"{""ImportId"":""endDate"",""timeZone"":""America/Denver""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"\n'
+    "2024-01-01 10:00:00,2024-01-01 10:05:00,R_abc,Very dissatisfied,My parcel was late\n"
+    "2024-01-02 10:00:00,2024-01-02 10:05:00,R_def,Satisfied,\n"
+    "2024-01-03 10:00:00,2024-01-03 10:05:00,R_ghi,Dissatisfied,NA\n"
+)
+
+
+def test_qualtrics_csv_three_header_rows(tmp_path):
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(QUALTRICS_CSV, encoding="utf-8-sig")
+    df = read_table(path)
+    assert list(df.columns) == ["StartDate", "EndDate", "ResponseId", "Q1", "Q2_TEXT"]
+    assert df["ResponseId"].tolist() == ["R_abc", "R_def", "R_ghi"]
+    assert df["Q2_TEXT"].iloc[0] == "My parcel was late"
+    assert pd.isna(df["Q2_TEXT"].iloc[1])
+    assert df["Q2_TEXT"].iloc[2] == "NA"
+
+
+def test_qualtrics_xlsx_three_header_rows(tmp_path):
+    pytest.importorskip("openpyxl")
+    rows = [
+        ["ResponseId", "Q1"],
+        ["Response ID", "Tell us what went wrong"],
+        ['{"ImportId":"_recordId"}', '{"ImportId":"QID1_TEXT"}'],
+        ["R_1", "App crashes on login"],
+        ["R_2", "Refund never arrived"],
+    ]
+    path = tmp_path / "qualtrics.xlsx"
+    pd.DataFrame(rows).to_excel(path, header=False, index=False)
+    df = read_table(path)
+    assert list(df.columns) == ["ResponseId", "Q1"]
+    assert df["Q1"].tolist() == ["App crashes on login", "Refund never arrived"]
+
+
+SURVEYMONKEY_CSV = (
+    "Respondent ID,Collector ID,Start Date,What is the main problem?,,Which product?,\n"
+    ",,,Open-Ended Response,Other (please specify),Response,Comments\n"
+    "111,222,01/01/2024,Delivery was late,,Widget,ok\n"
+    "112,222,01/02/2024,NA,my own words,Gadget,\n"
+)
+
+
+def test_surveymonkey_two_header_rows(tmp_path):
+    path = tmp_path / "surveymonkey.csv"
+    path.write_text(SURVEYMONKEY_CSV, encoding="utf-8")
+    df = read_table(path)
+    assert list(df.columns) == [
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "What is the main problem?",
+        "What is the main problem? - Other (please specify)",
+        "Which product?",
+        "Which product? - Comments",
+    ]
+    assert df["Respondent ID"].tolist() == ["111", "112"]
+    assert df["What is the main problem?"].tolist() == ["Delivery was late", "NA"]
+    assert df["What is the main problem? - Other (please specify)"].iloc[1] == "my own words"
+
+
+def test_surveymonkey_xlsx(tmp_path):
+    pytest.importorskip("openpyxl")
+    rows = [
+        ["Respondent ID", "Collector ID", "Any complaints?"],
+        [None, None, "Open-Ended Response"],
+        ["1", "9", "The app keeps crashing"],
+    ]
+    path = tmp_path / "sm.xlsx"
+    pd.DataFrame(rows).to_excel(path, header=False, index=False)
+    df = read_table(path)
+    assert list(df.columns) == ["Respondent ID", "Collector ID", "Any complaints?"]
+    assert df["Any complaints?"].tolist() == ["The app keeps crashing"]
+
+
+def test_ordinary_csv_with_odd_rows_not_mangled(tmp_path):
+    # Second/third rows look a bit like survey header rows, but this is data.
+    path = tmp_path / "plain.csv"
+    path.write_text(
+        "Respondent ID,comment,kind\n"
+        "1,Response,Response\n"
+        '2,"{""ImportId"": ""looks odd""}",Open-Ended Response\n'
+        "3,Refund missing,\n",
+        encoding="utf-8",
+    )
+    df = read_table(path)
+    assert list(df.columns) == ["Respondent ID", "comment", "kind"]
+    assert df["Respondent ID"].tolist() == ["1", "2", "3"]
+    assert df["comment"].iloc[0] == "Response"
+
+    path2 = tmp_path / "plain2.csv"
+    path2.write_text("comment\nResponse\n\nOpen-Ended Response\nlate again\n", encoding="utf-8")
+    df2 = read_table(path2)
+    assert df2["comment"].tolist() == ["Response", "Open-Ended Response", "late again"]
+
+
+def test_header_only_and_duplicate_columns(tmp_path):
+    path = tmp_path / "hdr.csv"
+    path.write_text("a,b,a,\n", encoding="utf-8")
+    df = read_table(path)
+    assert len(df) == 0
+    assert list(df.columns) == ["a", "b", "a.1", "Unnamed: 3"]
+
+
+def test_missing_file_raises_input_error(tmp_path):
+    with pytest.raises(painpoints.InputError, match="not found"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(ValueError):  # InputError is also a ValueError
+        read_table(tmp_path / "nope.csv")
+
+
+def test_empty_and_unsupported_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(painpoints.InputError, match="empty"):
+        read_table(empty)
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    with pytest.raises(painpoints.InputError, match="unsupported"):
+        read_table(pdf)
+    with pytest.raises(painpoints.InputError):
+        read_table(tmp_path)  # a directory
+    bad_json = tmp_path / "bad.jsonl"
+    bad_json.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(painpoints.InputError, match="bad.jsonl"):
+        read_table(bad_json)
+    bad_xlsx = tmp_path / "bad.xlsx"
+    bad_xlsx.write_bytes(b"this is not a zip file")
+    with pytest.raises(painpoints.InputError):
+        read_table(bad_xlsx)
+
+
+def test_detect_format():
+    assert detect_format("a.CSV") == "csv"
+    assert detect_format("a.tsv.gz") == "tsv"
+    assert detect_format("export.ndjson") == "jsonl"
+    assert detect_format("x.parquet") == "parquet"
+    assert detect_format("x.xlsx") == "excel"
+    assert detect_format("noext") == "csv"
+    assert detect_format("notes.log") == "csv"
+
+
+def test_jsonl_keeps_na_text(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(r) for r in [{"comment": "NA"}, {"comment": None}, {"comment": "late"}]) + "\n",
+        encoding="utf-8",
+    )
+    df = read_table(path)
+    assert df["comment"].iloc[0] == "NA"
+    assert df["comment"].iloc[1] is None or pd.isna(df["comment"].iloc[1])
+
+
+def test_write_to_missing_directory(tmp_path):
+    with pytest.raises(painpoints.PainpointsError, match="does not exist"):
+        write_table(_frame(), tmp_path / "no" / "such" / "dir.csv")
+
+
+def test_resolve_column():
+    df = pd.DataFrame(columns=["id", "Comment ", "created at"])
+    assert resolve_column(df, "id") == "id"
+    assert resolve_column(df, "comment") == "Comment "
+    assert resolve_column(df, "  COMMENT") == "Comment "
+    assert resolve_column(df, "Created  At") == "created at"
+    with pytest.raises(painpoints.InputError) as info:
+        resolve_column(df, "commnet")
+    message = str(info.value)
+    assert "'commnet' not found" in message
+    assert "available: 'id', 'Comment ', 'created at'" in message
+    assert "did you mean 'Comment '?" in message
+    with pytest.raises(painpoints.InputError) as info:
+        resolve_column(df, "zzzz")
+    assert "did you mean" not in str(info.value)
+
+
+def test_resolve_column_ambiguous():
+    df = pd.DataFrame(columns=["Text", "TEXT", "other"])
+    assert resolve_column(df, "Text") == "Text"
+    with pytest.raises(painpoints.InputError, match="ambiguous"):
+        resolve_column(df, "text")
