@@ -5,9 +5,10 @@
 //! 1. **Over-cluster** with spherical k-means (cosine similarity, seeded
 //!    k-means++ start) into more groups than there are problems.
 //! 2. **Merge** the two most similar groups (centroid cosine) while their
-//!    similarity is above `merge_similarity`, or while there are more than
-//!    `max_problems`: near-identical groups become one problem, distinct
-//!    ones stay apart, and the count follows from the data.
+//!    similarity beyond the vocabulary all complaints share is above
+//!    `merge_similarity`, or while there are more than `max_problems`:
+//!    groups saying the same thing become one problem, distinct ones stay
+//!    apart, and the count follows from the data.
 //! 3. **Refine** with a few k-means rounds from the merged centroids, and
 //!    dissolve groups smaller than `min_size` into their neighbours.
 //!
@@ -186,7 +187,7 @@ pub struct ClusterParams {
 
 impl Default for ClusterParams {
     fn default() -> Self {
-        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, merge_similarity: 0.5, max_iter: 20 }
+        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, merge_similarity: 0.15, max_iter: 20 }
     }
 }
 
@@ -341,46 +342,66 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         }
         touched.clear();
     }
-    let mut unit: Vec<SparseVec> = sums.iter().map(normalized).collect();
-    let mut alive = vec![true; k];
-    let mut sim = vec![vec![f32::NEG_INFINITY; k]; k];
-    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
-    let vals: Vec<f32> = pairs.par_iter().map(|&(a, b)| dot(&unit[a], &unit[b])).collect();
-    for (&(a, b), &v) in pairs.iter().zip(&vals) {
-        sim[a][b] = v;
-        sim[b][a] = v;
+    // Similarity between groups after removing what every complaint shares:
+    // w[a][b] = S_a . S_b is the total similarity between members of a and b,
+    // d[a] = S_a . S_total their total similarity to everyone, and
+    // c(a, b) = w[a][b] - d[a] d[b] / T (T = S_total . S_total) is what is left
+    // of w once the expected share is subtracted (the modularity term of
+    // the complaint-similarity graph). Merging a and b is worth it when
+    // c(a, b) / sqrt(c(a, a) c(b, b)), a correlation between the two groups
+    // beyond the common vocabulary, reaches `merge_similarity`. Unlike the
+    // raw centroid cosine it does not rise just because complaints are long.
+    let mut total: SparseVec = Vec::new();
+    for sv in &sums {
+        total = add_scaled(&total, sv);
     }
+    let t = total.iter().map(|e| (e.1 as f64) * (e.1 as f64)).sum::<f64>().max(1e-12);
+    let mut d: Vec<f64> = sums.iter().map(|sv| dot(sv, &total) as f64).collect();
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
+    let vals: Vec<f64> = pairs.par_iter().map(|&(a, b)| dot(&sums[a], &sums[b]) as f64).collect();
+    let mut w = vec![vec![0.0f64; k]; k];
+    for (&(a, b), &v) in pairs.iter().zip(&vals) {
+        w[a][b] = v;
+        w[b][a] = v;
+    }
+    let mut alive = vec![true; k];
     let mut live = k;
     while live > 1 {
-        let mut best = (0, 0, f32::NEG_INFINITY);
+        let mut best = (0, 0, f64::NEG_INFINITY);
         for a in 0..k {
             if !alive[a] {
                 continue;
             }
             for b in a + 1..k {
-                if alive[b] && sim[a][b] > best.2 {
-                    best = (a, b, sim[a][b]);
+                if alive[b] {
+                    let cen = |x: usize, y: usize| w[x][y] - d[x] * d[y] / t;
+                    let gain = cen(a, b) / (cen(a, a).max(1e-12) * cen(b, b).max(1e-12)).sqrt();
+                    if gain > best.2 {
+                        best = (a, b, gain);
+                    }
                 }
             }
         }
-        if best.2 < p.merge_similarity && live <= p.max_problems {
+        if best.2 < p.merge_similarity as f64 && live <= p.max_problems {
             break;
         }
         let (a, b, _) = best;
         sums[a] = add_scaled(&sums[a], &sums[b]);
         sums[b] = Vec::new();
-        unit[a] = normalized(&sums[a]);
+        d[a] += d[b];
         alive[b] = false;
         live -= 1;
+        let waa = w[a][a] + 2.0 * w[a][b] + w[b][b];
         for o in 0..k {
             if alive[o] && o != a {
-                let v = dot(&unit[a], &unit[o]);
-                sim[a][o] = v;
-                sim[o][a] = v;
+                let v = w[a][o] + w[b][o];
+                w[a][o] = v;
+                w[o][a] = v;
             }
         }
+        w[a][a] = waa;
     }
-    (0..k).filter(|&i| alive[i]).map(|i| unit[i].clone()).collect()
+    (0..k).filter(|&i| alive[i]).map(|i| normalized(&sums[i])).collect()
 }
 
 /// Cluster unit-length `rows` over `dim` terms. Returns unit-length

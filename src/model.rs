@@ -61,7 +61,7 @@ impl Default for ProblemModelParams {
             max_problems: None,
             min_size: None,
             threshold: None,
-            merge_similarity: 0.3,
+            merge_similarity: 0.15,
             sample_size: 30_000,
             vocabulary_sample: 200_000,
             min_df: 2,

@@ -233,3 +233,25 @@ def test_unwritable_output_fails_before_analysis(tmp_path, export_csv, capsys):
     assert rc == 2
     assert "missing-dir" in captured.err
     assert captured.out == ""
+
+
+def test_qualtrics_export_end_to_end(tmp_path, capsys):
+    rows = _complaints()[:60]
+    header = [
+        "ResponseId,Q1,Q2_TEXT",
+        'Response ID,How was it?,"What went wrong?"',
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"',
+    ]
+    body = [f"R_{i},Bad,\"{r['comment']}\"" for i, r in enumerate(rows)]
+    export = tmp_path / "qualtrics.csv"
+    export.write_text("\n".join(header + body) + "\n", encoding="utf-8-sig")
+    model = tmp_path / "m.json"
+    assert main(["fit", str(export), "--text", "q2_text", "-o", str(model)]) == 0
+    out = tmp_path / "scored.parquet"
+    pytest.importorskip("pyarrow")
+    assert main(["score", str(model), str(export), "-o", str(out)]) == 0
+    capsys.readouterr()
+    scored = pd.read_parquet(out)
+    assert len(scored) == 60
+    assert scored["ResponseId"].tolist() == [f"R_{i}" for i in range(60)]
+    assert list(scored.columns) == ["ResponseId", "Q1", "Q2_TEXT", "problem_id", "problem_label", "similarity"]

@@ -12,7 +12,7 @@ __all__ = ["analyze"]
 
 def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
             min_size: Optional[int] = None, threshold: Optional[float] = None,
-            merge_similarity: float = 0.3, n_jobs: Optional[int] = None,
+            merge_similarity: float = 0.15, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 

@@ -64,7 +64,7 @@ class ProblemModel:
     """
 
     def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
-                 threshold: Optional[float] = None, merge_similarity: float = 0.3, sample_size: int = 30_000,
+                 threshold: Optional[float] = None, merge_similarity: float = 0.15, sample_size: int = 30_000,
                  n_jobs: Optional[int] = None, progress: Optional[bool] = None) -> None:
         self.seed = seed
         self.max_problems = max_problems

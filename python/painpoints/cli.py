@@ -265,16 +265,38 @@ def _write_html(result: Any, path: str, top: int) -> None:
     _err(f"wrote HTML report to {path}")
 
 
+def _result_dict(result: Any) -> Dict[str, Any]:
+    """A JSON-ready view of an :class:`painpoints.Analysis`."""
+    problems = []
+    for p in getattr(result, "problems", []):
+        problems.append(
+            {
+                "rank": int(p.rank),
+                "problem_id": int(p.id),
+                "label": str(p.label),
+                "size": int(p.size),
+                "share": float(p.share),
+                "cohesion": float(p.cohesion),
+                "keywords": [[str(k), float(w)] for k, w in p.keywords],
+                "examples": [
+                    {"row": int(e.row), "text": str(e.text), "similarity": float(e.similarity)} for e in p.examples
+                ],
+            }
+        )
+    labels = [int(i) for i in getattr(result, "labels", [])]
+    sims = [round(float(x), 6) for x in getattr(result, "similarity", [])]
+    return {
+        "n_rows": len(labels),
+        "n_problems": len(problems),
+        "problems": problems,
+        "rows": [{"row": i, "problem_id": pid, "similarity": sim} for i, (pid, sim) in enumerate(zip(labels, sims))],
+    }
+
+
 def _write_json(result: Any, path: str) -> None:
-    to_json = getattr(result, "to_json", None)
-    if callable(to_json):
-        text = to_json()
-    else:
-        to_dict = getattr(result, "to_dict")
-        text = json.dumps(to_dict(), indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(_result_dict(result), indent=2, ensure_ascii=False)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text if isinstance(text, str) else json.dumps(text, indent=2, ensure_ascii=False, default=str))
-        fh.write("\n")
+        fh.write(text + "\n")
     _err(f"wrote JSON result to {path}")
 
 
@@ -310,6 +332,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     column = _io().resolve_column(df, args.text)
     texts = _texts(df, column)
     kwargs = _model_kwargs(args)
+    kwargs["top"] = args.top
     if args.no_progress:
         kwargs["progress"] = False
     result = painpoints.analyze(texts, **kwargs)
@@ -406,7 +429,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     _check_output(args.html)
     texts = painpoints.load_sample()
-    result = painpoints.analyze(texts, seed=args.seed)
+    result = painpoints.analyze(texts, seed=args.seed, top=args.top)
     print(_summary(result, args.top))
     if args.html:
         _write_html(result, args.html, args.top)

@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Hashable, List, Optional, Sequence, Union
+from typing import Any, Dict, Hashable, List, Sequence, Union
 
 import pandas as pd
 
@@ -436,7 +436,7 @@ def resolve_column(df: pd.DataFrame, name: str) -> Hashable:
     if len(shown) > limit:
         available += f", ... ({len(shown) - limit} more)"
     message = f"column {name!r} not found; available: {available}"
-    by_norm = {}
+    by_norm: Dict[str, str] = {}
     for c in shown:
         by_norm.setdefault(_norm(c), c)
     close = difflib.get_close_matches(target, list(by_norm), n=1, cutoff=0.6)
