@@ -139,24 +139,38 @@ def median(xs):
 
 # --- environment and JSON ------------------------------------------------------
 
-def environment(painpoints=None) -> dict:
-    import numpy
-    import sklearn
+def environment() -> dict:
+    """Versions and machine facts for the report header.
+
+    Versions come from the installed distributions' metadata, so nothing heavy
+    is imported: speed.py's parent process must stay small (see speed.py).
+    """
+    from importlib import metadata
 
     env = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "numpy": numpy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
     }
-    if painpoints is not None:
-        env["painpoints"] = getattr(painpoints, "__version__", "?")
+    for dist in ("painpoints", "numpy", "scikit-learn"):
+        try:
+            env[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            env[dist] = "?"
+    env["command"] = " ".join([Path(sys.argv[0]).name] + sys.argv[1:])
+    env["load_average"] = load_average()
     for var in ("PAINPOINTS_NUM_THREADS", "OMP_NUM_THREADS"):
         if os.environ.get(var):
             env[var] = os.environ[var]
     return env
+
+
+def load_average() -> str:
+    """1/5/15-minute load averages: a busy machine makes every timing suspect."""
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except (AttributeError, OSError):
+        return "?"
 
 
 def dump_json(path: str, obj) -> None:

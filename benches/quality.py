@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, dump_json, environment, import_painpoints,
-    load_dataset, median, name_match, table,
+    load_average, load_dataset, median, name_match, table,
 )
 
 F1_MATCH = 0.5  # a category counts as recovered when its best cluster has F1 >= this
@@ -334,8 +334,9 @@ def main():
         paths.append(p)
 
     pp = import_painpoints()
-    env = environment(pp)
-    print("painpoints quality bench  " + "  ".join(f"{k}={v}" for k, v in env.items() if k != "platform"))
+    env = environment()
+    shown = {k: v for k, v in env.items() if k not in ("platform", "load_average")}
+    print("painpoints quality bench  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
     t0 = time.perf_counter()
     all_results = []
     for p in paths:
@@ -344,7 +345,9 @@ def main():
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
-    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s")
+    env["load_average_end"] = load_average()
+    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s; load average at start {env['load_average']},"
+          f" at end {env['load_average_end']} (on {env['cpus']} cores)")
     if args.json:
         dump_json(args.json, {"environment": env, "f1_match": F1_MATCH, "datasets": all_results})
         print(f"wrote {args.json}")

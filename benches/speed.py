@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import resource
@@ -28,7 +29,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_CACHE, DEFAULT_TOOLS, dump_json, environment, load_texts, median, table  # noqa: E402
+from _common import (  # noqa: E402
+    DEFAULT_CACHE, DEFAULT_TOOLS, dump_json, environment, load_average, load_texts, median, table,
+)
 
 RESULT = "RESULT "  # prefix of the one line a child prints for the parent
 
@@ -39,9 +42,25 @@ def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
+def hwm_mib() -> float | None:
+    """Linux's own peak RSS of this process (VmHWM), a cross-check of ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 # --- child side: one measurement in a fresh process ----------------------------------
 
 def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
+    # On Linux a child's ru_maxrss starts at its parent's RSS at fork time (it
+    # survives exec), which is why the parent imports nothing heavy. Recorded
+    # so a report can show it stayed below everything measured here.
+    rss_start = maxrss_mib()
     if method.startswith("painpoints"):
         import painpoints
     else:
@@ -53,9 +72,13 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
                     MiniBatchKMeans(n_clusters=50, random_state=0, n_init=1))
     import numpy as np
 
+    rss_import = maxrss_mib()
     texts = load_texts(Path(corpus))
     out = {"rows": len(texts), "text_mib": sum(len(t.encode()) for t in texts) / 2**20,
-           "rss_loaded_mib": maxrss_mib()}
+           "rss_start_mib": rss_start, "rss_import_mib": rss_import, "rss_loaded_mib": maxrss_mib(),
+           "hwm_loaded_mib": hwm_mib()}
+    if method.startswith("painpoints"):
+        out["painpoints_version"] = getattr(painpoints, "__version__", "?")
 
     if method == "painpoints-fit":
         t0 = time.perf_counter()
@@ -92,6 +115,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
     else:
         raise SystemExit(f"unknown method {method}")
     out["rss_peak_mib"] = maxrss_mib()
+    out["hwm_peak_mib"] = hwm_mib()
     return out
 
 
@@ -150,7 +174,11 @@ def bench_size(rows: int, corpus: Path, args) -> dict:
         "reference_rss_peak_mib": median([r["rss_peak_mib"] for r in ref]),
         "painpoints_problems": pp[0]["problems"], "painpoints_noise_share": pp[0]["noise_share"],
         "painpoints_runs": pp, "reference_runs": ref,
+        "child_rss_start_mib": max(r["rss_start_mib"] for r in pp + ref),
     }
+    for r in pp + ref:
+        if r["hwm_peak_mib"] and abs(r["hwm_peak_mib"] - r["rss_peak_mib"]) > 0.05 * r["rss_peak_mib"]:
+            print(f"  WARNING: ru_maxrss {r['rss_peak_mib']:.0f} MiB but VmHWM {r['hwm_peak_mib']:.0f} MiB", flush=True)
     if not args.no_scoring:
         fit_rows = min(args.fit_rows, rows)
         sp = measure("painpoints-score", corpus, fit_rows, args.runs)
@@ -174,36 +202,46 @@ def report(sizes: list[dict], runs: int):
     print(f"\n=== fit: analyze vs TF-IDF + MiniBatchKMeans(50){med} ===")
     rows = [[f"{d['rows']:,}", f"{d['text_mib']:.1f}", f"{d['painpoints_s']:.2f}", f"{d['reference_s']:.2f}",
              f"{d['speedup']:.2f}x", f"{d['painpoints_rss_loaded_mib']:.0f}", f"{d['painpoints_rss_peak_mib']:.0f}",
-             f"{d['reference_rss_peak_mib']:.0f}", d["painpoints_problems"], f"{100 * d['painpoints_noise_share']:.1f}%"]
+             f"{d['reference_rss_peak_mib']:.0f}", d["painpoints_problems"],
+             f"{100 * d['painpoints_noise_share']:.1f}%"]
             for d in sizes]
     print(table(["rows", "text MiB", "painpoints s", "reference s", "ref/pp", "pp RSS loaded MiB",
                  "pp RSS peak MiB", "ref RSS peak MiB", "pp problems", "pp -1 share"], rows))
-    print("(ref/pp > 1: painpoints is faster; RSS = peak resident set of a fresh Python process,"
-          " 'loaded' = after reading the texts)")
+    print("(ref/pp > 1: painpoints is faster; RSS = peak resident set (ru_maxrss) of a fresh Python process,"
+          " 'loaded' = libraries imported and texts read;"
+          f" a child's ru_maxrss starts at {max(d['child_rss_start_mib'] for d in sizes):.0f} MiB)")
 
     scored = [d for d in sizes if "scoring" in d]
     if scored:
         print(f"\n=== scoring: model fit on the first rows, then predict all rows{med} ===")
-        rows = [[f"{d['rows']:,}", f"{d['scoring']['fit_rows']:,}", f"{d['scoring']['painpoints_rows_per_s']:,.0f}",
-                 f"{d['scoring']['reference_rows_per_s']:,.0f}",
-                 f"{d['scoring']['painpoints_rows_per_s'] / d['scoring']['reference_rows_per_s']:.2f}x",
-                 f"{d['scoring']['painpoints_fit_s']:.2f}", f"{d['scoring']['reference_fit_s']:.2f}"]
-                for d in scored]
+        rows = [[f"{d['rows']:,}", f"{s['fit_rows']:,}", f"{s['painpoints_rows_per_s']:,.0f}",
+                 f"{s['reference_rows_per_s']:,.0f}", f"{s['painpoints_rows_per_s'] / s['reference_rows_per_s']:.2f}x",
+                 f"{s['painpoints_fit_s']:.2f}", f"{s['reference_fit_s']:.2f}"]
+                for d in scored for s in [d["scoring"]]]
         print(table(["rows scored", "fit rows", "painpoints rows/s", "reference rows/s", "pp/ref",
                      "pp fit s", "ref fit s"], rows))
 
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
+
+        def growth(side, what):
+            return f"{what(b, side) / max(1e-9, what(a, side)):.2f}"
+
+        def secs(d, side):
+            return d[f"{side}_s"]
+
+        def peak(d, side):
+            return d[f"{side}_rss_peak_mib"]
+
+        def above(d, side):
+            return d[f"{side}_rss_peak_mib"] - d[f"{side}_rss_loaded_mib"]
+
         print(f"\n=== growth {b['rows']:,} vs {a['rows']:,} rows ({b['rows'] / a['rows']:.0f}x the rows) ===")
         print(table(["", "painpoints", "reference"], [
-            ["time ratio", f"{b['painpoints_s'] / a['painpoints_s']:.2f}", f"{b['reference_s'] / a['reference_s']:.2f}"],
-            ["peak RSS ratio", f"{b['painpoints_rss_peak_mib'] / a['painpoints_rss_peak_mib']:.2f}",
-             f"{b['reference_rss_peak_mib'] / a['reference_rss_peak_mib']:.2f}"],
-            ["RSS above loaded texts ratio",
-             f"{(b['painpoints_rss_peak_mib'] - b['painpoints_rss_loaded_mib']) / max(1e-9, a['painpoints_rss_peak_mib'] - a['painpoints_rss_loaded_mib']):.2f}",
-             f"{(b['reference_rss_peak_mib'] - b['reference_rss_loaded_mib']) / max(1e-9, a['reference_rss_peak_mib'] - a['reference_rss_loaded_mib']):.2f}"],
+            [name, growth("painpoints", what), growth("reference", what)]
+            for name, what in [("time ratio", secs), ("peak RSS ratio", peak),
+                               ("RSS above loaded texts ratio", above)]
         ]))
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,12 +264,13 @@ def main():
         ap.error("--runs must be >= 1")
     sizes = sorted(int(r.replace("_", "")) for r in args.rows.split(","))
 
-    try:
-        import painpoints
-    except ImportError as e:
-        sys.exit(f"cannot import painpoints ({e}); install it first: pip install .  (from the repository root)")
-    env = environment(painpoints)
-    print("painpoints speed bench  " + "  ".join(f"{k}={v}" for k, v in env.items() if k != "platform"))
+    # Only look for painpoints here: importing it (or numpy, scikit-learn) would
+    # grow this process, and each child's ru_maxrss starts at this process's RSS.
+    if importlib.util.find_spec("painpoints") is None:
+        sys.exit("cannot find painpoints; install it first: pip install .  (from the repository root)")
+    env = environment()
+    shown = {k: v for k, v in env.items() if k not in ("platform", "load_average")}
+    print("painpoints speed bench  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
 
     t0 = time.perf_counter()
     results = []
@@ -239,7 +278,9 @@ def main():
         corpus = corpus_path(rows, Path(args.cache), Path(args.tools))
         results.append(bench_size(rows, corpus, args))
     report(results, args.runs)
-    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s")
+    env["load_average_end"] = load_average()
+    print(f"\ntotal bench time {time.perf_counter() - t0:.1f} s; load average at start {env['load_average']},"
+          f" at end {env['load_average_end']} (on {env['cpus']} cores)")
     if args.json:
         dump_json(args.json, {"environment": env, "sizes": results})
         print(f"wrote {args.json}")

@@ -88,7 +88,7 @@ pub fn describe(
             })
             .collect();
         weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let weight_of: FxHashMap<u32, f64> = weights.iter().take(30).copied().collect();
+        let weight_of: FxHashMap<u32, f64> = weights.iter().take(12).copied().collect();
 
         // Keywords: skip a word already shown inside a higher-ranked phrase.
         let mut keywords = Vec::new();

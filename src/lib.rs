@@ -30,7 +30,7 @@
 //! let fit = params.fit(&texts, &Control::new()).unwrap();
 //! assert_eq!(fit.model.problems().len(), 2);
 //! assert_eq!(fit.labels.len(), texts.len());
-//! let new = fit.model.predict(&[Some("still no refund received")], &Control::new()).unwrap();
+//! let new = fit.model.predict(&[Some("my refund was not received yet")], &Control::new()).unwrap();
 //! assert_eq!(new[0], fit.labels[0]);
 //! ```
 #![deny(missing_docs)]

@@ -499,9 +499,9 @@ mod tests {
 
     pub(crate) fn corpus() -> Vec<Option<String>> {
         let mut t = Vec::new();
-        let delivery = ["my parcel arrived late", "late delivery again", "delivery was late by a week", "the courier delivered late"];
-        let refund = ["refund not received", "still no refund for my return", "my refund has not been received", "waiting for refund of my return"];
-        let app = ["the app crashes on login", "app keeps crashing", "login crashes the app", "app crash when I open it"];
+        let delivery = ["late delivery of my parcel", "my delivery is late again", "parcel delivery was late by a week", "the courier made the delivery late"];
+        let refund = ["refund not received", "my refund for the return was not received", "my refund has not been received", "refund for my return not received"];
+        let app = ["the app crashes on login", "app keeps crashing at login", "login crashes the app", "app crash when I open it"];
         for i in 0..40 {
             t.push(Some(format!("{} {}", delivery[i % 4], if i % 3 == 0 { "again" } else { "" })));
             t.push(Some(refund[i % 4].to_string()));
