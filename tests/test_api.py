@@ -1,0 +1,216 @@
+"""The analyst API: inputs, alignment, results, determinism, display."""
+from __future__ import annotations
+
+import html.parser
+import pickle
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import painpoints as pp
+from conftest import synthetic
+
+
+@pytest.fixture(scope="module")
+def result(complaints):
+    return pp.analyze(complaints[0], min_size=5)
+
+
+def test_version_comes_from_cargo():
+    import tomllib
+    from pathlib import Path
+
+    cargo = tomllib.loads((Path(__file__).resolve().parents[1] / "Cargo.toml").read_text())
+    assert pp.__version__ == cargo["package"]["version"]
+
+
+def test_finds_the_three_problems(result, complaints):
+    texts, truth = complaints
+    assert len(result.problems) == 3
+    # Every problem is pure: all its complaints share one true topic.
+    for p in result.problems:
+        topics = {truth[i] for i in np.flatnonzero(result.labels == p.id)}
+        assert len(topics) == 1, (p.label, topics)
+    labels = " | ".join(p.label for p in result.problems)
+    for word in ("delivery", "refund", "app"):
+        assert word in labels, labels
+
+
+def test_problem_fields(result):
+    sizes = [p.size for p in result.problems]
+    assert sizes == sorted(sizes, reverse=True)
+    assert [p.rank for p in result.problems] == [1, 2, 3]
+    assert len({p.id for p in result.problems}) == 3
+    for p in result.problems:
+        assert p.size == int((result.labels == p.id).sum())
+        assert p.share == pytest.approx(p.size / result.n_rows)
+        assert 0 < p.cohesion <= 1
+        assert 3 <= len(p.examples) <= 5
+        weights = [w for _, w in p.keywords]
+        assert weights == sorted(weights, reverse=True)
+        for ex in p.examples:
+            assert result.labels[ex.row] == p.id
+        assert "_" not in p.label and p.label.strip() == p.label
+
+
+def test_top_and_coverage(result):
+    assert result.top(2) == result.problems[:2]
+    assert result.top(0) == []
+    assert result.coverage(1) == pytest.approx(result.problems[0].size / result.n_rows)
+    assert result.coverage(10) == pytest.approx(sum(p.size for p in result.problems) / result.n_rows)
+
+
+@pytest.mark.parametrize("kind", ["list", "tuple", "pandas", "polars", "numpy", "generator"])
+def test_input_types_agree(kind, complaints):
+    texts = list(complaints[0])
+    texts[5] = None
+    texts[9] = ""
+    expected = pp.analyze(texts, min_size=5).labels
+    if kind == "tuple":
+        data = tuple(texts)
+    elif kind == "pandas":
+        data = pd.Series(texts, dtype=object)
+    elif kind == "polars":
+        data = pl.Series(texts, dtype=pl.Utf8)
+    elif kind == "numpy":
+        data = np.array(texts, dtype=object)
+    elif kind == "generator":
+        data = (t for t in texts)
+    else:
+        data = texts
+    got = pp.analyze(data, min_size=5).labels
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_missing_rows_are_kept_in_place(complaints):
+    texts = list(complaints[0])
+    holes = {0: None, 7: float("nan"), 13: "", 21: pd.NA, 30: "   ", 31: np.nan}
+    messy = [holes.get(i, t) for i, t in enumerate(texts)]
+    clean = pp.analyze(texts, min_size=5)
+    got = pp.analyze(messy, min_size=5)
+    assert len(got.labels) == len(texts)
+    for i in holes:
+        assert got.labels[i] == -1
+    # The other rows are grouped as before.
+    from sklearn.metrics import adjusted_rand_score
+
+    keep = [i for i in range(len(texts)) if i not in holes]
+    assert adjusted_rand_score(clean.labels[keep], got.labels[keep]) > 0.9
+
+
+def test_pandas_series_with_index_keeps_positions(complaints):
+    texts = complaints[0]
+    s = pd.Series(texts, index=np.arange(len(texts))[::-1] * 10)
+    np.testing.assert_array_equal(pp.analyze(s, min_size=5).labels, pp.analyze(texts, min_size=5).labels)
+
+
+def test_bad_inputs_are_clear():
+    with pytest.raises(TypeError, match="single str"):
+        pp.analyze("just one complaint")
+    with pytest.raises(pp.InputError, match="row 1"):
+        pp.analyze(["fine", 42, "fine"])
+    with pytest.raises(ValueError, match="row 0"):
+        pp.analyze([b"bytes"])
+    with pytest.raises(TypeError, match="DataFrame"):
+        pp.analyze(pd.DataFrame({"a": ["x"]}))
+    with pytest.raises(pp.ParameterError, match="max_problems"):
+        pp.analyze(["x"], max_problems=0)
+    with pytest.raises(ValueError, match="threshold"):
+        pp.analyze(["x"], threshold=1.5)
+
+
+def test_empty_and_tiny_inputs():
+    r = pp.analyze([])
+    assert r.n_rows == 0 and r.problems == [] and r.labels.shape == (0,)
+    assert r.coverage(3) == 0.0
+    r = pp.analyze([None, "", None])
+    assert list(r.labels) == [-1, -1, -1]
+    r = pp.analyze(["my card was stolen"])
+    assert r.labels.shape == (1,)
+    str(r)
+    r._repr_html_()
+
+
+def test_deterministic_for_a_seed_whatever_the_threads(complaints):
+    texts = complaints[0]
+    runs = [pp.analyze(texts, seed=3, n_jobs=n, min_size=5) for n in (1, 2, 4)]
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.labels, runs[0].labels)
+        assert [p.label for p in r.problems] == [p.label for p in runs[0].problems]
+        assert r.model.to_json() == runs[0].model.to_json()
+
+
+def test_thread_env_variable(monkeypatch):
+    from painpoints import _painpoints
+
+    monkeypatch.setenv("PAINPOINTS_NUM_THREADS", "1")
+    assert _painpoints.thread_count(None) == 1
+    assert _painpoints.thread_count(3) == 3
+
+
+def test_tables(result):
+    df = result.to_pandas()
+    assert list(df["label"]) == [p.label for p in result.problems]
+    assert list(df["size"]) == [p.size for p in result.problems]
+    pl_df = result.to_polars()
+    assert pl_df["label"].to_list() == list(df["label"])
+    a = result.assignments()
+    assert len(a) == result.n_rows
+    assert list(a["row"]) == list(range(result.n_rows))
+    np.testing.assert_array_equal(a["problem_id"].to_numpy(), result.labels)
+
+
+def test_text_summary(result):
+    text = str(result)
+    assert result.problems[0].label in text
+    assert "#1" in text and "#3" in text
+    assert repr(result).startswith("<painpoints.Analysis")
+
+
+class _Collector(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+        self.attrs = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(name for name, _ in attrs)
+
+
+@pytest.mark.parametrize("render", ["notebook", "report"])
+def test_html_escapes_complaints(render):
+    evil = [
+        "<script>alert('x')</script> refund not received",
+        "<img src=x onerror=alert(1)> refund not received",
+        "<a href=\"javascript:alert(1)\">refund</a> not received",
+        "refund not received </div></div><b>broken",
+    ]
+    texts = evil * 5 + synthetic(10)[0]
+    r = pp.analyze(texts, min_size=3, top=10)
+    page = r._repr_html_() if render == "notebook" else r.to_html(top=10)
+    c = _Collector()
+    c.feed(page)
+    assert "script" not in c.tags and "img" not in c.tags and "a" not in c.tags
+    assert not any(a.startswith("on") for a in c.attrs)
+    assert "javascript:" not in page.replace("javascript:alert", "")  # only ever inside escaped text
+    assert "&lt;script&gt;" in page or "&lt;img" in page or "&lt;a href" in page
+
+
+def test_html_report_file_and_redaction(tmp_path, complaints):
+    texts = list(complaints[0]) + ["refund not received, mail me at jane.doe@example.com"] * 4
+    r = pp.analyze(texts, min_size=3)
+    path = tmp_path / "report.html"
+    page = r.to_html(path, top=5)
+    assert path.read_text(encoding="utf-8") == page
+    assert "jane.doe@example.com" not in page
+
+
+def test_pickle_round_trip(complaints):
+    model = pp.ProblemModel(min_size=5).fit(complaints[0])
+    back = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(back.predict(complaints[0]), model.labels_)
+    assert [p.label for p in back.problems_] == [p.label for p in model.problems_]
