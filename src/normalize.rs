@@ -27,15 +27,17 @@ fn mask_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         // Order matters: at one position the first alternative that matches wins.
+        // ASCII word boundaries and classes keep the whole search in the
+        // fast DFA engines (a Unicode `\b` forces the slow one).
         let pattern = [
             r"(?P<url>(?i:https?://|www\.)[^\s<>]+)",
-            r"(?P<email>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)",
-            r"(?P<redacted>\bX{2,}(?:[/\-.]X{2,})*\b)",
-            r"(?P<money>\{\$[\d,.]*\}|[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?i:usd|eur|gbp|dollars?|euros?|pounds|bucks)\b)",
-            r"(?P<date>\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b)",
-            r"(?P<phone>\+?\(?\d{2,4}\)?[\s.\-]\d{3,4}[\s.\-]\d{3,4}\b|\+\d{9,14}\b)",
-            r"(?P<id>#\s?[\w\-]*\d[\w\-]*|\b[A-Za-z]+\d[\w\-]*\b|\b\d{5,}\b)",
-            r"(?P<num>\d+(?:[.,:]\d+)*(?:st|nd|rd|th|s)?)",
+            r"(?P<email>[0-9A-Za-z_.+\-]+@[0-9A-Za-z_\-]+(?:\.[0-9A-Za-z_\-]+)+)",
+            r"(?P<redacted>(?-u:\b)X{2,}(?:[/\-.]X{2,})*(?-u:\b))",
+            r"(?P<money>\{\$[0-9,.]*\}|(?:\$|€|£|¥)\s?[0-9][0-9,]*(?:\.[0-9]+)?|(?-u:\b)[0-9][0-9,]*(?:\.[0-9]+)?\s?(?i:usd|eur|gbp|dollars?|euros?|pounds|bucks)(?-u:\b))",
+            r"(?P<date>(?-u:\b)[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?-u:\b)|(?-u:\b)[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}(?-u:\b))",
+            r"(?P<phone>\+?\(?[0-9]{2,4}\)?[\s.\-][0-9]{3,4}[\s.\-][0-9]{3,4}(?-u:\b)|\+[0-9]{9,14}(?-u:\b))",
+            r"(?P<id>#\s?[0-9A-Za-z_\-]*[0-9][0-9A-Za-z_\-]*|(?-u:\b)[A-Za-z]+[0-9][0-9A-Za-z_\-]*(?-u:\b)|(?-u:\b)[0-9]{5,}(?-u:\b))",
+            r"(?P<num>[0-9]+(?:[.,:][0-9]+)*(?:st|nd|rd|th|s)?)",
         ]
         .join("|");
         // The pattern is a compile-time constant covered by tests.

@@ -79,6 +79,61 @@ fn single_ideograph(s: &str) -> bool {
     matches!((it.next(), it.next()), (Some(c), None) if is_ideograph(c))
 }
 
+/// UAX #29 word segmentation restricted to ASCII text, several times faster
+/// than the general tables. It yields the same segments as
+/// `split_word_bound_indices` for words (letters, digits and `_`, joined
+/// across `'`, `.` and `:` between letters and `.`, `,`, `;`, `'` between
+/// digits); every other character is a segment of its own (a test checks the
+/// agreement on word segments).
+struct AsciiWords<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let first = *bytes.get(start)?;
+        if !is_word_byte(first) {
+            // Runs of spaces are one segment (WB3d); anything else stands alone.
+            let mut end = start + 1;
+            if first == b' ' {
+                while bytes.get(end) == Some(&b' ') {
+                    end += 1;
+                }
+            }
+            self.pos = end;
+            return self.text.get(start..end).map(|s| (start, s));
+        }
+        let mut end = start + 1;
+        loop {
+            match bytes.get(end) {
+                Some(&b) if is_word_byte(b) => end += 1,
+                Some(&mid @ (b'\'' | b'.' | b':' | b',' | b';')) => {
+                    let (Some(&prev), Some(&next)) = (bytes.get(end - 1), bytes.get(end + 1)) else { break };
+                    let letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() && matches!(mid, b'\'' | b'.' | b':');
+                    let digits = prev.is_ascii_digit() && next.is_ascii_digit() && matches!(mid, b'\'' | b'.' | b',' | b';');
+                    if letters || digits {
+                        end += 2;
+                    } else {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.pos = end;
+        self.text.get(start..end).map(|s| (start, s))
+    }
+}
+
 const BREAK_CHARS: &[char] = &['.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '"', '\n', '|', '/'];
 
 impl Segmenter {
@@ -124,7 +179,12 @@ impl Segmenter {
             }
             run.clear();
         };
-        for (start, seg) in normalized.split_word_bound_indices() {
+        let segments: Box<dyn Iterator<Item = (usize, &'a str)>> = if normalized.is_ascii() {
+            Box::new(AsciiWords { text: normalized, pos: 0 })
+        } else {
+            Box::new(normalized.split_word_bound_indices())
+        };
+        for (start, seg) in segments {
             if single_ideograph(seg) {
                 run.push((start, start + seg.len()));
                 continue;
@@ -230,6 +290,26 @@ mod tests {
     fn other_scripts_pass_through() {
         assert_eq!(keys("привет мир"), vec!["привет", "мир"]);
         assert!(keys("🙂🙂🙂").is_empty());
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_uax29() {
+        let samples = [
+            "i can't log in: the app's pin e.g. u.s.a fails at 10:30, 1,000.50 twice!",
+            "hello   world -- foo_bar baz'qux' 'quoted' a.b. x:y 3.14.15 a1b2 _x_ __",
+            "order _id_ late; _money_ charged. (refund?) \"why\" [n/a] {x} a|b \t tab\nline",
+            "end.", "'", "a'", "'a", "1,", ",1", "a:1", "1:a", "...", "",
+        ];
+        for text in samples {
+            let ours: Vec<(usize, &str)> = AsciiWords { text, pos: 0 }
+                .filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric()))
+                .collect();
+            let uax: Vec<(usize, &str)> = text
+                .split_word_bound_indices()
+                .filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric()))
+                .collect();
+            assert_eq!(ours, uax, "text: {text:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::normalize::normalize;
 use crate::phrases::{self, PhraseParams};
 use crate::segment::{Piece, Segmenter};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 /// A sparse vector: (term id, weight), sorted by term id.
@@ -162,102 +162,139 @@ impl Vocabulary {
 
     /// Learn a vocabulary from already-normalised complaints.
     pub fn learn(seg: &Segmenter, normalized: &[String], p: &VocabularyParams) -> Vocabulary {
-        // 1. Per complaint: the ordered (key, surface) terms with breaks.
-        let docs: Vec<Vec<Option<(String, String)>>> = normalized
+        // 1. Distinct (surface, negated) words; each is stemmed once.
+        let distinct: FxHashSet<(&str, bool)> = normalized
+            .par_iter()
+            .fold(FxHashSet::default, |mut acc, text| {
+                seg.for_each_piece(text, |piece| {
+                    if let Piece::Word { surface, negated } = piece {
+                        acc.insert((surface, negated));
+                    }
+                });
+                acc
+            })
+            .reduce(FxHashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let mut variants: Vec<(&str, bool)> = distinct.into_iter().collect();
+        variants.sort_unstable();
+        let stems: Vec<String> = variants
+            .par_iter()
+            .map(|&(w, neg)| if neg { format!("not_{}", seg.key(w)) } else { seg.key(w).into_owned() })
+            .collect();
+        // Intern keys in sorted order (deterministic ids).
+        let mut keys: Vec<&str> = stems.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let key_of: FxHashMap<&str, u32> = keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+        let variant_key: Vec<u32> = stems.iter().map(|k| key_of.get(k.as_str()).copied().unwrap_or(0)).collect();
+        let variant_of: FxHashMap<(&str, bool), u32> =
+            variants.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+
+        // 2. Per complaint: ordered variant ids (None = break).
+        let docs: Vec<Vec<Option<u32>>> = normalized
             .par_iter()
             .map(|text| {
                 let mut out = Vec::new();
                 seg.for_each_piece(text, |piece| match piece {
-                    Piece::Word { surface, negated } => {
-                        let key = seg.key(surface);
-                        out.push(Some(if negated {
-                            (format!("not_{key}"), format!("not {surface}"))
-                        } else {
-                            (key.into_owned(), surface.to_string())
-                        }))
-                    }
+                    Piece::Word { surface, negated } => out.push(variant_of.get(&(surface, negated)).copied()),
                     Piece::Break => out.push(None),
                 });
                 out
             })
             .collect();
 
-        // 2. Document frequency of keys and surface counts (integers: exact in any order).
-        let (df, surfaces) = docs
+        // 3. Document frequency of keys, occurrences of variants (integer sums: exact in any order).
+        let nk = keys.len();
+        let nv = variants.len();
+        let (df, vcount) = docs
             .par_iter()
             .fold(
-                || (FxHashMap::<&str, u32>::default(), FxHashMap::<(&str, &str), u32>::default()),
-                |(mut df, mut sf), doc| {
-                    let mut seen: Vec<&str> = doc.iter().flatten().map(|(k, _)| k.as_str()).collect();
+                || (vec![0u32; nk], vec![0u32; nv], Vec::new()),
+                |(mut df, mut vc, mut seen), doc| {
+                    seen.clear();
+                    for &v in doc.iter().flatten() {
+                        vc[v as usize] += 1;
+                        seen.push(variant_key[v as usize]);
+                    }
                     seen.sort_unstable();
                     seen.dedup();
-                    for k in seen {
-                        *df.entry(k).or_insert(0) += 1;
+                    for &k in &seen {
+                        df[k as usize] += 1;
                     }
-                    for (k, s) in doc.iter().flatten() {
-                        *sf.entry((k.as_str(), s.as_str())).or_insert(0) += 1;
-                    }
-                    (df, sf)
+                    (df, vc, seen)
                 },
             )
+            .map(|(df, vc, _)| (df, vc))
             .reduce(
-                || (FxHashMap::default(), FxHashMap::default()),
-                |(mut a, mut sa), (b, sb)| {
-                    for (k, v) in b {
-                        *a.entry(k).or_insert(0) += v;
-                    }
-                    for (k, v) in sb {
-                        *sa.entry(k).or_insert(0) += v;
-                    }
-                    (a, sa)
+                || (vec![0u32; nk], vec![0u32; nv]),
+                |(mut a, mut va), (b, vb)| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    va.iter_mut().zip(vb).for_each(|(x, y)| *x += y);
+                    (a, va)
                 },
             );
 
-        // 3. Keep frequent keys; ids in key order so the result is deterministic.
-        let mut kept: Vec<(&str, u32)> = df.iter().filter(|(_, &c)| c >= p.min_df).map(|(&k, &c)| (k, c)).collect();
+        // 4. Keep frequent keys.
+        let mut kept: Vec<u32> = (0..nk as u32).filter(|&k| df[k as usize] >= p.min_df).collect();
         if kept.len() > p.max_terms {
-            kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            kept.sort_by(|&a, &b| df[b as usize].cmp(&df[a as usize]).then(a.cmp(&b)));
             kept.truncate(p.max_terms);
+            kept.sort_unstable();
         }
-        kept.sort_by(|a, b| a.0.cmp(b.0));
         let n_docs = normalized.len();
         let idf = |dfc: u32| ((1.0 + n_docs as f64) / (1.0 + dfc as f64)).ln() as f32 + 1.0;
-        let mut best_surface: FxHashMap<&str, (&str, u32)> = FxHashMap::default();
-        for (&(k, s), &c) in &surfaces {
-            let e = best_surface.entry(k).or_insert((s, 0));
-            if c > e.1 || (c == e.1 && s < e.0) {
-                *e = (s, c);
+        let mut term_of_key = vec![u32::MAX; nk];
+        for (i, &k) in kept.iter().enumerate() {
+            term_of_key[k as usize] = i as u32;
+        }
+        // Most frequent surface per key (ties: the alphabetically first).
+        let mut best: Vec<(u32, &str)> = vec![(0, ""); nk];
+        for (v, &(w, neg)) in variants.iter().enumerate() {
+            let k = variant_key[v] as usize;
+            let c = vcount[v];
+            if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w < best[k].1)) {
+                best[k] = (c, w);
             }
+            let _ = neg;
         }
         let mut terms: Vec<Term> = kept
             .iter()
-            .map(|&(k, c)| Term {
-                key: k.to_string(),
-                surface: best_surface.get(k).map(|x| x.0.to_string()).unwrap_or_else(|| k.to_string()),
-                kind: if k.starts_with("not_") { TermKind::Negated } else { TermKind::Word },
-                idf: idf(c),
-                parts: None,
+            .map(|&k| {
+                let key = keys[k as usize];
+                let negated = key.starts_with("not_");
+                let w = best[k as usize].1;
+                Term {
+                    key: key.to_string(),
+                    surface: if negated { format!("not {w}") } else { w.to_string() },
+                    kind: if negated { TermKind::Negated } else { TermKind::Word },
+                    idf: idf(df[k as usize]),
+                    parts: None,
+                }
             })
             .collect();
-        let key_index: FxHashMap<&str, u32> = kept.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
-
         // Surface words of word terms, for encoding without stemming.
         let mut words: FxHashMap<String, u32> = FxHashMap::default();
-        for (&(k, s), _) in &surfaces {
-            if k.starts_with("not_") {
-                continue;
-            }
-            if let Some(&id) = key_index.get(k) {
-                words.insert(s.to_string(), id);
+        for (v, &(w, neg)) in variants.iter().enumerate() {
+            let t = term_of_key[variant_key[v] as usize];
+            if !neg && t != u32::MAX {
+                words.insert(w.to_string(), t);
             }
         }
 
-        // 4. Phrases from adjacent kept terms.
-        let term_docs: Vec<u32> = kept.iter().map(|&(_, c)| c).collect();
+        // 5. Phrases from adjacent kept terms.
+        let term_docs: Vec<u32> = kept.iter().map(|&k| df[k as usize]).collect();
+        let to_term = |slot: &Option<u32>| -> Slot {
+            slot.and_then(|v| {
+                let t = term_of_key[variant_key[v as usize] as usize];
+                (t != u32::MAX).then_some(t)
+            })
+        };
         let pair_docs = docs
             .par_iter()
             .fold(FxHashMap::<(u32, u32), u32>::default, |mut acc, doc| {
-                let ids: Vec<Slot> = doc.iter().map(|t| t.as_ref().and_then(|(k, _)| key_index.get(k.as_str()).copied())).collect();
+                let ids: Vec<Slot> = doc.iter().map(to_term).collect();
                 let mut pairs: Vec<(u32, u32)> = ids
                     .windows(2)
                     .filter_map(|w| match (w[0], w[1]) {

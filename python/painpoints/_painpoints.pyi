@@ -1,11 +1,14 @@
 """Type stubs of the native module (checked against the binary by mypy.stubtest)."""
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, final
+
+__all__ = ["FittedModel", "SCHEMA_VERSION", "__version__", "fit", "normalize", "terms", "thread_count"]
 
 __version__: str
 SCHEMA_VERSION: int
 
 _Progress = Optional[Callable[[int, int], None]]
 
+@final
 class FittedModel:
     def score(
         self, texts: Sequence[Optional[str]], n_jobs: Optional[int] = None, progress: _Progress = None
