@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::normalize::normalize;
 use crate::rank;
 use crate::segment::Segmenter;
-use crate::vectorize::{SparseVec, Vocabulary, VocabularyParams};
+use crate::vectorize::{Scratch, SparseVec, Vocabulary, VocabularyParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -248,7 +248,7 @@ impl ProblemModelParams {
                 (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
             let redo: Vec<(Option<usize>, f32)> = moved
                 .par_iter()
-                .map_init(Vec::new, |scratch, &i| model.assign_one(text_of(&texts[i]), scratch))
+                .map_init(Scratch::default, |scratch, &i| model.assign_one(text_of(&texts[i]), scratch))
                 .collect();
             for b in best.iter_mut() {
                 if let Some(c) = b.0 {
@@ -352,12 +352,12 @@ fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[(Option<usize>, f32)], k
 const CHUNK: usize = 8192;
 
 impl ProblemModel {
-    fn assign_one(&self, text: &str, scratch: &mut Vec<f32>) -> (Option<usize>, f32) {
+    fn assign_one(&self, text: &str, scratch: &mut Scratch) -> (Option<usize>, f32) {
         if text.is_empty() {
             return (None, 0.0);
         }
-        let x = self.vocabulary.vectorize(segmenter(), text);
-        match self.scorer.best(&x, scratch) {
+        self.vocabulary.vectorize_with(segmenter(), text, scratch);
+        match self.scorer.best(&scratch.vector, &mut scratch.scores) {
             Some((c, s)) if s >= self.threshold && s > 0.0 => (Some(c), s),
             Some((_, s)) => (None, s.max(0.0)),
             None => (None, 0.0),
@@ -370,7 +370,7 @@ impl ProblemModel {
             .par_chunks(CHUNK)
             .map(|chunk| {
                 ctl.check()?;
-                let mut scratch = Vec::new();
+                let mut scratch = Scratch::default();
                 let out = chunk.iter().map(|t| self.assign_one(text_of(t), &mut scratch)).collect();
                 ctl.advance(1);
                 Ok(out)

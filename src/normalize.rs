@@ -58,14 +58,25 @@ const GROUPS: &[(&str, &str)] = &[
 
 /// Cheap test that lets most short complaints skip the regex entirely.
 fn may_need_mask(text: &str) -> bool {
+    // One pass over the bytes: digits, '@', '$', "XX", "://", "www." (any
+    // case) and the UTF-8 of €, £, ¥ are the only ways a mask can start.
     let b = text.as_bytes();
-    b.iter().any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
-        || text.contains("XX")
-        || text.contains("http")
-        || text.contains("www.")
-        || text.contains("HTTP")
-        || text.contains("WWW.")
-        || text.contains(['€', '£', '¥'])
+    for (i, &c) in b.iter().enumerate() {
+        let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+        let hit = match c {
+            b'0'..=b'9' | b'@' | b'$' => true,
+            b'X' => next(1) == b'X',
+            b':' => next(1) == b'/' && next(2) == b'/',
+            b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
+            0xE2 => next(1) == 0x82 && next(2) == 0xAC,
+            0xC2 => matches!(next(1), 0xA3 | 0xA5),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+    }
+    false
 }
 
 /// Replace maskable spans with placeholder words. Works on original case, so
@@ -120,7 +131,9 @@ pub fn normalize(text: &str) -> String {
     let masked = mask(&unified);
     // Fast path for ASCII; full Unicode folding otherwise.
     if masked.is_ascii() {
-        masked.to_ascii_lowercase()
+        let mut owned = masked.into_owned();
+        owned.make_ascii_lowercase();
+        owned
     } else {
         masked.to_lowercase()
     }

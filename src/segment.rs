@@ -11,7 +11,7 @@
 
 use crate::normalize::is_mask;
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -46,7 +46,15 @@ const EXTRA_STOP: &[&str] = &[
 /// Segments normalised text and stems words. Cheap to share across threads.
 pub struct Segmenter {
     stop: FxHashSet<String>,
+    /// Stop words and negators in one table: one hash lookup per word.
+    class: FxHashMap<String, WordClass>,
     stemmer: Stemmer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WordClass {
+    Stop,
+    Negator,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -145,7 +153,11 @@ impl Segmenter {
             .filter(|w| !is_negator(w))
             .collect();
         stop.extend(EXTRA_STOP.iter().map(|w| w.to_string()));
-        Segmenter { stop, stemmer: Stemmer::create(Algorithm::English) }
+        let mut class: FxHashMap<String, WordClass> = stop.iter().map(|w| (w.clone(), WordClass::Stop)).collect();
+        for n in NEGATORS {
+            class.insert(n.to_string(), WordClass::Negator);
+        }
+        Segmenter { stop, class, stemmer: Stemmer::create(Algorithm::English) }
     }
 
     /// True if `word` (case-folded) is a stop word.
@@ -165,6 +177,19 @@ impl Segmenter {
 
     /// Call `f` for every piece of `normalized`, in order.
     pub fn for_each_piece<'a>(&self, normalized: &'a str, mut f: impl FnMut(Piece<'a>)) {
+        if normalized.is_ascii() {
+            self.pieces_from(normalized, AsciiWords { text: normalized, pos: 0 }, &mut f);
+        } else {
+            self.pieces_from(normalized, normalized.split_word_bound_indices(), &mut f);
+        }
+    }
+
+    fn pieces_from<'a>(
+        &self,
+        normalized: &'a str,
+        segments: impl Iterator<Item = (usize, &'a str)>,
+        f: &mut impl FnMut(Piece<'a>),
+    ) {
         let mut negated = false;
         // Start (byte offset) and end of the current run of single ideographs.
         let mut run: Vec<(usize, usize)> = Vec::new();
@@ -179,18 +204,13 @@ impl Segmenter {
             }
             run.clear();
         };
-        let segments: Box<dyn Iterator<Item = (usize, &'a str)>> = if normalized.is_ascii() {
-            Box::new(AsciiWords { text: normalized, pos: 0 })
-        } else {
-            Box::new(normalized.split_word_bound_indices())
-        };
         for (start, seg) in segments {
             if single_ideograph(seg) {
                 run.push((start, start + seg.len()));
                 continue;
             }
             if !run.is_empty() {
-                flush_run(&mut run, &mut f);
+                flush_run(&mut run, f);
             }
             let has_alnum = seg.chars().any(char::is_alphanumeric);
             if !has_alnum {
@@ -205,18 +225,26 @@ impl Segmenter {
                 negated = false;
                 continue;
             }
-            if is_negator(seg) {
-                negated = true;
-                continue;
+            match self.class.get(seg) {
+                Some(WordClass::Negator) => {
+                    negated = true;
+                    continue;
+                }
+                Some(WordClass::Stop) => continue,
+                None if seg.ends_with("n't") => {
+                    negated = true;
+                    continue;
+                }
+                None => {}
             }
-            if self.stop.contains(seg) || seg.chars().count() < 2 || seg.chars().all(|c| c.is_numeric() || c == '_') {
+            if seg.len() < 2 || seg.chars().nth(1).is_none() || seg.chars().all(|c| c.is_numeric() || c == '_') {
                 continue;
             }
             f(Piece::Word { surface: seg, negated });
             negated = false;
         }
         if !run.is_empty() {
-            flush_run(&mut run, &mut f);
+            flush_run(&mut run, f);
         }
     }
 

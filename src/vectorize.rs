@@ -369,7 +369,25 @@ impl Vocabulary {
 
     /// TF-IDF weights of an ordered sequence of term ids, phrases added.
     pub fn weigh(&self, seq: &[Slot]) -> SparseVec {
-        let mut ids: Vec<u32> = seq.iter().flatten().copied().collect();
+        let mut ids = Vec::new();
+        let mut out = Vec::new();
+        self.weigh_into(seq, &mut ids, &mut out);
+        out
+    }
+
+    /// Encode a raw complaint into `scratch.vector`, reusing its buffers
+    /// (the hot path of scoring: no allocation but the normalised text).
+    pub fn vectorize_with<'s>(&self, seg: &Segmenter, text: &str, scratch: &'s mut Scratch) -> &'s SparseVec {
+        let normalized = normalize(text);
+        self.sequence(seg, &normalized, &mut scratch.seq);
+        self.weigh_into(&scratch.seq, &mut scratch.ids, &mut scratch.vector);
+        &scratch.vector
+    }
+
+    fn weigh_into(&self, seq: &[Slot], ids: &mut Vec<u32>, out: &mut SparseVec) {
+        ids.clear();
+        out.clear();
+        ids.extend(seq.iter().flatten().copied());
         if !self.phrase_of.is_empty() {
             for w in seq.windows(2) {
                 if let (Some(a), Some(b)) = (w[0], w[1]) {
@@ -380,7 +398,6 @@ impl Vocabulary {
             }
         }
         ids.sort_unstable();
-        let mut out: SparseVec = Vec::with_capacity(ids.len());
         let mut i = 0;
         while i < ids.len() {
             let id = ids[i];
@@ -389,7 +406,8 @@ impl Vocabulary {
                 j += 1;
             }
             let tf = (j - i) as f32;
-            let w = (1.0 + tf.ln()) * self.terms[id as usize].idf;
+            let idf = self.terms.get(id as usize).map(|t| t.idf).unwrap_or(0.0);
+            let w = (1.0 + tf.ln()) * idf;
             if w > 0.0 {
                 out.push((id, w));
             }
@@ -397,12 +415,22 @@ impl Vocabulary {
         }
         let norm = out.iter().map(|&(_, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
-            for e in &mut out {
+            for e in out.iter_mut() {
                 e.1 /= norm;
             }
         }
-        out
     }
+}
+
+/// Reusable buffers for [`Vocabulary::vectorize_with`].
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    seq: Vec<Slot>,
+    ids: Vec<u32>,
+    /// The last vector encoded.
+    pub vector: SparseVec,
+    /// Similarity scores (for the caller's use).
+    pub scores: Vec<f32>,
 }
 
 #[cfg(test)]
