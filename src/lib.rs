@@ -17,6 +17,7 @@
 //! * [`cluster`]: spherical k-means, merged and pruned, no `k` needed.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
+//! * [`edits`]: analyst edits and stable ids across refits.
 //! * [`model`]: [`ProblemModelParams`] → [`ProblemModel`], scoring, model files.
 //!
 //! ```
@@ -38,6 +39,7 @@
 pub mod cluster;
 pub mod control;
 pub mod describe;
+pub mod edits;
 pub mod error;
 pub mod model;
 pub mod normalize;
@@ -51,6 +53,7 @@ mod python;
 
 pub use control::Control;
 pub use describe::{Example, Keyword};
+pub use edits::{Edit, Lineage};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Fit, Problem, ProblemModel, ProblemModelParams, NO_PROBLEM, SCHEMA_VERSION};
 

@@ -12,6 +12,7 @@
 use crate::cluster::{self, Centroids, ClusterParams, Rng};
 use crate::control::Control;
 use crate::describe::{self, Example, Keyword};
+use crate::edits::{Edit, Lineage};
 use crate::error::{Error, Result};
 use crate::normalize::normalize;
 use crate::rank;
@@ -27,7 +28,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The label given to complaints that fit no problem.
 pub const NO_PROBLEM: i64 = -1;
 
-fn segmenter() -> &'static Segmenter {
+pub(crate) fn segmenter() -> &'static Segmenter {
     static SEG: OnceLock<Segmenter> = OnceLock::new();
     SEG.get_or_init(Segmenter::english)
 }
@@ -62,8 +63,8 @@ impl Default for ProblemModelParams {
             min_size: None,
             threshold: None,
             merge_similarity: 0.15,
-            sample_size: 30_000,
-            vocabulary_sample: 200_000,
+            sample_size: 20_000,
+            vocabulary_sample: 50_000,
             min_df: 2,
         }
     }
@@ -104,10 +105,22 @@ pub struct ProblemModel {
     /// Name of the text column the model was fitted on, if known.
     #[serde(default)]
     pub text_column: Option<String>,
-    problems: Vec<Problem>,
-    vocabulary: Vocabulary,
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) vocabulary: Vocabulary,
     /// Unit-length centre of each problem, aligned with `problems`.
-    centroids: Vec<SparseVec>,
+    pub(crate) centroids: Vec<SparseVec>,
+    /// Centres of dropped problems whose complaints go to -1.
+    #[serde(default)]
+    pub(crate) suppressed: Vec<SparseVec>,
+    /// Analyst edits, replayed on the next fit with `previous`.
+    #[serde(default)]
+    pub(crate) edits: Vec<Edit>,
+    /// The next unused problem id.
+    #[serde(default)]
+    pub(crate) next_id: u32,
+    /// How the problems relate to the previous model's, if fitted with one.
+    #[serde(default)]
+    pub(crate) lineage: Lineage,
     #[serde(skip)]
     scorer: Centroids,
 }
@@ -169,15 +182,29 @@ impl ProblemModelParams {
     /// Fit problems to `texts` (`None` = missing). Runs in the current rayon
     /// pool; `ctl` reports progress and can cancel.
     pub fn fit<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<Fit> {
+        self.fit_with(texts, None, ctl)
+    }
+
+    /// Like [`ProblemModelParams::fit`], but problems found again keep their
+    /// id in `previous`, and `previous`'s analyst edits are replayed (see
+    /// [`crate::edits`]).
+    pub fn fit_with<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        previous: Option<&ProblemModel>,
+        ctl: &Control,
+    ) -> Result<Fit> {
         self.validate()?;
         let seg = segmenter();
         let n = texts.len();
+        let t0 = std::time::Instant::now();
+        let tm = |what: &str| if std::env::var("PP_TIME").is_ok() { eprintln!("{what}: {:.3}", t0.elapsed().as_secs_f64()) };
         let mut rng = Rng::new(self.seed);
         ctl.add_total(10);
         let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
-        let vocab_rows = sample(&nonempty, self.vocabulary_sample, &mut rng);
+        let vocab_rows = sample(&nonempty, self.vocabulary_sample.max(self.sample_size), &mut rng);
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
         let vocabulary = Vocabulary::learn(
@@ -186,6 +213,7 @@ impl ProblemModelParams {
             &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() },
         );
         ctl.advance(2);
+        tm("vocab");
         ctl.check()?;
         let positions: Vec<usize> = (0..vocab_rows.len()).collect();
         let picked = sample(&positions, self.sample_size, &mut rng);
@@ -212,7 +240,9 @@ impl ProblemModelParams {
             merge_similarity: self.merge_similarity,
             max_iter: 20,
         };
+        tm("rows");
         let centroids = cluster::cluster(&rows, vocabulary.len(), &cp, ctl)?;
+        tm("cluster");
         ctl.advance(4);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
@@ -227,11 +257,16 @@ impl ProblemModelParams {
             scorer: Centroids::from_sparse(vocabulary.len(), &centroids),
             vocabulary,
             centroids,
+            suppressed: Vec::new(),
+            edits: Vec::new(),
+            next_id: 0,
+            lineage: Lineage::default(),
         };
 
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
         let mut best = model.assign_indices(texts, ctl)?;
+        tm("assign");
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -263,41 +298,32 @@ impl ProblemModelParams {
 
         // Describe from the clustered sample, then rank and number problems.
         let k = model.centroids.len();
-        let sample_labels: Vec<Option<usize>> =
-            picked.iter().map(|&p| best[vocab_rows[p]].0).collect();
-        let descriptions = describe::describe(&model.vocabulary, k, &rows, &seqs, &sample_labels);
-        let sizes = count(&best, k);
-        let order = rank::rank_order(&sizes);
-        let ranked: Vec<&describe::Description> = order.iter().map(|&c| &descriptions[c]).collect();
-        let labels_text = describe::unique_labels(&ranked);
-        let examples = examples(texts, &best, k);
-        let mut cohesion = vec![0.0f64; k];
-        for &(c, s) in &best {
-            if let Some(c) = c {
-                cohesion[c] += s as f64;
-            }
+        model.problems = (0..k as u32).map(|id| Problem::placeholder(id, n)).collect();
+        let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
+        let (mut labels, mut similarity) = model.summarize(texts, best, &sample_rows, true);
+        model.next_id = k as u32;
+        if let Some(prev) = previous {
+            model.carry_over(prev, texts);
+            model.rebuild_scorer();
+            let best = model.assign_indices(texts, ctl)?;
+            (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
         }
-        let mut new_index = vec![0usize; k];
-        let mut problems = Vec::with_capacity(k);
-        for (r, &c) in order.iter().enumerate() {
-            new_index[c] = r;
-            problems.push(Problem {
-                id: r as u32,
-                label: labels_text[r].clone(),
-                keywords: descriptions[c].keywords.clone(),
-                size: sizes[c],
-                share: if n == 0 { 0.0 } else { sizes[c] as f64 / n as f64 },
-                cohesion: if sizes[c] == 0 { 0.0 } else { (cohesion[c] / sizes[c] as f64) as f32 },
-                examples: examples[c].clone(),
-            });
-        }
-        model.centroids = order.iter().map(|&c| model.centroids[c].clone()).collect();
-        model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
-        model.problems = problems;
-        let labels = best.iter().map(|b| b.0.map(|c| new_index[c] as i64).unwrap_or(NO_PROBLEM)).collect();
-        let similarity = best.iter().map(|b| b.1).collect();
         ctl.advance(4);
+        tm("describe");
         Ok(Fit { model, labels, similarity })
+    }
+}
+
+/// The clustered sample: row numbers, vectors and term sequences.
+struct SampleRows {
+    index: Vec<usize>,
+    rows: Vec<SparseVec>,
+    seqs: Vec<Vec<Option<u32>>>,
+}
+
+impl Problem {
+    fn placeholder(id: u32, _n: usize) -> Problem {
+        Problem { id, label: String::new(), keywords: Vec::new(), size: 0, share: 0.0, cohesion: 0.0, examples: Vec::new() }
     }
 }
 
@@ -352,12 +378,98 @@ fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[(Option<usize>, f32)], k
 const CHUNK: usize = 8192;
 
 impl ProblemModel {
+    pub(crate) fn rebuild_scorer(&mut self) {
+        let mut all = self.centroids.clone();
+        all.extend(self.suppressed.iter().cloned());
+        self.scorer = Centroids::from_sparse(self.vocabulary.len(), &all);
+    }
+
+    /// Sizes, shares, cohesion, keywords and examples from an assignment;
+    /// problems re-ranked by size. With `fresh_labels`, labels are chosen
+    /// and ids numbered by rank; otherwise ids and labels are kept (an empty
+    /// label is filled in). Returns per-row ids and similarities.
+    fn summarize<T: AsRef<str> + Sync>(
+        &mut self,
+        texts: &[Option<T>],
+        best: Vec<(Option<usize>, f32)>,
+        sample_rows: &SampleRows,
+        fresh_labels: bool,
+    ) -> (Vec<i64>, Vec<f32>) {
+        let n = texts.len();
+        let k = self.centroids.len();
+        let sample_labels: Vec<Option<usize>> =
+            sample_rows.index.iter().map(|&i| best.get(i).and_then(|b| b.0)).collect();
+        let descriptions = describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
+        let sizes = count(&best, k);
+        let order = rank::rank_order(&sizes);
+        let examples = examples(texts, &best, k);
+        let mut cohesion = vec![0.0f64; k];
+        for &(c, s) in &best {
+            if let Some(c) = c {
+                cohesion[c] += s as f64;
+            }
+        }
+        let ranked: Vec<&describe::Description> = order.iter().map(|&c| &descriptions[c]).collect();
+        let fresh = describe::unique_labels(&ranked);
+        let mut new_index = vec![0usize; k];
+        let mut problems = Vec::with_capacity(k);
+        for (r, &c) in order.iter().enumerate() {
+            new_index[c] = r;
+            let old = &self.problems[c];
+            let (id, label) = if fresh_labels {
+                (r as u32, fresh[r].clone())
+            } else if old.label.is_empty() {
+                (old.id, fresh[r].clone())
+            } else {
+                (old.id, old.label.clone())
+            };
+            problems.push(Problem {
+                id,
+                label,
+                keywords: descriptions[c].keywords.clone(),
+                size: sizes[c],
+                share: if n == 0 { 0.0 } else { sizes[c] as f64 / n as f64 },
+                cohesion: if sizes[c] == 0 { 0.0 } else { (cohesion[c] / sizes[c] as f64) as f32 },
+                examples: examples[c].clone(),
+            });
+        }
+        self.centroids = order.iter().map(|&c| self.centroids[c].clone()).collect();
+        self.problems = problems;
+        self.n_rows = n;
+        self.rebuild_scorer();
+        let ids: Vec<i64> =
+            best.iter().map(|b| b.0.map(|c| self.problems[new_index[c]].id as i64).unwrap_or(NO_PROBLEM)).collect();
+        (ids, best.iter().map(|b| b.1).collect())
+    }
+
+    /// Re-assign `texts` (the fitting complaints) and refresh every
+    /// problem's statistics, keeping ids and labels. Returns ids and
+    /// similarities per row.
+    pub fn refresh<T: AsRef<str> + Sync>(&mut self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
+        let seg = segmenter();
+        let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
+        let mut rng = Rng::new(self.params.seed);
+        let index = sample(&nonempty, self.params.sample_size, &mut rng);
+        let seqs: Vec<Vec<Option<u32>>> = index
+            .par_iter()
+            .map(|&i| {
+                let mut s = Vec::new();
+                self.vocabulary.sequence(seg, &normalize(text_of(&texts[i])), &mut s);
+                s
+            })
+            .collect();
+        let rows: Vec<SparseVec> = seqs.par_iter().map(|s| self.vocabulary.weigh(s)).collect();
+        let best = self.assign_indices(texts, ctl)?;
+        Ok(self.summarize(texts, best, &SampleRows { index, rows, seqs }, false))
+    }
+
     fn assign_one(&self, text: &str, scratch: &mut Scratch) -> (Option<usize>, f32) {
         if text.is_empty() {
             return (None, 0.0);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
         match self.scorer.best(&scratch.vector, &mut scratch.scores) {
+            Some((c, s)) if c >= self.centroids.len() => (None, s.max(0.0)),
             Some((c, s)) if s >= self.threshold && s > 0.0 => (Some(c), s),
             Some((_, s)) => (None, s.max(0.0)),
             None => (None, 0.0),
@@ -466,7 +578,7 @@ impl ProblemModel {
         let mut model: ProblemModel = serde_json::from_value(value)
             .map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
         model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
-        model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
+        model.rebuild_scorer();
         Ok(model)
     }
 
@@ -479,7 +591,7 @@ impl ProblemModel {
             return Err("threshold out of range".into());
         }
         let dim = self.vocabulary.len() as u32;
-        for (i, c) in self.centroids.iter().enumerate() {
+        for (i, c) in self.centroids.iter().chain(&self.suppressed).enumerate() {
             if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
                 return Err(format!("problem centre {i} refers to unknown terms or has invalid weights"));
             }
@@ -494,7 +606,7 @@ impl ProblemModel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn corpus() -> Vec<Option<String>> {

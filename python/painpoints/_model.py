@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from . import _painpoints
-from ._errors import ModelFormatError, NotFittedError, ParameterError
+from ._errors import EditError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import clean_surrogates, to_texts
 from ._progress import make_progress
 from ._result import Problem
@@ -64,7 +64,7 @@ class ProblemModel:
     """
 
     def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
-                 threshold: Optional[float] = None, merge_similarity: float = 0.15, sample_size: int = 30_000,
+                 threshold: Optional[float] = None, merge_similarity: float = 0.15, sample_size: int = 20_000,
                  n_jobs: Optional[int] = None, progress: Optional[bool] = None) -> None:
         self.seed = seed
         self.max_problems = max_problems
@@ -107,30 +107,98 @@ class ProblemModel:
             "sample_size": int(self.sample_size),
         })
 
-    def fit(self, texts: Any, y: Any = None) -> "ProblemModel":
+    def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None) -> "ProblemModel":
         """Find the problems in ``texts``; returns self.
 
         ``texts``: list of str, pandas/polars Series, numpy array or any
         iterable of str; None/NaN/empty rows are allowed (labelled -1).
         ``y`` is ignored (scikit-learn pipelines pass it).
+
+        ``previous``: last month's model. Problems found again keep their
+        id, new ones get new ids, the ones that vanished are listed in
+        ``lineage_``, and ``previous``'s edits (renames, merges, drops,
+        seeds) are applied again.
         """
         rows = to_texts(texts)
         params = self._params_json()
+        prev = None
+        if previous is not None:
+            if not isinstance(previous, ProblemModel):
+                raise TypeError(f"previous must be a ProblemModel, got {type(previous).__name__}")
+            prev = previous._model()
         bar = make_progress(self.progress, "painpoints fit")
         try:
-            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar)
+            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar, prev)
         finally:
             if bar is not None:
                 bar.close()
         self._fitted = fitted
+        self._texts = rows
         self.labels_ = np.frombuffer(labels, dtype="<i8").astype(np.int64)
         self.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
         self._refresh()
         return self
 
-    def fit_predict(self, texts: Any, y: Any = None) -> np.ndarray:
+    def fit_predict(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None) -> np.ndarray:
         """``fit(texts)`` and return ``labels_``."""
-        return self.fit(texts).labels_
+        return self.fit(texts, previous=previous).labels_
+
+    # -- analyst edits (stored in the model file, replayed by fit(previous=...)) --
+    def _edit(self, edit: Dict[str, Any], texts: Any) -> "ProblemModel":
+        model = self._model()
+        rows = getattr(self, "_texts", None) if texts is None else to_texts(texts)
+        if rows is None and edit["edit"] != "rename":
+            raise EditError(
+                "this model was loaded from a file, so its complaints are not at hand; "
+                "pass texts= (the complaints it was fitted on) to refresh sizes and labels"
+            )
+        bar = make_progress(self.progress, "painpoints edit")
+        try:
+            labels = model.edit(json.dumps(edit), rows, self.n_jobs, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        if labels is not None:
+            self.labels_ = np.frombuffer(labels, dtype="<i8").astype(np.int64)
+        self._refresh()
+        return self
+
+    def rename(self, problem_id: int, label: str, *, texts: Any = None) -> "ProblemModel":
+        """Give a problem a new label (kept across refits); returns self."""
+        return self._edit({"edit": "rename", "id": int(problem_id), "label": str(label)}, texts)
+
+    def merge(self, *problem_ids: int, label: Optional[str] = None, texts: Any = None) -> "ProblemModel":
+        """Merge problems into the first one (which keeps its id); returns self."""
+        ids = [int(i) for i in problem_ids]
+        return self._edit({"edit": "merge", "ids": ids, "label": label}, texts)
+
+    def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None) -> "ProblemModel":
+        """Remove a problem: its complaints go to -1, or with ``reassign=True``
+        to their next-best problem; returns self."""
+        return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts)
+
+    def seed(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None) -> int:
+        """Add a problem defined by keywords ("refund", "chargeback"): the
+        complaints that use them form its centre. Returns its id."""
+        if isinstance(keywords, str):
+            keywords = [keywords]
+        words = [str(k) for k in keywords]
+        before = {p.id for p in self.problems_} if self._fitted is not None else set()
+        self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": label or ""}, texts)
+        new = [p.id for p in self.problems_ if p.id not in before]
+        return new[0] if new else -1
+
+    @property
+    def edits_(self) -> List[Dict[str, Any]]:
+        """The analyst edits recorded in the model, oldest first."""
+        return json.loads(self._model().edits_json())
+
+    @property
+    def lineage_(self) -> Dict[str, Any]:
+        """After ``fit(previous=...)``: ids ``kept`` from the previous model,
+        ids that are ``new``, and ``vanished`` previous problems as (id, label)."""
+        kept, new, vanished = self._model().lineage()
+        return {"kept": list(kept), "new": list(new), "vanished": [(int(i), str(l)) for i, l in vanished]}
 
     def _refresh(self) -> None:
         self.problems_: List[Problem] = [
@@ -228,7 +296,7 @@ class ProblemModel:
 
     # Pickling goes through the same JSON, so a model travels to worker processes.
     def __getstate__(self) -> Dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k != "_fitted"}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_fitted", "_texts")}
         state["_model_json"] = None if self._fitted is None else self._fitted.to_json()
         return state
 

@@ -7,6 +7,7 @@
 mod errors;
 mod run;
 
+use crate::edits::Edit;
 use crate::model::{Problem, ProblemModel, ProblemModelParams};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -63,6 +64,45 @@ impl PyFittedModel {
         let model = &self.inner;
         let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score(&texts, ctl))?;
         Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)))
+    }
+
+    /// Apply an analyst edit (JSON, see `painpoints::Edit`); with texts, refresh
+    /// statistics from them and return the new labels as int64 bytes.
+    #[pyo3(signature = (edit_json, texts=None, n_jobs=None, progress=None))]
+    fn edit<'py>(
+        &mut self,
+        py: Python<'py>,
+        edit_json: &str,
+        texts: Option<Texts>,
+        n_jobs: Option<i64>,
+        progress: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let edit: Edit = serde_json::from_str(edit_json)
+            .map_err(|e| errors::to_py(py, crate::error::Error::param(format!("invalid edit: {e}"))))?;
+        match texts {
+            Some(texts) => {
+                let model = &mut self.inner;
+                let labels = run::run(py, n_jobs, progress, |ctl| model.edit(edit, &texts, ctl))?;
+                Ok(Some(i64_bytes(py, &labels)))
+            }
+            None => {
+                let none: Vec<Option<String>> = Vec::new();
+                self.inner.edit(edit, &none, &crate::Control::new()).map_err(|e| errors::to_py(py, e))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The recorded edits as JSON.
+    fn edits_json(&self) -> PyResult<String> {
+        serde_json::to_string(self.inner.edits())
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// How the problems relate to the previous model's: (kept, new, vanished).
+    fn lineage(&self) -> (Vec<u32>, Vec<u32>, Vec<(u32, String)>) {
+        let l = self.inner.lineage();
+        (l.kept.clone(), l.new.clone(), l.vanished.clone())
     }
 
     /// The problems as a list of dicts, in rank order.
@@ -126,18 +166,20 @@ impl PyFittedModel {
 
 /// Fit problems. Returns (model, labels bytes, similarity bytes).
 #[pyfunction]
-#[pyo3(signature = (texts, params_json, n_jobs=None, progress=None))]
+#[pyo3(signature = (texts, params_json, n_jobs=None, progress=None, previous=None))]
 fn fit<'py>(
     py: Python<'py>,
     texts: Texts,
     params_json: &str,
     n_jobs: Option<i64>,
     progress: Option<&Bound<'py, PyAny>>,
+    previous: Option<PyRef<'py, PyFittedModel>>,
 ) -> PyResult<(PyFittedModel, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let params: ProblemModelParams = serde_json::from_str(params_json).map_err(|e| {
         errors::to_py(py, crate::error::Error::param(format!("invalid parameters: {e}")))
     })?;
-    let fit = run::run(py, n_jobs, progress, |ctl| params.fit(&texts, ctl))?;
+    let prev = previous.as_ref().map(|p| &p.inner);
+    let fit = run::run(py, n_jobs, progress, |ctl| params.fit_with(&texts, prev, ctl))?;
     Ok((PyFittedModel { inner: fit.model }, i64_bytes(py, &fit.labels), f32_bytes(py, &fit.similarity)))
 }
 

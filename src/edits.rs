@@ -1,0 +1,466 @@
+//! Analyst edits and stable problem ids across refits.
+//!
+//! An analyst can rename a problem, merge several into one, drop one (its
+//! complaints go to -1, or to their next-best problem) and seed a problem
+//! from a few keywords. Each edit is recorded in the model file and replayed
+//! on the next fit with `previous`, after that fit's problems have been
+//! matched to the previous ones by the similarity of their centres (in term
+//! space, so it works across vocabularies): a problem that is still there
+//! keeps its id, a new one gets a new id, and the ones that vanished are
+//! reported.
+
+use crate::control::Control;
+use crate::error::{Error, Result};
+use crate::model::ProblemModel;
+use crate::vectorize::{SparseVec, Vocabulary};
+use serde::{Deserialize, Serialize};
+
+/// One analyst edit, as stored in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    /// Give a problem a new label.
+    Rename {
+        /// The problem.
+        id: u32,
+        /// Its new label.
+        label: String,
+    },
+    /// Merge problems into the first one.
+    Merge {
+        /// The problems; the first keeps its id.
+        ids: Vec<u32>,
+        /// Label of the merged problem (else the first one's).
+        label: Option<String>,
+    },
+    /// Remove a problem.
+    Drop {
+        /// The problem.
+        id: u32,
+        /// True: its complaints go to their next-best problem; false: to -1.
+        reassign: bool,
+    },
+    /// A problem defined by keywords the analyst knows matter.
+    Seed {
+        /// Its id.
+        id: u32,
+        /// The keywords ("refund", "chargeback").
+        keywords: Vec<String>,
+        /// Its label.
+        label: String,
+    },
+}
+
+/// How a refit relates to the previous model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// Ids of problems found again (kept from the previous model).
+    pub kept: Vec<u32>,
+    /// Ids of problems that are new in this fit.
+    pub new: Vec<u32>,
+    /// (id, label) of previous problems not found again.
+    pub vanished: Vec<(u32, String)>,
+}
+
+/// Minimum centre similarity for a new problem to inherit a previous id.
+pub const MATCH_SIMILARITY: f32 = 0.5;
+
+/// Re-express a centre from one vocabulary in another, by term key.
+pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> SparseVec {
+    let mut out: SparseVec = v
+        .iter()
+        .filter_map(|&(t, w)| from.term(t).and_then(|term| to.id_of(&term.key)).map(|id| (id, w)))
+        .collect();
+    out.sort_by_key(|e| e.0);
+    out.dedup_by_key(|e| e.0);
+    out
+}
+
+pub(crate) fn dot(a: &SparseVec, b: &SparseVec) -> f32 {
+    let (mut i, mut j, mut s) = (0, 0, 0.0f32);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+/// Greedy one-to-one matching of new centres to previous ones, most
+/// similar pairs first. Returns, per new centre, the index of its previous
+/// match.
+pub(crate) fn match_centres(new: &[SparseVec], previous: &[SparseVec], min_similarity: f32) -> Vec<Option<usize>> {
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, a) in new.iter().enumerate() {
+        for (j, b) in previous.iter().enumerate() {
+            let s = dot(a, b);
+            if s >= min_similarity {
+                pairs.push((s, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let mut out = vec![None; new.len()];
+    let mut used = vec![false; previous.len()];
+    for (_, i, j) in pairs {
+        if out[i].is_none() && !used[j] {
+            out[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    out
+}
+
+impl ProblemModel {
+    /// Apply one edit, record it, and refresh sizes, shares, keywords and
+    /// examples from `texts` (the complaints the model was fitted on).
+    /// Returns the problem id of every text afterwards.
+    pub fn edit<T: AsRef<str> + Sync>(&mut self, edit: Edit, texts: &[Option<T>], ctl: &Control) -> Result<Vec<i64>> {
+        let edit = self.apply_edit(edit, texts)?;
+        self.record(edit);
+        let (labels, _) = self.refresh(texts, ctl)?;
+        Ok(labels)
+    }
+
+    /// Validate and apply an edit without refreshing statistics. Returns the
+    /// edit as it should be recorded (a seed gets its id here).
+    pub(crate) fn apply_edit<T: AsRef<str> + Sync>(&mut self, edit: Edit, texts: &[Option<T>]) -> Result<Edit> {
+        match edit {
+            Edit::Rename { id, label } => {
+                let label = clean_label(&label)?;
+                if self.problems.iter().any(|p| p.label == label && p.id != id) {
+                    return Err(Error::edit(format!("another problem is already labelled {label:?}")));
+                }
+                let i = self.index_of(id)?;
+                self.problems[i].label = label.clone();
+                Ok(Edit::Rename { id, label })
+            }
+            Edit::Merge { ids, label } => {
+                if ids.len() < 2 {
+                    return Err(Error::edit("merge needs at least two problem ids"));
+                }
+                let mut seen = ids.clone();
+                seen.sort_unstable();
+                seen.dedup();
+                if seen.len() != ids.len() {
+                    return Err(Error::edit("merge got the same problem id twice"));
+                }
+                let idx: Vec<usize> = ids.iter().map(|&id| self.index_of(id)).collect::<Result<_>>()?;
+                let label = label.map(|l| clean_label(&l)).transpose()?;
+                let mut acc: SparseVec = Vec::new();
+                for &i in &idx {
+                    let wgt = self.problems[i].size.max(1) as f32;
+                    let scaled: SparseVec = self.centroids[i].iter().map(|&(t, w)| (t, w * wgt)).collect();
+                    acc = add(&acc, &scaled);
+                }
+                let norm = acc.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    acc.iter_mut().for_each(|e| e.1 /= norm);
+                }
+                let keep = idx[0];
+                self.centroids[keep] = acc;
+                if let Some(l) = &label {
+                    self.problems[keep].label = l.clone();
+                }
+                let mut remove: Vec<usize> = idx[1..].to_vec();
+                remove.sort_unstable_by(|a, b| b.cmp(a));
+                for i in remove {
+                    self.centroids.remove(i);
+                    self.problems.remove(i);
+                }
+                self.rebuild_scorer();
+                Ok(Edit::Merge { ids, label })
+            }
+            Edit::Drop { id, reassign } => {
+                let i = self.index_of(id)?;
+                let c = self.centroids.remove(i);
+                self.problems.remove(i);
+                if !reassign {
+                    self.suppressed.push(c);
+                }
+                self.rebuild_scorer();
+                Ok(Edit::Drop { id, reassign })
+            }
+            Edit::Seed { id, keywords, label } => {
+                let words: Vec<String> = keywords.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+                if words.is_empty() {
+                    return Err(Error::edit("a seeded problem needs at least one keyword"));
+                }
+                let v = self.vocabulary.vectorize(crate::model::segmenter(), &words.join(" . "));
+                if v.is_empty() {
+                    return Err(Error::edit(format!(
+                        "none of the keywords {words:?} occur in the fitted complaints; use words the complaints use"
+                    )));
+                }
+                let v = self.seed_centre(&v, texts);
+                let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
+                if self.problems.iter().any(|p| p.label == label) {
+                    return Err(Error::edit(format!("another problem is already labelled {label:?}")));
+                }
+                let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
+                self.next_id = self.next_id.max(id.saturating_add(1));
+                self.centroids.push(v);
+                self.problems.push(crate::model::Problem {
+                    id,
+                    label: label.clone(),
+                    keywords: Vec::new(),
+                    size: 0,
+                    share: 0.0,
+                    cohesion: 0.0,
+                    examples: Vec::new(),
+                });
+                self.rebuild_scorer();
+                Ok(Edit::Seed { id, keywords: words, label })
+            }
+        }
+    }
+
+    /// The centre of a seeded problem: the mean of the fitting complaints
+    /// that use any of its keywords (the keywords alone if none does).
+    fn seed_centre<T: AsRef<str> + Sync>(&self, keywords: &SparseVec, texts: &[Option<T>]) -> SparseVec {
+        use rayon::prelude::*;
+        let seg = crate::model::segmenter();
+        let hits: Vec<Option<SparseVec>> = texts
+            .par_iter()
+            .map(|t| {
+                let text = t.as_ref().map(|s| s.as_ref()).unwrap_or("");
+                let x = self.vocabulary.vectorize(seg, text);
+                x.iter().any(|e| keywords.iter().any(|k| k.0 == e.0)).then_some(x)
+            })
+            .collect();
+        let mut acc: SparseVec = Vec::new();
+        for x in hits.into_iter().flatten() {
+            acc = add(&acc, &x);
+        }
+        let norm = acc.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm == 0.0 {
+            return keywords.clone();
+        }
+        acc.iter().map(|&(t, w)| (t, w / norm)).collect()
+    }
+
+    fn record(&mut self, edit: Edit) {
+        self.edits.push(edit);
+    }
+
+    fn index_of(&self, id: u32) -> Result<usize> {
+        self.problems.iter().position(|p| p.id == id).ok_or_else(|| {
+            let ids: Vec<u32> = self.problems.iter().map(|p| p.id).collect();
+            Error::edit(format!("no problem with id {id}; the ids are {ids:?}"))
+        })
+    }
+
+    /// A fresh problem id, never used before in this model's lineage.
+    pub(crate) fn take_id(&mut self) -> u32 {
+        let used = self.problems.iter().map(|p| p.id + 1).max().unwrap_or(0);
+        let id = self.next_id.max(used);
+        self.next_id = id + 1;
+        id
+    }
+
+    /// The analyst edits recorded in this model, oldest first.
+    pub fn edits(&self) -> &[Edit] {
+        &self.edits
+    }
+
+    /// How this model's problems relate to the previous model's (after a
+    /// fit with `previous`).
+    pub fn lineage(&self) -> &Lineage {
+        &self.lineage
+    }
+
+    /// Give this freshly fitted model the ids of `previous` where problems
+    /// match, then replay `previous`'s edits.
+    pub(crate) fn carry_over<T: AsRef<str> + Sync>(&mut self, previous: &ProblemModel, texts: &[Option<T>]) {
+        let prev: Vec<SparseVec> =
+            previous.centroids.iter().map(|c| translate(c, &previous.vocabulary, &self.vocabulary)).collect();
+        let matches = match_centres(&self.centroids, &prev, MATCH_SIMILARITY);
+        let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
+        let mut lineage = Lineage::default();
+        for (i, m) in matches.iter().enumerate() {
+            match m {
+                Some(j) => {
+                    self.problems[i].id = previous.problems[*j].id;
+                    lineage.kept.push(self.problems[i].id);
+                }
+                None => {
+                    self.problems[i].id = next;
+                    lineage.new.push(next);
+                    next += 1;
+                }
+            }
+        }
+        for (j, p) in previous.problems.iter().enumerate() {
+            if !matches.contains(&Some(j)) {
+                lineage.vanished.push((p.id, p.label.clone()));
+            }
+        }
+        self.next_id = next;
+        // Replay edits; one that no longer applies (its problem vanished) is kept on record.
+        for e in &previous.edits {
+            let replay = match e {
+                Edit::Seed { id, .. } if self.problems.iter().any(|p| p.id == *id) => None,
+                Edit::Merge { ids, label } => {
+                    let present: Vec<u32> = ids.iter().copied().filter(|id| self.problems.iter().any(|p| p.id == *id)).collect();
+                    (present.len() >= 2).then(|| Edit::Merge { ids: present, label: label.clone() })
+                }
+                other => Some(other.clone()),
+            };
+            if let Some(r) = replay {
+                let _ = self.apply_edit(r, texts);
+            }
+            self.edits.push(e.clone());
+        }
+        // Unique labels after renames: a fresh label equal to a renamed one gets a suffix.
+        let mut seen: Vec<String> = Vec::new();
+        for p in self.problems.iter_mut() {
+            let mut label = p.label.clone();
+            let mut n = 2;
+            while seen.contains(&label) {
+                label = format!("{} ({n})", p.label);
+                n += 1;
+            }
+            p.label = label.clone();
+            seen.push(label);
+        }
+        self.lineage = lineage;
+    }
+}
+
+fn add(a: &SparseVec, b: &SparseVec) -> SparseVec {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            out.push(a[i]);
+            i += 1;
+        } else if i >= a.len() || b[j].0 < a[i].0 {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push((a[i].0, a[i].1 + b[j].1));
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
+fn clean_label(label: &str) -> Result<String> {
+    let l = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    if l.is_empty() {
+        return Err(Error::edit("a label cannot be empty"));
+    }
+    if l.chars().count() > 200 {
+        return Err(Error::edit("a label is at most 200 characters"));
+    }
+    Ok(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::corpus;
+    use crate::model::{ProblemModelParams, NO_PROBLEM};
+
+    fn fitted() -> (ProblemModel, Vec<Option<String>>) {
+        let texts = corpus();
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        (p.fit(&texts, &Control::new()).expect("fit").model, texts)
+    }
+
+    fn id_with(m: &ProblemModel, word: &str) -> u32 {
+        m.problems().iter().find(|p| p.label.contains(word)).map(|p| p.id).expect("problem present")
+    }
+
+    #[test]
+    fn rename_merge_drop_seed() {
+        let (mut m, texts) = fitted();
+        let c = Control::new();
+        let refund = id_with(&m, "refund");
+        m.edit(Edit::Rename { id: refund, label: "  Refund   missing ".into() }, &texts, &c).expect("rename");
+        assert!(m.problems().iter().any(|p| p.id == refund && p.label == "Refund missing"));
+
+        let app = id_with(&m, "app");
+        let delivery = id_with(&m, "delivery");
+        let labels = m.edit(Edit::Merge { ids: vec![app, delivery], label: None }, &texts, &c).expect("merge");
+        assert_eq!(m.problems().len(), 2);
+        assert_eq!(labels.iter().filter(|&&l| l == app as i64).count(), 80);
+
+        let labels = m.edit(Edit::Drop { id: refund, reassign: false }, &texts, &c).expect("drop");
+        assert_eq!(labels.iter().filter(|&&l| l == NO_PROBLEM).count(), 42);
+        assert_eq!(m.predict(&texts, &c).expect("predict"), labels);
+
+        let labels = m.edit(Edit::Seed { id: u32::MAX, keywords: vec!["crashes".into()], label: "crashes".into() }, &texts, &c).expect("seed");
+        let seeded = m.problems().iter().find(|p| p.label == "crashes").map(|p| p.id).expect("seeded");
+        assert!(seeded > refund && seeded > app);
+        let n_seeded = labels.iter().filter(|&&l| l == seeded as i64).count();
+        assert!(n_seeded >= 20, "{n_seeded}");
+        assert_eq!(m.edits().len(), 4);
+
+        let back = ProblemModel::from_json(&m.to_json().expect("json")).expect("load");
+        assert_eq!(back.edits(), m.edits());
+        assert_eq!(back.predict(&texts, &c).expect("predict"), labels);
+    }
+
+    #[test]
+    fn bad_edits_are_errors() {
+        let (mut m, texts) = fitted();
+        let c = Control::new();
+        let kinds = [
+            m.edit(Edit::Rename { id: 999, label: "x".into() }, &texts, &c),
+            m.edit(Edit::Rename { id: 0, label: "   ".into() }, &texts, &c),
+            m.edit(Edit::Merge { ids: vec![0], label: None }, &texts, &c),
+            m.edit(Edit::Merge { ids: vec![0, 0], label: None }, &texts, &c),
+            m.edit(Edit::Seed { id: u32::MAX, keywords: vec!["zzzqqq".into()], label: String::new() }, &texts, &c),
+        ];
+        for k in kinds {
+            assert_eq!(k.map(|_| ()).map_err(|e| e.kind()), Err(crate::ErrorKind::InvalidEdit));
+        }
+        assert!(m.edits().is_empty());
+    }
+
+    #[test]
+    fn refit_keeps_ids_and_replays_edits() {
+        let (mut m, texts) = fitted();
+        let c = Control::new();
+        let refund = id_with(&m, "refund");
+        m.edit(Edit::Rename { id: refund, label: "money back".into() }, &texts, &c).expect("rename");
+        // Next month: no app complaints, a new problem about passwords.
+        let mut next: Vec<Option<String>> = texts
+            .iter()
+            .filter(|t| t.as_deref().map(|s| !s.contains("app")).unwrap_or(true))
+            .cloned()
+            .collect();
+        for i in 0..40 {
+            next.push(Some(format!("password reset email never arrives, try {i}")));
+        }
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let fit = p.fit_with(&next, Some(&m), &c).expect("refit");
+        let m2 = fit.model;
+        let refund2 = m2.problems().iter().find(|p| p.label == "money back").map(|p| p.id);
+        assert_eq!(refund2, Some(refund));
+        let delivery = id_with(&m, "delivery");
+        assert!(m2.problems().iter().any(|p| p.id == delivery));
+        let lineage = m2.lineage();
+        assert_eq!(lineage.vanished.len(), 1, "{lineage:?}");
+        assert_eq!(lineage.new.len(), 1);
+        assert!(lineage.new[0] >= 3);
+        assert_eq!(m2.predict(&next, &c).expect("predict"), fit.labels);
+        assert_eq!(m2.edits().len(), 1);
+    }
+
+    #[test]
+    fn matching_is_one_to_one() {
+        let a = vec![vec![(0, 1.0)], vec![(1, 1.0)]];
+        let b = vec![vec![(1, 1.0)], vec![(0, 0.8), (2, 0.6)]];
+        assert_eq!(match_centres(&a, &b, 0.5), vec![Some(1), Some(0)]);
+        assert_eq!(match_centres(&a, &[], 0.5), vec![None, None]);
+    }
+}
