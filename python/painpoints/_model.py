@@ -177,7 +177,7 @@ class ProblemModel:
         to their next-best problem; returns self."""
         return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts)
 
-    def seed(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None) -> int:
+    def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None) -> int:
         """Add a problem defined by keywords ("refund", "chargeback"): the
         complaints that use them form its centre. Returns its id."""
         if isinstance(keywords, str):

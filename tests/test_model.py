@@ -1,0 +1,150 @@
+"""The problem model: scikit-learn shape, agreement with the fit, model files,
+stable ids across refits and analyst edits."""
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+import painpoints as pp
+from conftest import synthetic
+
+
+@pytest.fixture()
+def texts():
+    return synthetic()[0]
+
+
+@pytest.fixture()
+def model(texts):
+    return pp.ProblemModel(min_size=5).fit(texts)
+
+
+def _id(model, word):
+    return next(p.id for p in model.problems_ if word in p.label)
+
+
+def test_estimator_shape(texts):
+    m = pp.ProblemModel(seed=2, min_size=5)
+    assert m.get_params()["seed"] == 2
+    assert m.set_params(max_problems=10) is m and m.max_problems == 10
+    with pytest.raises(pp.ParameterError, match="unknown parameter"):
+        m.set_params(colour="red")
+    with pytest.raises(pp.NotFittedError, match="fit"):
+        m.predict(texts)
+    assert m.fit(texts) is m
+    assert m.labels_.shape == (len(texts),)
+    assert len(m.problems_) == 3
+    np.testing.assert_array_equal(pp.ProblemModel(seed=2, max_problems=10, min_size=5).fit_predict(texts), m.labels_)
+
+
+def test_predict_agrees_with_fit_and_batches(model, texts):
+    np.testing.assert_array_equal(model.predict(texts), model.labels_)
+    one_by_one = np.array([model.predict([t])[0] for t in texts[:30]])
+    np.testing.assert_array_equal(one_by_one, model.labels_[:30])
+    shuffled = list(reversed(texts))
+    np.testing.assert_array_equal(model.predict(shuffled)[::-1], model.labels_)
+
+
+def test_score_and_threshold(model, texts):
+    ids, sims = model.score(texts + ["my cat likes tuna", None])
+    assert ids.dtype == np.int64 and sims.dtype == np.float32
+    assert ids[-1] == -1 and sims[-1] == 0.0
+    assert ids[-2] == -1  # similar to no known problem: an emerging one
+    assert np.all(sims[:-2][ids[:-2] >= 0] >= model.threshold_)
+    model.threshold_ = 0.99
+    assert (model.predict(texts) == -1).mean() > 0.5
+    with pytest.raises(ValueError, match="threshold"):
+        model.threshold_ = 2.0
+
+
+def test_save_load_round_trip(model, texts, tmp_path):
+    path = tmp_path / "problems.json"
+    model.save(path)
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == pp.SCHEMA_VERSION
+    assert data["library_version"] == pp.__version__
+    back = pp.ProblemModel.load(path)
+    np.testing.assert_array_equal(back.predict(texts), model.labels_)
+    assert [(p.id, p.label) for p in back.problems_] == [(p.id, p.label) for p in model.problems_]
+    assert back.get_params()["min_size"] == 5
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda s: s[: len(s) // 2], "truncated"),
+        (lambda s: "not json at all", "JSON"),
+        (lambda s: "{}", "schema_version"),
+        (lambda s: s.replace('"schema_version":1', '"schema_version":7', 1), "newer"),
+        (lambda s: s.replace('"problems":[', '"problems":7,"x":[', 1), "damaged"),
+    ],
+)
+def test_damaged_model_files(model, tmp_path, damage, message):
+    path = tmp_path / "bad.json"
+    path.write_text(damage(model.to_json()))
+    with pytest.raises(pp.ModelFormatError, match=message):
+        pp.ProblemModel.load(path)
+
+
+def test_binary_file_is_a_format_error(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\x80\x81\xfe\xff" * 10)
+    with pytest.raises(pp.ModelFormatError):
+        pp.ProblemModel.load(path)
+
+
+def test_pickle_goes_through_json(model, texts):
+    state = model.__getstate__()
+    assert isinstance(state["_model_json"], str)
+    back = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(back.predict(texts), model.labels_)
+
+
+def test_edits(model, texts):
+    refund, app, delivery = _id(model, "refund"), _id(model, "app"), _id(model, "delivery")
+    model.rename(refund, "money back")
+    assert any(p.id == refund and p.label == "money back" for p in model.problems_)
+    model.merge(app, delivery, label="app or delivery")
+    assert len(model.problems_) == 2
+    assert (model.labels_ == app).sum() == 80
+    model.drop(refund)
+    assert (model.labels_ == -1).sum() == 40
+    np.testing.assert_array_equal(model.predict(texts), model.labels_)
+    new_id = model.seed_problem(["refund"], label="refunds")
+    assert new_id not in (refund, app, delivery)
+    assert (model.labels_ == new_id).sum() == 40
+    assert [e["edit"] for e in model.edits_] == ["rename", "merge", "drop", "seed"]
+    with pytest.raises(pp.EditError, match="no problem with id 999"):
+        model.rename(999, "x")
+
+
+def test_edits_on_a_loaded_model_need_texts(model, texts, tmp_path):
+    path = tmp_path / "m.json"
+    model.save(path)
+    back = pp.ProblemModel.load(path)
+    back.rename(back.problems_[0].id, "renamed")  # fine without texts
+    with pytest.raises(pp.EditError, match="texts="):
+        back.drop(back.problems_[0].id)
+    back.drop(back.problems_[0].id, texts=texts)
+    assert len(back.problems_) == 2
+
+
+def test_refit_keeps_ids_and_edits(model, texts, tmp_path):
+    refund = _id(model, "refund")
+    model.rename(refund, "money back")
+    path = tmp_path / "m.json"
+    model.save(path)
+    previous = pp.ProblemModel.load(path)
+    next_month = [t for t in texts if "app" not in t] + [f"password reset email never arrives, try {i}" for i in range(40)]
+    m2 = pp.ProblemModel(min_size=5).fit(next_month, previous=previous)
+    assert any(p.id == refund and p.label == "money back" for p in m2.problems_)
+    lineage = m2.lineage_
+    assert refund in lineage["kept"]
+    assert len(lineage["new"]) == 1 and len(lineage["vanished"]) == 1
+    assert "app" in lineage["vanished"][0][1]
+    new_id = lineage["new"][0]
+    assert new_id not in [p.id for p in model.problems_]
+    assert m2.edits_ == model.edits_
