@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -229,6 +229,44 @@ class ProblemModel:
         does not depend on the other rows in the batch.
         """
         return self.score(texts)[0]
+
+    def score_batches(self, batches: Iterable[Any]) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+        """Score an input too large for memory, batch by batch, in order.
+
+        ``batches`` is any iterable of batches (lists, Series, arrays, or
+        pandas/polars chunks of one column); yields ``(ids, similarity)`` per
+        batch. Memory stays bounded by one batch; answers do not depend on
+        how the rows are batched.
+        """
+        for batch in batches:
+            yield self.score(batch)
+
+    def score_file(self, path: "os.PathLike[str] | str", output: "os.PathLike[str] | str", *,
+                   text: Optional[str] = None, chunk_rows: int = 100_000) -> int:
+        """Score a CSV/TSV/JSON Lines/Parquet file in chunks, writing every row
+        (original columns plus ``problem_id``, ``problem_label``,
+        ``similarity``) in order to ``output`` (CSV, or TSV by extension).
+        Returns the number of rows written. Memory stays bounded by one chunk.
+        """
+        from .io import iter_table_chunks, resolve_column
+
+        column = text or self.text_column_
+        if column is None:
+            raise ParameterError("say which column holds the complaints: text='comment'")
+        labels = {p.id: p.label for p in self.problems_}
+        sep = "\t" if str(output).lower().endswith((".tsv", ".tab")) else ","
+        written = 0
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            for chunk in iter_table_chunks(path, chunk_rows=chunk_rows):
+                col = resolve_column(chunk, column)
+                ids, sims = self.score(chunk[col])
+                chunk = chunk.copy()
+                chunk["problem_id"] = ids
+                chunk["problem_label"] = [labels.get(int(i), "") for i in ids]
+                chunk["similarity"] = np.round(sims.astype(np.float64), 4)
+                chunk.to_csv(out, index=False, header=written == 0, sep=sep)
+                written += len(chunk)
+        return written
 
     @property
     def threshold_(self) -> float:

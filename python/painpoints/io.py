@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, Hashable, List, Sequence, Union
+from typing import Any, Dict, Hashable, Iterator, List, Optional, Sequence, Union
 
 import pandas as pd
 
@@ -443,3 +443,59 @@ def resolve_column(df: pd.DataFrame, name: str) -> Hashable:
     if close:
         message += f"; did you mean {by_norm[close[0]]!r}?"
     raise _input_error(message)
+
+
+# --------------------------------------------------------------------------
+# streaming
+
+
+def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Yield ``path``'s rows as DataFrames of at most ``chunk_rows`` rows, in order.
+
+    CSV, TSV and JSON Lines are read incrementally and Parquet by record
+    batch, so memory stays bounded by one chunk; Excel files are read whole
+    (the format cannot be streamed) and then sliced. Survey header rows are
+    recognised in the first chunk, as :func:`read_table` does.
+    """
+    if chunk_rows < 1:
+        raise _input_error("chunk_rows must be at least 1")
+    p = Path(os.fspath(path))
+    if not p.exists():
+        raise _input_error(f"file not found: {os.fspath(path)}")
+    fmt = detect_format(p)
+    if fmt in ("csv", "tsv"):
+        sep = "\t" if fmt == "tsv" else ","
+        opts: dict = dict(sep=sep, header=None, compression="infer", chunksize=chunk_rows, **_READ_TEXT_OPTS)
+        try:
+            with pd.read_csv(p, encoding="utf-8-sig", **opts) as reader:
+                header: Optional[List[Any]] = None
+                for raw in reader:
+                    if header is None:
+                        # Survey header rows, if any, are in the first chunk.
+                        frame = _apply_header(raw)
+                        header = list(frame.columns)
+                    else:
+                        frame = raw.copy()
+                        frame.columns = header
+                    yield frame.reset_index(drop=True)
+        except pd.errors.EmptyDataError:
+            raise _input_error(f"file is empty: {os.fspath(path)}") from None
+        except pd.errors.ParserError as exc:
+            raise _input_error(f"cannot parse {os.fspath(path)} as {fmt.upper()}: {_one_line(exc)}") from None
+        return
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:  # pragma: no cover - pyarrow is in the files extra
+            raise _input_error("reading Parquet needs pyarrow: pip install pyarrow") from None
+        for batch in pq.ParquetFile(p).iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+        return
+    if fmt == "jsonl":
+        with pd.read_json(p, lines=True, chunksize=chunk_rows, dtype=False) as reader:
+            for frame in reader:
+                yield frame.reset_index(drop=True)
+        return
+    whole = read_table(p)
+    for start in range(0, max(len(whole), 1), chunk_rows):
+        yield whole.iloc[start : start + chunk_rows].reset_index(drop=True)

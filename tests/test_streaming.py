@@ -1,0 +1,61 @@
+"""Scoring inputs larger than memory: in batches and from files, rows in order."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import painpoints as pp
+from conftest import synthetic
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pp.ProblemModel(min_size=5).fit(synthetic()[0])
+
+
+def _rows(n):
+    base = synthetic()[0] + ["", "my cat likes tuna"]
+    return [base[i % len(base)] if i % 17 else None for i in range(n)]
+
+
+def test_batches_give_the_same_answers(model):
+    rows = _rows(1000)
+    whole_ids, whole_sims = model.score(rows)
+    batches = [rows[i : i + 77] for i in range(0, len(rows), 77)]
+    got = list(model.score_batches(iter(batches)))
+    assert len(got) == len(batches)
+    np.testing.assert_array_equal(np.concatenate([g[0] for g in got]), whole_ids)
+    np.testing.assert_array_equal(np.concatenate([g[1] for g in got]), whole_sims)
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl", "parquet"])
+def test_score_file_in_chunks(model, tmp_path, ext):
+    rows = _rows(2500)
+    df = pd.DataFrame({"ticket": [f"T{i}" for i in range(len(rows))], "comment": rows})
+    src = tmp_path / f"in.{ext}"
+    if ext == "csv":
+        df.to_csv(src, index=False)
+    elif ext == "tsv":
+        df.to_csv(src, index=False, sep="\t")
+    elif ext == "jsonl":
+        df.to_json(src, orient="records", lines=True)
+    else:
+        df.to_parquet(src)
+    out = tmp_path / "scored.csv"
+    n = model.score_file(src, out, text="comment", chunk_rows=300)
+    assert n == len(rows)
+    scored = pd.read_csv(out, dtype={"ticket": str}, keep_default_na=False)
+    assert list(scored["ticket"]) == list(df["ticket"])
+    np.testing.assert_array_equal(scored["problem_id"].to_numpy(), model.predict(rows))
+    names = {p.id: p.label for p in model.problems_}
+    assert [names.get(i, "") for i in scored["problem_id"]] == list(scored["problem_label"])
+
+
+def test_score_file_needs_a_column(model, tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": ["late delivery"]}).to_csv(src, index=False)
+    with pytest.raises(pp.ParameterError, match="text="):
+        model.score_file(src, tmp_path / "o.csv")
+    with pytest.raises(pp.InputError, match="commnet"):
+        model.score_file(src, tmp_path / "o.csv", text="commnet")
