@@ -2,14 +2,18 @@
 //!
 //! Groups complaint vectors without being told how many groups there are:
 //!
-//! 1. **Over-cluster** with spherical k-means (cosine similarity, seeded
-//!    k-means++ start) into more groups than there are problems.
-//! 2. **Merge** the two most similar groups (centroid cosine) while their
-//!    similarity beyond the vocabulary all complaints share is above
-//!    `merge_similarity`, or while there are more than `max_problems`:
-//!    groups saying the same thing become one problem, distinct ones stay
-//!    apart, and the count follows from the data.
-//! 3. **Refine** with a few k-means rounds from the merged centroids, and
+//! 1. **Collapse** identical complaint vectors into one node that stands for
+//!    all of them (so repeated complaints do not form clumps of their own).
+//! 2. **Link** every node to its 10 most similar nodes, found through an
+//!    inverted index (each term keeps the rows where it weighs most; the
+//!    best candidates are re-scored exactly), so the work per complaint is
+//!    bounded and does not depend on the seed.
+//! 3. Find the communities of that graph with Louvain modularity
+//!    optimisation (resolution 1, nodes visited in a fixed order, no
+//!    randomness): the count follows from the data. Above `max_problems`,
+//!    the most similar communities are merged (centroid correlation beyond
+//!    the shared vocabulary).
+//! 4. **Refine** with a few k-means rounds from the community centroids, and
 //!    dissolve groups smaller than `min_size` into their neighbours.
 //!
 //! Every step is deterministic for a seed: parallel steps are per-complaint
@@ -173,7 +177,8 @@ impl Centroids {
 pub struct ClusterParams {
     /// Seed for the k-means++ start.
     pub seed: u64,
-    /// Number of groups to over-cluster into before merging.
+    /// Number of k-means groups used when no community of the similarity
+    /// graph reaches `min_size` (the seed only matters then).
     pub initial: usize,
     /// Never more problems than this.
     pub max_problems: usize,
@@ -364,6 +369,7 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         w[a][b] = v;
         w[b][a] = v;
     }
+    let stop = p.merge_similarity as f64;
     let mut alive = vec![true; k];
     let mut live = k;
     while live > 1 {
@@ -382,7 +388,7 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
                 }
             }
         }
-        if best.2 < p.merge_similarity as f64 && live <= p.max_problems {
+        if best.2 < stop && live <= p.max_problems {
             break;
         }
         let (a, b, _) = best;
@@ -404,6 +410,265 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
     (0..k).filter(|&i| alive[i]).map(|i| normalized(&sums[i])).collect()
 }
 
+
+/// Neighbours per complaint in the similarity graph.
+const KNN: usize = 10;
+/// Postings kept per term (those where the term weighs most); terms rarer
+/// than this are searched exhaustively.
+const POSTINGS: usize = 200;
+/// Terms of a complaint used to find candidates (its heaviest ones).
+const QUERY_TERMS: usize = 16;
+/// Candidates re-scored exactly per complaint.
+const RESCORE: usize = 150;
+
+/// Approximate `k` nearest neighbours (cosine) of every row, found through
+/// an inverted index: each term keeps the `POSTINGS` rows where it weighs
+/// most; a row's heaviest `QUERY_TERMS` terms collect candidates with a
+/// partial similarity, and the best `RESCORE` of them are scored exactly.
+/// No randomness; below `POSTINGS` rows per term the search is exact over
+/// the rows sharing a query term.
+fn knn(rows: &[SparseVec], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
+    let n = rows.len();
+    let (postings_cap, qterms, rescore) = (POSTINGS, QUERY_TERMS, RESCORE);
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); dim];
+    for (i, x) in rows.iter().enumerate() {
+        for &(t, w) in x {
+            if let Some(p) = postings.get_mut(t as usize) {
+                p.push((i as u32, w));
+            }
+        }
+    }
+    postings.par_iter_mut().for_each(|p| {
+        if p.len() > postings_cap {
+            p.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            p.truncate(postings_cap);
+        }
+    });
+    rows.par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![0.0f32; n], Vec::<u32>::new(), vec![0.0f32; dim], Vec::<(u32, f32)>::new()),
+            |(acc, touched, dense, q), (i, x)| {
+                q.clear();
+                q.extend_from_slice(x);
+                q.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                q.truncate(qterms);
+                for &(t, w) in q.iter() {
+                    for &(j, wj) in postings.get(t as usize).map(|p| p.as_slice()).unwrap_or(&[]) {
+                        if let Some(a) = acc.get_mut(j as usize) {
+                            if *a == 0.0 {
+                                touched.push(j);
+                            }
+                            *a += w * wj;
+                        }
+                    }
+                }
+                let mut cand: Vec<(u32, f32)> = touched
+                    .iter()
+                    .filter(|&&j| j as usize != i)
+                    .map(|&j| (j, acc.get(j as usize).copied().unwrap_or(0.0)))
+                    .collect();
+                for &j in touched.iter() {
+                    if let Some(a) = acc.get_mut(j as usize) {
+                        *a = 0.0;
+                    }
+                }
+                touched.clear();
+                let by_score = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+                if cand.len() > rescore {
+                    cand.select_nth_unstable_by(rescore, by_score);
+                    cand.truncate(rescore);
+                }
+                for &(t, w) in x {
+                    if let Some(d) = dense.get_mut(t as usize) {
+                        *d = w;
+                    }
+                }
+                for c in cand.iter_mut() {
+                    let row = rows.get(c.0 as usize).map(|r| r.as_slice()).unwrap_or(&[]);
+                    c.1 = row.iter().map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0)).sum();
+                }
+                for &(t, _) in x {
+                    if let Some(d) = dense.get_mut(t as usize) {
+                        *d = 0.0;
+                    }
+                }
+                cand.retain(|c| c.1 > 0.0);
+                cand.sort_by(by_score);
+                cand.truncate(k);
+                cand.into_iter().map(|(j, s)| (j as usize, s)).collect()
+            },
+        )
+        .collect()
+}
+
+/// Identical rows collapsed: the distinct rows (in order of first
+/// occurrence), how many rows each stands for, and each row's distinct row.
+fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<usize>) {
+    let mut index: rustc_hash::FxHashMap<Vec<(u32, u32)>, usize> = Default::default();
+    let mut uniq: Vec<SparseVec> = Vec::new();
+    let mut mult: Vec<f64> = Vec::new();
+    let mut of_row = Vec::with_capacity(rows.len());
+    for x in rows {
+        let key: Vec<(u32, u32)> = x.iter().map(|&(t, w)| (t, w.to_bits())).collect();
+        let u = *index.entry(key).or_insert_with(|| {
+            uniq.push(x.clone());
+            mult.push(0.0);
+            uniq.len() - 1
+        });
+        if let Some(m) = mult.get_mut(u) {
+            *m += 1.0;
+        }
+        of_row.push(u);
+    }
+    (uniq, mult, of_row)
+}
+
+/// One level of Louvain local moving over a weighted graph, nodes visited
+/// in index order; returns the community of each node (renumbered 0..).
+fn louvain_level(adj: &[Vec<(usize, f64)>], self_w: &[f64], gamma: f64) -> (Vec<usize>, bool) {
+    let n = adj.len();
+    let deg: Vec<f64> = (0..n).map(|i| adj[i].iter().map(|e| e.1).sum::<f64>() + self_w[i]).collect();
+    let m2: f64 = deg.iter().sum::<f64>().max(1e-12);
+    let mut comm: Vec<usize> = (0..n).collect();
+    let mut tot: Vec<f64> = deg.clone();
+    let mut wto = vec![0.0f64; n];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut improved = false;
+    for _pass in 0..20 {
+        let mut moves = 0usize;
+        for i in 0..n {
+            let ci = comm[i];
+            for &(j, w) in &adj[i] {
+                let cj = comm[j];
+                if wto[cj] == 0.0 {
+                    touched.push(cj);
+                }
+                wto[cj] += w;
+            }
+            tot[ci] -= deg[i];
+            let own = wto[ci];
+            let mut best = (ci, own - gamma * tot[ci] * deg[i] / m2);
+            touched.sort_unstable();
+            for &cj in &touched {
+                let g = wto[cj] - gamma * tot[cj] * deg[i] / m2;
+                if g > best.1 + 1e-12 {
+                    best = (cj, g);
+                }
+            }
+            for &cj in &touched {
+                wto[cj] = 0.0;
+            }
+            touched.clear();
+            tot[best.0] += deg[i];
+            if best.0 != ci {
+                comm[i] = best.0;
+                moves += 1;
+                improved = true;
+            }
+        }
+        if moves == 0 {
+            break;
+        }
+    }
+    let mut remap = vec![usize::MAX; n];
+    let mut next = 0;
+    for c in comm.iter_mut() {
+        if remap[*c] == usize::MAX {
+            remap[*c] = next;
+            next += 1;
+        }
+        *c = remap[*c];
+    }
+    (comm, improved)
+}
+
+/// Louvain communities of a kNN graph, deterministic (fixed node order).
+fn louvain(nbrs: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
+    let n = nbrs.len();
+    // Symmetrise: weight of {i, j} = sum of the two directed similarities
+    // (A + A^T, so mutual neighbours count twice), each scaled by the
+    // number of rows its node stands for.
+    let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+    for (i, l) in nbrs.iter().enumerate() {
+        let m = mult.get(i).copied().unwrap_or(1.0);
+        for &(j, w) in l {
+            if j >= n || j == i {
+                continue;
+            }
+            let (a, b) = if i < j { (i, j) } else { (j, i) };
+            edges.push((a, b, m * w as f64));
+        }
+    }
+    edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(x.2.total_cmp(&y.2)));
+    edges.dedup_by(|x, y| {
+        if x.0 == y.0 && x.1 == y.1 {
+            y.2 += x.2;
+            true
+        } else {
+            false
+        }
+    });
+    let mut adj: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for &(a, b, w) in &edges {
+        adj[a].push((b, w));
+        adj[b].push((a, w));
+    }
+    let mut self_w = vec![0.0f64; n];
+    let mut node_comm: Vec<usize> = (0..n).collect();
+    for _level in 0..20 {
+        let (comm, improved) = louvain_level(&adj, &self_w, gamma);
+        for c in node_comm.iter_mut() {
+            *c = comm[*c];
+        }
+        if !improved {
+            break;
+        }
+        let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
+        let mut new_self = vec![0.0f64; k];
+        let mut agg: Vec<Vec<(usize, f64)>> = vec![Vec::new(); k];
+        for (i, l) in adj.iter().enumerate() {
+            new_self[comm[i]] += self_w[i];
+            for &(j, w) in l {
+                if comm[i] == comm[j] {
+                    new_self[comm[i]] += w;
+                } else {
+                    agg[comm[i]].push((comm[j], w));
+                }
+            }
+        }
+        for l in agg.iter_mut() {
+            l.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(usize, f64)> = Vec::with_capacity(l.len());
+            for &(j, w) in l.iter() {
+                match out.last_mut() {
+                    Some(last) if last.0 == j => last.1 += w,
+                    _ => out.push((j, w)),
+                }
+            }
+            *l = out;
+        }
+        adj = agg;
+        self_w = new_self;
+    }
+    node_comm
+}
+
+fn community_centroids(rows: &[SparseVec], dim: usize, comm: &[usize], min_size: usize) -> Vec<SparseVec> {
+    let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
+    let mut counts = vec![0usize; k];
+    for &c in comm {
+        counts[c] += 1;
+    }
+    let c = {
+        let mut cs = Centroids { k, dim, data: vec![0.0; dim * k] };
+        cs.update(rows, comm);
+        cs
+    };
+    let keep: Vec<usize> = (0..k).filter(|&i| counts[i] >= min_size.max(1)).collect();
+    c.select(&keep).to_sparse()
+}
+
 /// Cluster unit-length `rows` over `dim` terms. Returns unit-length
 /// centroids; their number is chosen by the data within the parameters.
 pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control) -> Result<Vec<SparseVec>> {
@@ -411,13 +676,32 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     if rows.is_empty() || dim == 0 {
         return Ok(Vec::new());
     }
-    let mut rng = Rng::new(p.seed);
-    let k0 = p.initial.clamp(1, rows.len());
-    ctl.add_total((3 * p.max_iter) as u64);
-    let start = kmeans_pp(&rows, dim, k0, &mut rng, ctl)?;
-    let (c, labels) = lloyd(start, &rows, p.max_iter, ctl)?;
+    ctl.add_total((2 * p.max_iter) as u64);
+    // Communities of the complaint-similarity graph: identical complaints
+    // become one node standing for all of them, each node is linked to its
+    // nearest neighbours, and Louvain finds the groups.
+    let (uniq, mult, of_row) = collapse(&rows);
     ctl.check()?;
-    let merged = merge(&c, &rows, &labels, p);
+    let nb = knn(&uniq, dim, KNN);
+    ctl.check()?;
+    let ucomm = louvain(&nb, &mult, 1.0);
+    let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();
+    let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
+    let mut merged = community_centroids(&rows, dim, &comm, p.min_size);
+    if merged.is_empty() {
+        // No community is big enough: plain k-means with `initial` groups.
+        let mut rng = Rng::new(p.seed);
+        let k0 = p.initial.clamp(1, rows.len());
+        let start = kmeans_pp(&rows, dim, k0, &mut rng, ctl)?;
+        merged = lloyd(start, &rows, p.max_iter, ctl)?.0.to_sparse();
+    }
+    if merged.len() > p.max_problems && k > 0 {
+        // Too many communities: merge the most similar until within the cap.
+        let cc = Centroids::from_sparse(dim, &merged);
+        let l = assign(&cc, &rows);
+        let cap = ClusterParams { merge_similarity: f32::INFINITY, ..*p };
+        merged = merge(&cc, &rows, &l, &cap);
+    }
     let (mut c, mut labels) = lloyd(Centroids::from_sparse(dim, &merged), &rows, p.max_iter, ctl)?;
     // Dissolve groups that are too small; their members move to neighbours.
     for _ in 0..5 {

@@ -88,7 +88,7 @@ pub fn describe(
             })
             .collect();
         weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let weight_of: FxHashMap<u32, f64> = weights.iter().take(12).copied().collect();
+        let top12: FxHashSet<u32> = weights.iter().take(12).map(|&(t, _)| t).collect();
 
         // Keywords: skip a word already shown inside a higher-ranked phrase.
         let mut keywords = Vec::new();
@@ -109,45 +109,54 @@ pub fn describe(
             keywords.push(Keyword { text: term.surface.clone(), weight: w as f32 });
         }
 
-        // Label candidates: runs of 1-3 adjacent keyword terms.
-        let mut gram_df: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
-        let mut seen: FxHashSet<Vec<u32>> = FxHashSet::default();
-        for (seq, l) in seqs.iter().zip(labels) {
-            if *l != Some(c) {
-                continue;
-            }
-            seen.clear();
-            for n in 1..=3 {
-                for w in seq.windows(n) {
-                    let ids: Option<Vec<u32>> = w.iter().copied().collect();
-                    let Some(ids) = ids else { continue };
-                    if ids.iter().all(|t| weight_of.contains_key(t)) && !has_repeat(&ids) {
-                        seen.insert(ids);
+        // Label: the top keyword, extended to the run of 2-3 adjacent
+        // keywords complaints most often write around it ("refund" →
+        // "refund not received") when at least 30% of the complaints that
+        // use it say it that way. Other keywords follow as fallbacks so
+        // labels can stay unique.
+        let mut label_candidates: Vec<String> = Vec::new();
+        if let Some(&(top, _)) = weights.first() {
+            let core: Vec<u32> = match vocab.term(top).and_then(|t| t.parts) {
+                Some(p) => vec![p[0], p[1]],
+                None => vec![top],
+            };
+            let mut core_df = 0u32;
+            let mut gram_df: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+            let mut seen: FxHashSet<Vec<u32>> = FxHashSet::default();
+            for (seq, l) in seqs.iter().zip(labels) {
+                if *l != Some(c) {
+                    continue;
+                }
+                seen.clear();
+                let mut has_core = false;
+                for n in core.len()..=3 {
+                    for w in seq.windows(n) {
+                        let Some(ids) = w.iter().copied().collect::<Option<Vec<u32>>>() else { continue };
+                        let contains = ids.windows(core.len()).any(|x| x == core.as_slice());
+                        if !contains {
+                            continue;
+                        }
+                        if n == core.len() {
+                            has_core = true;
+                        } else if ids.iter().all(|t| top12.contains(t) || core.contains(t)) && !has_repeat(&ids) {
+                            seen.insert(ids);
+                        }
                     }
                 }
+                core_df += has_core as u32;
+                for g in seen.drain() {
+                    *gram_df.entry(g).or_insert(0) += 1;
+                }
             }
-            for g in seen.drain() {
-                *gram_df.entry(g).or_insert(0) += 1;
-            }
-        }
-        let mut cands: Vec<(f64, Vec<u32>)> = gram_df
-            .into_iter()
-            .filter(|(g, n)| *n >= 2 || g.len() == 1)
-            .map(|(g, n)| {
-                let s: f64 = g.iter().map(|t| weight_of.get(t).copied().unwrap_or(0.0)).sum();
-                ((n as f64 / size) * s, g)
-            })
-            .collect();
-        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut label_candidates: Vec<String> = Vec::new();
-        for (_, g) in cands.iter().take(20) {
-            let text = g
-                .iter()
-                .filter_map(|&t| vocab.term(t).map(|x| x.surface.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !text.is_empty() && !label_candidates.contains(&text) {
-                label_candidates.push(text);
+            let mut grams: Vec<(u32, Vec<u32>)> = gram_df.into_iter().map(|(g, n)| (n, g)).collect();
+            grams.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.len().cmp(&y.1.len())).then(x.1.cmp(&y.1)));
+            let surface = |g: &[u32]| {
+                g.iter().filter_map(|&t| vocab.term(t).map(|x| x.surface.as_str())).collect::<Vec<_>>().join(" ")
+            };
+            if let Some((n, g)) = grams.first() {
+                if *n >= 2 && (*n as f64) >= 0.3 * core_df.max(1) as f64 {
+                    label_candidates.push(surface(g));
+                }
             }
         }
         for kw in &keywords {

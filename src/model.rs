@@ -234,7 +234,7 @@ impl ProblemModelParams {
         let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
         let cp = ClusterParams {
             seed: self.seed,
-            initial: initial.clamp(2, (2 * max_problems).max(2)),
+            initial: initial.clamp(2, max_problems.saturating_mul(2).max(2)),
             max_problems,
             min_size: ((min_size as f64 * scale).round() as usize).max(1),
             merge_similarity: self.merge_similarity,

@@ -41,6 +41,9 @@ const EXTRA_STOP: &[&str] = &[
     "would", "could", "also", "get", "got", "us", "im", "ive", "id", "u", "ur", "pls", "please",
     "hi", "hello", "thanks", "thank", "amp", "rt", "via", "one", "still", "even", "really",
     "like", "just", "yet", "since", "ever", "may", "might", "must", "shall", "want", "need",
+    // Time words: how long something took is not what it is about.
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute",
+    "minutes", "today", "yesterday", "ago", "now", "already", "time", "times",
 ];
 
 /// Segments normalised text and stems words. Cheap to share across threads.

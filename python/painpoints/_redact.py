@@ -16,7 +16,9 @@ _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _CARD = re.compile(r"(?<![\d\-])(?:\d[ \-]?){12,18}\d(?![\d\-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _PHONE = re.compile(
-    r"(?<![\w$€£.,/\-])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-])\d{3,4}[\s.\-]?\d{3,4}(?![\w.,/\-]*\d)"
+    # Not inside a longer run of digit groups ("1234 5678 9012 3456" is a
+    # reference number, not a phone): no digit group just before or after.
+    r"(?<![\w$€£.,/\-])(?<!\d )(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-])\d{3,4}[\s.\-]?\d{3,4}(?![\w.,/\-]*\d)(?! \d)"
     r"|(?<![\w$€£.,/\-])\+\d{9,14}\b"
 )
 

@@ -189,7 +189,10 @@ class Analysis:
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%})  cohesion {p.cohesion:.2f}")
             lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))
             for e in p.examples[:3]:
-                lines.append(f"   - [row {e.row}] {_short(clean(e.text))}")
+                # Shorten before redacting: redaction is slow on a huge complaint
+                # and only the start is shown (the margin keeps a card number
+                # cut at the limit from showing unredacted).
+                lines.append(f"   - [row {e.row}] {_short(clean(_short(e.text, 260)))}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
