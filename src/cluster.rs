@@ -186,13 +186,15 @@ pub struct ClusterParams {
     pub min_size: usize,
     /// Merge groups whose centroids are at least this similar.
     pub merge_similarity: f32,
+    /// Louvain resolution: above 1 finds more, finer problems; below 1 fewer, broader ones.
+    pub resolution: f32,
     /// Maximum k-means rounds per phase.
     pub max_iter: usize,
 }
 
 impl Default for ClusterParams {
     fn default() -> Self {
-        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, merge_similarity: 0.15, max_iter: 20 }
+        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, merge_similarity: 0.15, max_iter: 20, resolution: 1.0 }
     }
 }
 
@@ -684,7 +686,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     ctl.check()?;
     let nb = knn(&uniq, dim, KNN);
     ctl.check()?;
-    let ucomm = louvain(&nb, &mult, 1.0);
+    let ucomm = louvain(&nb, &mult, p.resolution.max(1e-3) as f64);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();
     let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut merged = community_centroids(&rows, dim, &comm, p.min_size);

@@ -45,8 +45,9 @@ pub struct ProblemModelParams {
     pub min_size: Option<usize>,
     /// Complaints less similar than this to every problem get -1.
     pub threshold: Option<f32>,
-    /// Groups whose centres are at least this similar are merged.
-    pub merge_similarity: f32,
+    /// Granularity: above 1 finds more, finer problems; below 1 fewer,
+    /// broader ones (the modularity resolution of the clustering).
+    pub resolution: f32,
     /// At most this many complaints are clustered; the rest are assigned.
     pub sample_size: usize,
     /// At most this many complaints are read to learn the vocabulary.
@@ -62,7 +63,7 @@ impl Default for ProblemModelParams {
             max_problems: None,
             min_size: None,
             threshold: None,
-            merge_similarity: 0.15,
+            resolution: 1.0,
             sample_size: 20_000,
             vocabulary_sample: 50_000,
             min_df: 2,
@@ -170,8 +171,8 @@ impl ProblemModelParams {
                 return Err(Error::param(format!("threshold must be between 0 and 1, got {t}")));
             }
         }
-        if !(0.0..=1.0).contains(&self.merge_similarity) {
-            return Err(Error::param("merge_similarity must be between 0 and 1"));
+        if !(self.resolution.is_finite() && self.resolution > 0.0 && self.resolution <= 100.0) {
+            return Err(Error::param(format!("resolution must be above 0 (and at most 100), got {}", self.resolution)));
         }
         if self.sample_size < 2 || self.vocabulary_sample < 2 {
             return Err(Error::param("sample sizes must be at least 2"));
@@ -237,7 +238,8 @@ impl ProblemModelParams {
             initial: initial.clamp(2, max_problems.saturating_mul(2).max(2)),
             max_problems,
             min_size: ((min_size as f64 * scale).round() as usize).max(1),
-            merge_similarity: self.merge_similarity,
+            merge_similarity: 0.15,
+            resolution: self.resolution,
             max_iter: 20,
         };
         tm("rows");

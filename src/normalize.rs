@@ -96,7 +96,9 @@ pub fn mask(text: &str) -> Cow<'_, str> {
 }
 
 fn unify_punctuation(text: &str) -> Cow<'_, str> {
-    let needs = text.contains(['\u{2019}', '\u{2018}', '\u{02bc}', '&']);
+    // Byte scans: '&' is ASCII, and the apostrophes all start with a non-ASCII byte.
+    let bytes = text.as_bytes();
+    let needs = bytes.contains(&b'&') || (!text.is_ascii() && text.contains(['\u{2019}', '\u{2018}', '\u{02bc}']));
     if !needs {
         return Cow::Borrowed(text);
     }

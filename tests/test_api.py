@@ -215,3 +215,14 @@ def test_pickle_round_trip(complaints):
     back = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(back.predict(complaints[0]), model.labels_)
     assert [p.label for p in back.problems_] == [p.label for p in model.problems_]
+
+
+def test_analyst_steers_the_count():
+    texts = pp.load_sample()
+    counts = [len(pp.analyze(texts, resolution=r).problems) for r in (0.5, 1.0, 2.0)]
+    assert counts[0] < counts[1] < counts[2], counts
+    assert len(pp.analyze(texts, max_problems=4).problems) <= 4
+    big = pp.analyze(texts, min_size=40)
+    assert all(p.size >= 40 for p in big.problems)
+    with pytest.raises(pp.ParameterError, match="resolution"):
+        pp.analyze(texts, resolution=0)

@@ -12,7 +12,7 @@ __all__ = ["analyze"]
 
 def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
             min_size: Optional[int] = None, threshold: Optional[float] = None,
-            merge_similarity: float = 0.15, n_jobs: Optional[int] = None,
+            resolution: float = 1.0, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 
@@ -22,7 +22,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             labelled -1, never dropped, so ``labels`` lines up with the input.
         top: how many problems the summary headlines (all are kept).
         seed: same texts and seed give the same result.
-        max_problems, min_size, threshold, merge_similarity, n_jobs, progress:
+        max_problems, min_size, threshold, resolution, n_jobs, progress:
             see :class:`ProblemModel`.
         embeddings: reserved for blending your own sentence embeddings into
             the similarity; not supported yet.
@@ -43,6 +43,6 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     if embeddings is not None:
         raise InputError("embeddings= is not supported in this version; call analyze(texts) without it")
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
-                         merge_similarity=merge_similarity, n_jobs=n_jobs, progress=progress)
+                         resolution=resolution, n_jobs=n_jobs, progress=progress)
     model.fit(texts)
     return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top)

@@ -15,7 +15,7 @@ from ._result import Problem
 
 __all__ = ["ProblemModel"]
 
-_PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "merge_similarity", "sample_size", "n_jobs", "progress")
+_PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "resolution", "sample_size", "n_jobs", "progress")
 
 
 def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
@@ -53,8 +53,8 @@ class ProblemModel:
         min_size: smallest problem, in complaints (default 0.4% of rows, at least 3).
         threshold: complaints less similar than this (0..1) to every
             problem get -1, the sign of a problem not seen before (default 0.08).
-        merge_similarity: groups at least this similar are merged (0..1);
-            lower gives fewer, broader problems.
+        resolution: granularity of the problems: above 1 finds more,
+            finer problems, below 1 fewer, broader ones (default 1).
         sample_size: at most this many complaints are clustered; all are
             assigned.
         n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
@@ -64,13 +64,13 @@ class ProblemModel:
     """
 
     def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
-                 threshold: Optional[float] = None, merge_similarity: float = 0.15, sample_size: int = 20_000,
+                 threshold: Optional[float] = None, resolution: float = 1.0, sample_size: int = 20_000,
                  n_jobs: Optional[int] = None, progress: Optional[bool] = None) -> None:
         self.seed = seed
         self.max_problems = max_problems
         self.min_size = min_size
         self.threshold = threshold
-        self.merge_similarity = merge_similarity
+        self.resolution = resolution
         self.sample_size = sample_size
         self.n_jobs = n_jobs
         self.progress = progress
@@ -96,14 +96,14 @@ class ProblemModel:
         _check_int("sample_size", self.sample_size, 2)
         if self.threshold is not None and not (0.0 <= float(self.threshold) <= 1.0):
             raise ParameterError(f"threshold must be between 0 and 1, got {self.threshold}")
-        if not (0.0 <= float(self.merge_similarity) <= 1.0):
-            raise ParameterError(f"merge_similarity must be between 0 and 1, got {self.merge_similarity}")
+        if isinstance(self.resolution, bool) or not (0.0 < float(self.resolution) <= 100.0):
+            raise ParameterError(f"resolution must be above 0 (and at most 100), got {self.resolution}")
         return json.dumps({
             "seed": int(self.seed),
             "max_problems": None if self.max_problems is None else int(self.max_problems),
             "min_size": None if self.min_size is None else int(self.min_size),
             "threshold": None if self.threshold is None else float(self.threshold),
-            "merge_similarity": float(self.merge_similarity),
+            "resolution": float(self.resolution),
             "sample_size": int(self.sample_size),
         })
 
