@@ -20,7 +20,6 @@ use crate::segment::Segmenter;
 use crate::vectorize::{Scratch, SparseVec, Vocabulary, VocabularyParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 
 /// Version of the model-file layout this library writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,8 +28,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const NO_PROBLEM: i64 = -1;
 
 pub(crate) fn segmenter() -> &'static Segmenter {
-    static SEG: OnceLock<Segmenter> = OnceLock::new();
-    SEG.get_or_init(Segmenter::english)
+    Segmenter::shared()
 }
 
 /// Settings of a fit. `None` means "choose from the data".

@@ -29,6 +29,33 @@ pub enum Piece<'a> {
     Break,
 }
 
+/// How a caller classifies a word (see [`Segmenter::walk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// A stop word: skipped.
+    Stop,
+    /// A negator: marks the next content word.
+    Negator,
+    /// A content word, with whatever the caller found for it.
+    Content(Option<T>),
+}
+
+/// One step of [`Segmenter::walk`]: a [`Piece`] with the caller's lookup result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a, T> {
+    /// A content word.
+    Word {
+        /// The word as written (normalised).
+        surface: &'a str,
+        /// True if a negation governs it.
+        negated: bool,
+        /// What the caller's lookup returned for it.
+        hint: Option<T>,
+    },
+    /// Punctuation or a mask.
+    Break,
+}
+
 /// Words that flip the meaning of the next content word.
 const NEGATORS: &[&str] = &[
     "not", "no", "never", "nor", "cannot", "without", "none", "nothing", "dont", "didnt", "doesnt",
@@ -148,6 +175,12 @@ impl<'a> Iterator for AsciiWords<'a> {
 const BREAK_CHARS: &[char] = &['.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '"', '\n', '|', '/'];
 
 impl Segmenter {
+    /// The shared English segmenter (built once per process).
+    pub fn shared() -> &'static Segmenter {
+        static SEG: std::sync::OnceLock<Segmenter> = std::sync::OnceLock::new();
+        SEG.get_or_init(Segmenter::english)
+    }
+
     /// English stop words and stemmer.
     pub fn english() -> Self {
         let mut stop: FxHashSet<String> = stop_words::get(stop_words::LANGUAGE::English)
@@ -180,70 +213,109 @@ impl Segmenter {
 
     /// Call `f` for every piece of `normalized`, in order.
     pub fn for_each_piece<'a>(&self, normalized: &'a str, mut f: impl FnMut(Piece<'a>)) {
-        if normalized.is_ascii() {
-            self.pieces_from(normalized, AsciiWords { text: normalized, pos: 0 }, &mut f);
-        } else {
-            self.pieces_from(normalized, normalized.split_word_bound_indices(), &mut f);
+        self.walk(normalized, |w| self.classify(w), |step: Step<'a, ()>| match step {
+            Step::Word { surface, negated, .. } => f(Piece::Word { surface, negated }),
+            Step::Break => f(Piece::Break),
+        });
+    }
+
+    /// How this segmenter itself classifies a word.
+    pub fn classify(&self, word: &str) -> Lookup<()> {
+        match self.class.get(word) {
+            Some(WordClass::Stop) => Lookup::Stop,
+            Some(WordClass::Negator) => Lookup::Negator,
+            None => Lookup::Content(None),
         }
     }
 
-    fn pieces_from<'a>(
+    /// Stop words and negators, for callers that build one lookup table of
+    /// their own (one hash lookup per word on the scoring path).
+    pub fn word_classes(&self) -> impl Iterator<Item = (&str, Lookup<u32>)> {
+        self.class.iter().map(|(w, c)| {
+            (w.as_str(), if *c == WordClass::Stop { Lookup::Stop } else { Lookup::Negator })
+        })
+    }
+
+    /// Like [`Segmenter::for_each_piece`], with the word lookup done by
+    /// `classify` (which must agree with [`Segmenter::classify`] on stop
+    /// words and negators) and its result passed along with each word.
+    pub fn walk<'a, T: Copy>(
+        &self,
+        normalized: &'a str,
+        classify: impl Fn(&str) -> Lookup<T>,
+        mut f: impl FnMut(Step<'a, T>),
+    ) {
+        if normalized.is_ascii() {
+            self.pieces_from(normalized, AsciiWords { text: normalized, pos: 0 }, &classify, &mut f);
+        } else {
+            self.pieces_from(normalized, normalized.split_word_bound_indices(), &classify, &mut f);
+        }
+    }
+
+    fn pieces_from<'a, T: Copy>(
         &self,
         normalized: &'a str,
         segments: impl Iterator<Item = (usize, &'a str)>,
-        f: &mut impl FnMut(Piece<'a>),
+        classify: &impl Fn(&str) -> Lookup<T>,
+        f: &mut impl FnMut(Step<'a, T>),
     ) {
         let mut negated = false;
         // Start (byte offset) and end of the current run of single ideographs.
         let mut run: Vec<(usize, usize)> = Vec::new();
-        let flush_run = |run: &mut Vec<(usize, usize)>, f: &mut dyn FnMut(Piece<'a>)| {
+        let flush_run = |run: &mut Vec<(usize, usize)>, f: &mut dyn FnMut(Step<'a, T>)| {
             if run.len() == 1 {
                 let (s, e) = run[0];
-                f(Piece::Word { surface: &normalized[s..e], negated: false });
+                f(Step::Word { surface: &normalized[s..e], negated: false, hint: None });
             } else {
                 for pair in run.windows(2) {
-                    f(Piece::Word { surface: &normalized[pair[0].0..pair[1].1], negated: false });
+                    f(Step::Word { surface: &normalized[pair[0].0..pair[1].1], negated: false, hint: None });
                 }
             }
             run.clear();
         };
         for (start, seg) in segments {
-            if single_ideograph(seg) {
+            if !seg.is_ascii() && single_ideograph(seg) {
                 run.push((start, start + seg.len()));
                 continue;
             }
             if !run.is_empty() {
                 flush_run(&mut run, f);
             }
-            let has_alnum = seg.chars().any(char::is_alphanumeric);
+            let first = seg.as_bytes().first().copied().unwrap_or(b' ');
+            let has_alnum = if first.is_ascii() {
+                first.is_ascii_alphanumeric() || (first == b'_' && seg.len() > 1) || (seg.len() > 1 && seg.chars().any(char::is_alphanumeric))
+            } else {
+                seg.chars().any(char::is_alphanumeric)
+            };
             if !has_alnum {
-                if is_mask(seg) || seg.contains(BREAK_CHARS) {
-                    f(Piece::Break);
+                let breaks = if seg.len() == 1 { BREAK_CHARS.contains(&(first as char)) } else { seg.contains(BREAK_CHARS) };
+                if breaks || is_mask(seg) {
+                    f(Step::Break);
                     negated = false;
                 }
                 continue;
             }
-            if is_mask(seg) {
-                f(Piece::Break);
+            if first == b'_' && is_mask(seg) {
+                f(Step::Break);
                 negated = false;
                 continue;
             }
-            match self.class.get(seg) {
-                Some(WordClass::Negator) => {
+            let hint = match classify(seg) {
+                Lookup::Negator => {
                     negated = true;
                     continue;
                 }
-                Some(WordClass::Stop) => continue,
-                None if seg.ends_with("n't") => {
+                Lookup::Stop => continue,
+                Lookup::Content(None) if seg.ends_with("n't") => {
                     negated = true;
                     continue;
                 }
-                None => {}
-            }
+                Lookup::Content(h) => h,
+            };
             if seg.len() < 2 || seg.chars().nth(1).is_none() || seg.chars().all(|c| c.is_numeric() || c == '_') {
                 continue;
             }
-            f(Piece::Word { surface: seg, negated });
+            f(Step::Word { surface: seg, negated, hint });
             negated = false;
         }
         if !run.is_empty() {

@@ -10,7 +10,7 @@
 
 use crate::normalize::normalize;
 use crate::phrases::{self, PhraseParams};
-use crate::segment::{Piece, Segmenter};
+use crate::segment::{Lookup, Piece, Segmenter, Step};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,8 @@ pub struct Vocabulary {
     words: FxHashMap<String, u32>,
     key_index: FxHashMap<String, u32>,
     phrase_of: FxHashMap<(u32, u32), u32>,
+    /// Stop words, negators and known words in one table: one lookup per word.
+    lex: FxHashMap<String, Lookup<u32>>,
 }
 
 /// The serialised shape: plain lists in a fixed order.
@@ -109,8 +111,13 @@ impl Vocabulary {
             }
         }
         let n = terms.len() as u32;
-        let words = words.into_iter().filter(|(_, id)| *id < n).collect();
-        Vocabulary { terms, words, key_index, phrase_of }
+        let words: FxHashMap<String, u32> = words.into_iter().filter(|(_, id)| *id < n).collect();
+        let mut lex: FxHashMap<String, Lookup<u32>> =
+            words.iter().map(|(w, &id)| (w.clone(), Lookup::Content(Some(id)))).collect();
+        for (w, c) in Segmenter::shared().word_classes() {
+            lex.insert(w.to_string(), c);
+        }
+        Vocabulary { terms, words, key_index, phrase_of, lex }
     }
 
     /// Check internal consistency of a deserialised vocabulary.
@@ -329,9 +336,9 @@ impl Vocabulary {
         Vocabulary::from_parts(terms, words)
     }
 
-    fn word_id(&self, seg: &Segmenter, surface: &str, negated: bool) -> Slot {
-        let base = match self.words.get(surface) {
-            Some(&id) => Some(id),
+    fn word_id(&self, seg: &Segmenter, surface: &str, negated: bool, hint: Option<u32>) -> Slot {
+        let base = match hint {
+            Some(id) => Some(id),
             None => self.key_index.get(seg.key(surface).as_ref()).copied(),
         };
         if !negated {
@@ -348,9 +355,10 @@ impl Vocabulary {
     /// or an unknown word), without phrases.
     pub fn sequence(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>) {
         out.clear();
-        seg.for_each_piece(normalized, |piece| match piece {
-            Piece::Word { surface, negated } => out.push(self.word_id(seg, surface, negated)),
-            Piece::Break => out.push(None),
+        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
+        seg.walk(normalized, classify, |step| match step {
+            Step::Word { surface, negated, hint } => out.push(self.word_id(seg, surface, negated, hint)),
+            Step::Break => out.push(None),
         });
     }
 
