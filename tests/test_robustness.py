@@ -143,13 +143,13 @@ def test_matrix_not_a_column_is_a_type_error(bad: Any) -> None:
 
 
 def test_matrix_dataframe_is_a_type_error() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     with pytest.raises(TypeError, match="DataFrame; pass one column"):
         pp.analyze(pd.DataFrame({"comment": ["a"]}), **QUIET)
 
 
 def test_matrix_pandas_na(model: pp.ProblemModel) -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     values = ["refund not received", pd.NA, None, float("nan"), "app crashes at login", pd.NaT]
     for series in (pd.Series(values * 4, dtype=object),
                    pd.Series([v if isinstance(v, str) else pd.NA for v in values] * 4, dtype="string")):
