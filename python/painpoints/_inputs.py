@@ -60,6 +60,9 @@ def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
         raise TypeError(f"{name} must be a list or column of complaints, not a single {type(texts).__name__}; wrap it in a list: [text]")
     if texts is None:
         raise TypeError(f"{name} must be a list or column of complaints, not None")
+    if type(texts) is list and all(type(t) is str for t in texts):
+        # The common case, checked in one pass without copying (never mutated).
+        return texts
     values: Iterable[Any]
     module = type(texts).__module__ or ""
     if module.startswith("polars"):
