@@ -204,7 +204,8 @@ fn assign(c: &Centroids, rows: &[SparseVec]) -> Vec<usize> {
         .collect()
 }
 
-fn dot(a: &SparseVec, b: &SparseVec) -> f32 {
+/// Dot product of two sparse vectors (sorted by term id).
+pub(crate) fn dot(a: &SparseVec, b: &SparseVec) -> f32 {
     let (mut i, mut j, mut s) = (0, 0, 0.0f32);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
@@ -220,7 +221,8 @@ fn dot(a: &SparseVec, b: &SparseVec) -> f32 {
     s
 }
 
-fn add_scaled(a: &SparseVec, b: &SparseVec) -> SparseVec {
+/// Sum of two sparse vectors (sorted by term id).
+pub(crate) fn add_scaled(a: &SparseVec, b: &SparseVec) -> SparseVec {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {

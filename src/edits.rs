@@ -9,6 +9,7 @@
 //! keeps its id, a new one gets a new id, and the ones that vanished are
 //! reported.
 
+use crate::cluster::{add_scaled as add, dot};
 use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::model::ProblemModel;
@@ -74,22 +75,6 @@ pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> Sp
     out.sort_by_key(|e| e.0);
     out.dedup_by_key(|e| e.0);
     out
-}
-
-pub(crate) fn dot(a: &SparseVec, b: &SparseVec) -> f32 {
-    let (mut i, mut j, mut s) = (0, 0, 0.0f32);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                s += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    s
 }
 
 /// Greedy one-to-one matching of new centres to previous ones, most
@@ -331,25 +316,6 @@ impl ProblemModel {
         }
         self.lineage = lineage;
     }
-}
-
-fn add(a: &SparseVec, b: &SparseVec) -> SparseVec {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
-            out.push(a[i]);
-            i += 1;
-        } else if i >= a.len() || b[j].0 < a[i].0 {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push((a[i].0, a[i].1 + b[j].1));
-            i += 1;
-            j += 1;
-        }
-    }
-    out
 }
 
 fn clean_label(label: &str) -> Result<String> {
