@@ -57,20 +57,40 @@ const GROUPS: &[(&str, &str)] = &[
 ];
 
 /// Cheap test that lets most short complaints skip the regex entirely.
+/// Bytes at which a mask can start (a table: one load per byte).
+const TRIGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t[b'@' as usize] = true;
+    t[b'$' as usize] = true;
+    t[b'X' as usize] = true;
+    t[b':' as usize] = true;
+    t[b'.' as usize] = true;
+    t[0xE2] = true;
+    t[0xC2] = true;
+    t
+};
+
 fn may_need_mask(text: &str) -> bool {
-    // One pass over the bytes: digits, '@', '$', "XX", "://", "www." (any
-    // case) and the UTF-8 of €, £, ¥ are the only ways a mask can start.
+    // Digits, '@', '$', "XX", "://", "www." (any case) and the UTF-8 of
+    // €, £, ¥ are the only ways a mask can start.
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
+        if !TRIGGER[c as usize] {
+            continue;
+        }
         let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
         let hit = match c {
-            b'0'..=b'9' | b'@' | b'$' => true,
             b'X' => next(1) == b'X',
             b':' => next(1) == b'/' && next(2) == b'/',
             b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
             0xE2 => next(1) == 0x82 && next(2) == 0xAC,
             0xC2 => matches!(next(1), 0xA3 | 0xA5),
-            _ => false,
+            _ => true,
         };
         if hit {
             return true;
@@ -124,6 +144,15 @@ fn unify_punctuation(text: &str) -> Cow<'_, str> {
 /// assert!(normalize("Mail me at jo@example.com").contains("_email_"));
 /// ```
 pub fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a reused buffer (the scoring hot path: no allocation
+/// for the common ASCII complaint once the buffer has grown).
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
     let nfkc: Cow<'_, str> = if text.is_ascii() {
         Cow::Borrowed(text)
     } else {
@@ -133,11 +162,10 @@ pub fn normalize(text: &str) -> String {
     let masked = mask(&unified);
     // Fast path for ASCII; full Unicode folding otherwise.
     if masked.is_ascii() {
-        let mut owned = masked.into_owned();
-        owned.make_ascii_lowercase();
-        owned
+        out.push_str(&masked);
+        out.make_ascii_lowercase();
     } else {
-        masked.to_lowercase()
+        out.push_str(&masked.to_lowercase());
     }
 }
 

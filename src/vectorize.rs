@@ -8,7 +8,7 @@
 //! L2-normalised vector of sublinear TF × IDF weights; the same code path
 //! serves fitting and scoring, so a prediction always agrees with the fit.
 
-use crate::normalize::normalize;
+use crate::normalize::{normalize, normalize_into};
 use crate::phrases::{self, PhraseParams};
 use crate::segment::{Lookup, Piece, Segmenter, Step};
 use rayon::prelude::*;
@@ -386,8 +386,8 @@ impl Vocabulary {
     /// Encode a raw complaint into `scratch.vector`, reusing its buffers
     /// (the hot path of scoring: no allocation but the normalised text).
     pub fn vectorize_with<'s>(&self, seg: &Segmenter, text: &str, scratch: &'s mut Scratch) -> &'s SparseVec {
-        let normalized = normalize(text);
-        self.sequence(seg, &normalized, &mut scratch.seq);
+        normalize_into(text, &mut scratch.text);
+        self.sequence(seg, &scratch.text, &mut scratch.seq);
         self.weigh_into(&scratch.seq, &mut scratch.ids, &mut scratch.vector);
         &scratch.vector
     }
@@ -413,9 +413,10 @@ impl Vocabulary {
             while j < ids.len() && ids[j] == id {
                 j += 1;
             }
-            let tf = (j - i) as f32;
+            // Sublinear TF, 1 + ln(tf); most terms occur once.
+            let tf = if j - i == 1 { 1.0 } else { 1.0 + ((j - i) as f32).ln() };
             let idf = self.terms.get(id as usize).map(|t| t.idf).unwrap_or(0.0);
-            let w = (1.0 + tf.ln()) * idf;
+            let w = tf * idf;
             if w > 0.0 {
                 out.push((id, w));
             }
@@ -433,6 +434,7 @@ impl Vocabulary {
 /// Reusable buffers for [`Vocabulary::vectorize_with`].
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
+    text: String,
     seq: Vec<Slot>,
     ids: Vec<u32>,
     /// The last vector encoded.
