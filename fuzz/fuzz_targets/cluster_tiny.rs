@@ -63,7 +63,7 @@ fn run(data: &[u8]) -> Result<()> {
         max_problems: usize_choice(&mut u)?,
         min_size: usize_choice(&mut u)?,
         threshold: if u.arbitrary()? { Some(f32_choice(&mut u)?) } else { None },
-        merge_similarity: f32_choice(&mut u)?,
+        resolution: f32_choice(&mut u)?,
         ..Default::default()
     };
     if let Some(s) = usize_choice(&mut u)? {
