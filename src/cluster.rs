@@ -184,8 +184,6 @@ pub struct ClusterParams {
     pub max_problems: usize,
     /// Groups with fewer members (in the clustered rows) are dissolved.
     pub min_size: usize,
-    /// Merge groups whose centroids are at least this similar.
-    pub merge_similarity: f32,
     /// Louvain resolution: above 1 finds more, finer problems; below 1 fewer, broader ones.
     pub resolution: f32,
     /// Maximum k-means rounds per phase.
@@ -194,7 +192,7 @@ pub struct ClusterParams {
 
 impl Default for ClusterParams {
     fn default() -> Self {
-        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, merge_similarity: 0.15, max_iter: 20, resolution: 1.0 }
+        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, max_iter: 20, resolution: 1.0 }
     }
 }
 
@@ -358,8 +356,9 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
     // of w once the expected share is subtracted (the modularity term of
     // the complaint-similarity graph). Merging a and b is worth it when
     // c(a, b) / sqrt(c(a, a) c(b, b)), a correlation between the two groups
-    // beyond the common vocabulary, reaches `merge_similarity`. Unlike the
-    // raw centroid cosine it does not rise just because complaints are long.
+    // beyond the common vocabulary, is highest: unlike the raw centroid
+    // cosine it does not rise just because complaints are long. Merging
+    // stops at `max_problems`.
     let mut total: SparseVec = Vec::new();
     for sv in &sums {
         total = add_scaled(&total, sv);
@@ -373,10 +372,9 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         w[a][b] = v;
         w[b][a] = v;
     }
-    let stop = p.merge_similarity as f64;
     let mut alive = vec![true; k];
     let mut live = k;
-    while live > 1 {
+    while live > p.max_problems.max(1) {
         let mut best = (0, 0, f64::NEG_INFINITY);
         for a in 0..k {
             if !alive[a] {
@@ -391,9 +389,6 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
                     }
                 }
             }
-        }
-        if best.2 < stop && live <= p.max_problems {
-            break;
         }
         let (a, b, _) = best;
         sums[a] = add_scaled(&sums[a], &sums[b]);
@@ -703,8 +698,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
         // Too many communities: merge the most similar until within the cap.
         let cc = Centroids::from_sparse(dim, &merged);
         let l = assign(&cc, &rows);
-        let cap = ClusterParams { merge_similarity: f32::INFINITY, ..*p };
-        merged = merge(&cc, &rows, &l, &cap);
+        merged = merge(&cc, &rows, &l, p);
     }
     let (mut c, mut labels) = lloyd(Centroids::from_sparse(dim, &merged), &rows, p.max_iter, ctl)?;
     // Dissolve groups that are too small; their members move to neighbours.
@@ -749,7 +743,7 @@ mod tests {
     #[test]
     fn finds_three_topics_without_k() {
         let rows = three_topics();
-        let p = ClusterParams { initial: 12, min_size: 3, merge_similarity: 0.4, ..Default::default() };
+        let p = ClusterParams { initial: 12, min_size: 3, ..Default::default() };
         let cents = cluster(&rows, 20, &p, &Control::new()).expect("cluster");
         assert_eq!(cents.len(), 3);
         let c = Centroids::from_sparse(20, &cents);
@@ -764,7 +758,7 @@ mod tests {
     #[test]
     fn max_problems_caps_the_count() {
         let rows = three_topics();
-        let p = ClusterParams { initial: 12, min_size: 1, merge_similarity: 0.99, max_problems: 2, ..Default::default() };
+        let p = ClusterParams { initial: 12, min_size: 1, max_problems: 2, ..Default::default() };
         let cents = cluster(&rows, 20, &p, &Control::new()).expect("cluster");
         assert!(cents.len() <= 2);
     }

@@ -196,8 +196,6 @@ impl ProblemModelParams {
         self.validate()?;
         let seg = segmenter();
         let n = texts.len();
-        let t0 = std::time::Instant::now();
-        let tm = |what: &str| if std::env::var("PP_TIME").is_ok() { eprintln!("{what}: {:.3}", t0.elapsed().as_secs_f64()) };
         let mut rng = Rng::new(self.seed);
         ctl.add_total(10);
         let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
@@ -212,7 +210,6 @@ impl ProblemModelParams {
             &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() },
         );
         ctl.advance(2);
-        tm("vocab");
         ctl.check()?;
         let positions: Vec<usize> = (0..vocab_rows.len()).collect();
         let picked = sample(&positions, self.sample_size, &mut rng);
@@ -236,13 +233,10 @@ impl ProblemModelParams {
             initial: initial.clamp(2, max_problems.saturating_mul(2).max(2)),
             max_problems,
             min_size: ((min_size as f64 * scale).round() as usize).max(1),
-            merge_similarity: 0.15,
             resolution: self.resolution,
             max_iter: 20,
         };
-        tm("rows");
         let centroids = cluster::cluster(&rows, vocabulary.len(), &cp, ctl)?;
-        tm("cluster");
         ctl.advance(4);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
@@ -266,7 +260,6 @@ impl ProblemModelParams {
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
         let mut best = model.assign_indices(texts, ctl)?;
-        tm("assign");
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -298,7 +291,7 @@ impl ProblemModelParams {
 
         // Describe from the clustered sample, then rank and number problems.
         let k = model.centroids.len();
-        model.problems = (0..k as u32).map(|id| Problem::placeholder(id, n)).collect();
+        model.problems = (0..k as u32).map(|id| Problem::placeholder(id)).collect();
         let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
         let (mut labels, mut similarity) = model.summarize(texts, best, &sample_rows, true);
         model.next_id = k as u32;
@@ -309,7 +302,6 @@ impl ProblemModelParams {
             (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
         }
         ctl.advance(4);
-        tm("describe");
         Ok(Fit { model, labels, similarity })
     }
 }
@@ -322,7 +314,7 @@ struct SampleRows {
 }
 
 impl Problem {
-    fn placeholder(id: u32, _n: usize) -> Problem {
+    fn placeholder(id: u32) -> Problem {
         Problem { id, label: String::new(), keywords: Vec::new(), size: 0, share: 0.0, cohesion: 0.0, examples: Vec::new() }
     }
 }

@@ -75,7 +75,6 @@ const EXTRA_STOP: &[&str] = &[
 
 /// Segments normalised text and stems words. Cheap to share across threads.
 pub struct Segmenter {
-    stop: FxHashSet<String>,
     /// Stop words and negators in one table: one hash lookup per word.
     class: FxHashMap<String, WordClass>,
     stemmer: Stemmer,
@@ -89,7 +88,7 @@ enum WordClass {
 
 impl std::fmt::Debug for Segmenter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Segmenter").field("stop_words", &self.stop.len()).finish()
+        f.debug_struct("Segmenter").field("words", &self.class.len()).finish()
     }
 }
 
@@ -193,12 +192,12 @@ impl Segmenter {
         for n in NEGATORS {
             class.insert(n.to_string(), WordClass::Negator);
         }
-        Segmenter { stop, class, stemmer: Stemmer::create(Algorithm::English) }
+        Segmenter { class, stemmer: Stemmer::create(Algorithm::English) }
     }
 
     /// True if `word` (case-folded) is a stop word.
     pub fn is_stop(&self, word: &str) -> bool {
-        self.stop.contains(word)
+        self.class.get(word) == Some(&WordClass::Stop)
     }
 
     /// The term key of a content word: its Snowball stem for Latin-script

@@ -258,13 +258,12 @@ impl Vocabulary {
         }
         // Most frequent surface per key (ties: the alphabetically first).
         let mut best: Vec<(u32, &str)> = vec![(0, ""); nk];
-        for (v, &(w, neg)) in variants.iter().enumerate() {
+        for (v, &(w, _)) in variants.iter().enumerate() {
             let k = variant_key[v] as usize;
             let c = vcount[v];
             if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w < best[k].1)) {
                 best[k] = (c, w);
             }
-            let _ = neg;
         }
         let mut terms: Vec<Term> = kept
             .iter()
