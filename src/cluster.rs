@@ -188,11 +188,23 @@ pub struct ClusterParams {
     pub resolution: f32,
     /// Maximum k-means rounds per phase.
     pub max_iter: usize,
+    /// Features numbered from here on are dense (blended embeddings, see
+    /// [`crate::embed`]), not words: neighbours by them are searched
+    /// exhaustively instead of through the inverted index.
+    pub words: usize,
 }
 
 impl Default for ClusterParams {
     fn default() -> Self {
-        ClusterParams { seed: 0, initial: 100, max_problems: 100, min_size: 5, max_iter: 20, resolution: 1.0 }
+        ClusterParams {
+            seed: 0,
+            initial: 100,
+            max_problems: 100,
+            min_size: 5,
+            max_iter: 20,
+            resolution: 1.0,
+            words: usize::MAX,
+        }
     }
 }
 
@@ -426,12 +438,16 @@ const RESCORE: usize = 150;
 /// partial similarity, and the best `RESCORE` of them are scored exactly.
 /// No randomness; below `POSTINGS` rows per term the search is exact over
 /// the rows sharing a query term.
-fn knn(rows: &[SparseVec], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
+fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
     let n = rows.len();
     let (postings_cap, qterms, rescore) = (POSTINGS, QUERY_TERMS, RESCORE);
-    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); dim];
+    let words = words.min(dim);
+    let split = |x: &[(u32, f32)]| x.partition_point(|e| (e.0 as usize) < words);
+    let dense_near: Vec<Vec<u32>> =
+        DenseSketch::new(rows, dim, words).map(|s| s.all_nearest(DENSE_CANDIDATES)).unwrap_or_default();
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for (i, x) in rows.iter().enumerate() {
-        for &(t, w) in x {
+        for &(t, w) in &x[..split(x)] {
             if let Some(p) = postings.get_mut(t as usize) {
                 p.push((i as u32, w));
             }
@@ -449,7 +465,7 @@ fn knn(rows: &[SparseVec], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
             || (vec![0.0f32; n], Vec::<u32>::new(), vec![0.0f32; dim], Vec::<(u32, f32)>::new()),
             |(acc, touched, dense, q), (i, x)| {
                 q.clear();
-                q.extend_from_slice(x);
+                q.extend_from_slice(&x[..split(x)]);
                 q.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 q.truncate(qterms);
                 for &(t, w) in q.iter() {
@@ -478,16 +494,30 @@ fn knn(rows: &[SparseVec], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
                     cand.select_nth_unstable_by(rescore, by_score);
                     cand.truncate(rescore);
                 }
-                for &(t, w) in x {
+                if let Some(near) = dense_near.get(i) {
+                    // Blended embeddings: add the nearest rows by embedding.
+                    let mut seen: rustc_hash::FxHashSet<u32> = cand.iter().map(|c| c.0).collect();
+                    for &j in near {
+                        if seen.insert(j) {
+                            cand.push((j, 0.0));
+                        }
+                    }
+                }
+                // Exact similarity: words through a dense scratch row, the
+                // embedding parts (contiguous, same columns) as a plain dot.
+                let (xw, xd) = x.split_at(split(x));
+                for &(t, w) in xw {
                     if let Some(d) = dense.get_mut(t as usize) {
                         *d = w;
                     }
                 }
                 for c in cand.iter_mut() {
                     let row = rows.get(c.0 as usize).map(|r| r.as_slice()).unwrap_or(&[]);
-                    c.1 = row.iter().map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0)).sum();
+                    let (rw, rd) = row.split_at(split(row));
+                    let words: f32 = rw.iter().map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0)).sum();
+                    c.1 = words + dense_dot(xd, rd);
                 }
-                for &(t, _) in x {
+                for &(t, _) in xw {
                     if let Some(d) = dense.get_mut(t as usize) {
                         *d = 0.0;
                     }
@@ -499,6 +529,140 @@ fn knn(rows: &[SparseVec], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
             },
         )
         .collect()
+}
+
+/// Rows found by embedding per complaint, re-scored exactly with the rest.
+const DENSE_CANDIDATES: usize = 100;
+/// Width of the embedding sketches used to find them.
+const SKETCH: usize = 64;
+
+/// Low-dimensional sketches of the dense (embedding) part of each row: a
+/// fixed random projection (the same for every fit, so results do not
+/// depend on the seed), used only to find candidate neighbours, which are
+/// then scored exactly.
+struct DenseSketch {
+    n: usize,
+    data: Vec<[f32; SKETCH]>,
+}
+
+impl DenseSketch {
+    fn new(rows: &[SparseVec], dim: usize, words: usize) -> Option<DenseSketch> {
+        let d = dim.saturating_sub(words);
+        if d == 0 {
+            return None;
+        }
+        let mut rng = Rng::new(0x5EED_0F_5CE7C4);
+        // Gaussian projection matrix (Box-Muller), d x SKETCH.
+        let proj: Vec<f32> = (0..d * SKETCH)
+            .map(|_| {
+                let u1 = rng.next_f64().max(1e-12);
+                let u2 = rng.next_f64();
+                ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+            })
+            .collect();
+        let data: Vec<[f32; SKETCH]> = rows
+            .par_iter()
+            .map(|x| {
+                let mut out = [0.0f32; SKETCH];
+                for &(t, w) in &x[x.partition_point(|e| (e.0 as usize) < words)..] {
+                    let j = t as usize - words;
+                    if let Some(row) = proj.get(j * SKETCH..(j + 1) * SKETCH) {
+                        for (o, &p) in out.iter_mut().zip(row) {
+                            *o += w * p;
+                        }
+                    }
+                }
+                let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    out.iter_mut().for_each(|v| *v /= norm);
+                }
+                out
+            })
+            .collect();
+        Some(DenseSketch { n: rows.len(), data })
+    }
+
+    /// For every row, the `m` other rows whose sketches are most similar
+    /// (ties to the lower row). Queries go in blocks, so the sketches are
+    /// read once per block rather than once per row.
+    fn all_nearest(&self, m: usize) -> Vec<Vec<u32>> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        const BLOCK: usize = 16;
+        let n = self.n;
+        // Orders floats like numbers, as unsigned integers.
+        let key = |v: f32| {
+            let b = v.to_bits();
+            if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+        };
+        let blocks: Vec<Vec<Vec<u32>>> = self
+            .data
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map_init(Vec::new, |scores: &mut Vec<f32>, (bi, queries)| {
+                let b = queries.len();
+                scores.clear();
+                scores.resize(b * n, 0.0);
+                for (j, s) in self.data.iter().enumerate() {
+                    for (qi, q) in queries.iter().enumerate() {
+                        scores[qi * n + j] = sketch_dot(q, s);
+                    }
+                }
+                (0..b)
+                    .map(|qi| {
+                        let i = bi * BLOCK + qi;
+                        // The best `m`: higher score first, then lower row.
+                        let mut heap: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::with_capacity(m + 1);
+                        for (j, &v) in scores[qi * n..(qi + 1) * n].iter().enumerate() {
+                            if j == i {
+                                continue;
+                            }
+                            let k = (key(v), u32::MAX - j as u32);
+                            if heap.len() < m {
+                                heap.push(Reverse(k));
+                            } else if heap.peek().is_some_and(|top| k > top.0) {
+                                heap.pop();
+                                heap.push(Reverse(k));
+                            }
+                        }
+                        let mut near: Vec<u32> = heap.into_iter().map(|Reverse((_, j))| u32::MAX - j).collect();
+                        near.sort_unstable();
+                        near
+                    })
+                    .collect()
+            })
+            .collect();
+        blocks.into_iter().flatten().collect()
+    }
+}
+
+#[inline]
+fn sketch_dot(a: &[f32; SKETCH], b: &[f32; SKETCH]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum()
+}
+
+/// Dot product of the embedding parts of two rows: plain slices when both
+/// have every column (the usual case), matched by column otherwise.
+fn dense_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    if a.len() == b.len() && a.first().map(|e| e.0) == b.first().map(|e| e.0) {
+        let mut acc = [0.0f32; 8];
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x.1 * y.1).sum();
+        for (x, y) in ca.zip(cb) {
+            for l in 0..8 {
+                acc[l] += x[l].1 * y[l].1;
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    } else {
+        dot(&a.to_vec(), &b.to_vec())
+    }
 }
 
 /// Identical rows collapsed: the distinct rows (in order of first
@@ -681,7 +845,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     // nearest neighbours, and Louvain finds the groups.
     let (uniq, mult, of_row) = collapse(&rows);
     ctl.check()?;
-    let nb = knn(&uniq, dim, KNN);
+    let nb = knn(&uniq, dim, p.words, KNN);
     ctl.check()?;
     let ucomm = louvain(&nb, &mult, p.resolution.max(1e-3) as f64);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();

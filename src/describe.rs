@@ -61,7 +61,9 @@ pub fn describe(
     let mut total = vec![0u32; dim];
     let mut sizes = vec![0usize; k];
     for (x, l) in rows.iter().zip(labels) {
-        for &(t, _) in x {
+        // Entries past the vocabulary (blended embeddings) are not words.
+        let words = &x[..x.partition_point(|e| (e.0 as usize) < dim)];
+        for &(t, _) in words {
             if let Some(slot) = total.get_mut(t as usize) {
                 *slot += 1;
             }
@@ -69,7 +71,7 @@ pub fn describe(
         if let Some(c) = *l {
             if c < k {
                 sizes[c] += 1;
-                for &(t, _) in x {
+                for &(t, _) in words {
                     *df[c].entry(t).or_insert(0) += 1;
                 }
             }

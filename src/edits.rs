@@ -107,9 +107,24 @@ impl ProblemModel {
     /// examples from `texts` (the complaints the model was fitted on).
     /// Returns the problem id of every text afterwards.
     pub fn edit<T: AsRef<str> + Sync>(&mut self, edit: Edit, texts: &[Option<T>], ctl: &Control) -> Result<Vec<i64>> {
+        self.edit_embedded(edit, texts, None, ctl)
+    }
+
+    /// Like [`ProblemModel::edit`], with the fitting complaints' embeddings
+    /// (needed for a model fitted with embeddings).
+    pub fn edit_embedded<T: AsRef<str> + Sync>(
+        &mut self,
+        edit: Edit,
+        texts: &[Option<T>],
+        embeddings: Option<&crate::embed::Embeddings>,
+        ctl: &Control,
+    ) -> Result<Vec<i64>> {
+        if !texts.is_empty() {
+            self.check_embeddings(embeddings, texts.len())?;
+        }
         let edit = self.apply_edit(edit, texts)?;
         self.record(edit);
-        let (labels, _) = self.refresh(texts, ctl)?;
+        let (labels, _) = self.refresh_embedded(texts, embeddings, ctl)?;
         Ok(labels)
     }
 

@@ -36,6 +36,9 @@ impl Error {
     pub(crate) fn param(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidParameter, message)
     }
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
     pub(crate) fn format(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::ModelFormat, message)
     }

@@ -15,6 +15,7 @@
 //! * [`phrases`]: frequent multi-word phrases kept as units.
 //! * [`vectorize`]: vocabulary and sparse TF-IDF vectors.
 //! * [`cluster`]: spherical k-means, merged and pruned, no `k` needed.
+//! * [`embed`]: optional sentence embeddings blended into the similarity.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
 //! * [`edits`]: analyst edits and stable ids across refits.
@@ -40,6 +41,7 @@ pub mod cluster;
 pub mod control;
 pub mod describe;
 pub mod edits;
+pub mod embed;
 pub mod error;
 pub mod model;
 pub mod normalize;
@@ -54,6 +56,7 @@ mod python;
 pub use control::Control;
 pub use describe::{Example, Keyword};
 pub use edits::{Edit, Lineage};
+pub use embed::Embeddings;
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Fit, Problem, ProblemModel, ProblemModelParams, NO_PROBLEM, SCHEMA_VERSION};
 

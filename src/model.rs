@@ -13,6 +13,7 @@ use crate::cluster::{self, Centroids, ClusterParams, Rng};
 use crate::control::Control;
 use crate::describe::{self, Example, Keyword};
 use crate::edits::{Edit, Lineage};
+use crate::embed::{self, Blend, Embeddings};
 use crate::error::{Error, Result};
 use crate::normalize::normalize;
 use crate::rank;
@@ -52,6 +53,9 @@ pub struct ProblemModelParams {
     pub vocabulary_sample: usize,
     /// A word must appear in at least this many complaints.
     pub min_df: u32,
+    /// With embeddings, the share of the similarity that comes from them
+    /// (the rest comes from the keywords), in (0, 1).
+    pub embedding_weight: f32,
 }
 
 impl Default for ProblemModelParams {
@@ -65,12 +69,15 @@ impl Default for ProblemModelParams {
             sample_size: 20_000,
             vocabulary_sample: 50_000,
             min_df: 2,
+            embedding_weight: DEFAULT_EMBEDDING_WEIGHT,
         }
     }
 }
 
 /// The default similarity threshold below which a complaint fits no problem.
 pub const DEFAULT_THRESHOLD: f32 = 0.08;
+/// The default share of the similarity given to embeddings, when passed.
+pub const DEFAULT_EMBEDDING_WEIGHT: f32 = 0.5;
 /// The default cap on the number of problems.
 pub const DEFAULT_MAX_PROBLEMS: usize = 100;
 
@@ -120,6 +127,9 @@ pub struct ProblemModel {
     /// How the problems relate to the previous model's, if fitted with one.
     #[serde(default)]
     pub(crate) lineage: Lineage,
+    /// How embeddings are blended in, for a model fitted with them.
+    #[serde(default)]
+    pub(crate) blend: Option<Blend>,
     #[serde(skip)]
     scorer: Centroids,
 }
@@ -172,6 +182,12 @@ impl ProblemModelParams {
         if !(self.resolution.is_finite() && self.resolution > 0.0 && self.resolution <= 100.0) {
             return Err(Error::param(format!("resolution must be above 0 (and at most 100), got {}", self.resolution)));
         }
+        if !(self.embedding_weight > 0.0 && self.embedding_weight < 1.0) {
+            return Err(Error::param(format!(
+                "embedding_weight must be between 0 and 1 (exclusive), got {}",
+                self.embedding_weight
+            )));
+        }
         if self.sample_size < 2 || self.vocabulary_sample < 2 {
             return Err(Error::param("sample sizes must be at least 2"));
         }
@@ -193,7 +209,24 @@ impl ProblemModelParams {
         previous: Option<&ProblemModel>,
         ctl: &Control,
     ) -> Result<Fit> {
+        self.fit_embedded(texts, None, previous, ctl)
+    }
+
+    /// Like [`ProblemModelParams::fit_with`], with one embedding per text
+    /// blended into the similarity (see [`crate::embed`]). The model then
+    /// needs embeddings from the same model to score new complaints.
+    pub fn fit_embedded<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        embeddings: Option<&Embeddings>,
+        previous: Option<&ProblemModel>,
+        ctl: &Control,
+    ) -> Result<Fit> {
         self.validate()?;
+        if let Some(e) = embeddings {
+            embed::check_shape(e, texts.len(), None)?;
+        }
+        let blend = embeddings.map(|e| Blend { dim: e.dim(), weight: self.embedding_weight });
         let seg = segmenter();
         let n = texts.len();
         let mut rng = Rng::new(self.seed);
@@ -221,7 +254,19 @@ impl ProblemModelParams {
                 s
             })
             .collect();
-        let rows: Vec<SparseVec> = seqs.par_iter().map(|s| vocabulary.weigh(s)).collect();
+        let offset = vocabulary.len() as u32;
+        let rows: Vec<SparseVec> = seqs
+            .par_iter()
+            .zip(&picked)
+            .map(|(s, &p)| {
+                let mut x = vocabulary.weigh(s);
+                if let (Some(b), Some(e)) = (&blend, embeddings) {
+                    b.apply(&mut x, e.row(vocab_rows[p]), offset);
+                }
+                x
+            })
+            .collect();
+        let features = vocabulary.len() + blend.map(|b| b.dim).unwrap_or(0);
         drop(normalized);
 
         let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
@@ -235,8 +280,9 @@ impl ProblemModelParams {
             min_size: ((min_size as f64 * scale).round() as usize).max(1),
             resolution: self.resolution,
             max_iter: 20,
+            words: vocabulary.len(),
         };
-        let centroids = cluster::cluster(&rows, vocabulary.len(), &cp, ctl)?;
+        let centroids = cluster::cluster(&rows, features, &cp, ctl)?;
         ctl.advance(4);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
@@ -248,18 +294,19 @@ impl ProblemModelParams {
             n_rows: n,
             text_column: None,
             problems: Vec::new(),
-            scorer: Centroids::from_sparse(vocabulary.len(), &centroids),
+            scorer: Centroids::from_sparse(features, &centroids),
             vocabulary,
             centroids,
             suppressed: Vec::new(),
             edits: Vec::new(),
             next_id: 0,
             lineage: Lineage::default(),
+            blend,
         };
 
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
-        let mut best = model.assign_indices(texts, ctl)?;
+        let mut best = model.assign_indices(texts, embeddings, ctl)?;
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -271,12 +318,14 @@ impl ProblemModelParams {
                 remap[old] = Some(new);
             }
             model.centroids = keep.iter().map(|&c| model.centroids[c].clone()).collect();
-            model.scorer = Centroids::from_sparse(model.vocabulary.len(), &model.centroids);
+            model.scorer = Centroids::from_sparse(model.features(), &model.centroids);
             let moved: Vec<usize> =
                 (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
             let redo: Vec<(Option<usize>, f32)> = moved
                 .par_iter()
-                .map_init(Scratch::default, |scratch, &i| model.assign_one(text_of(&texts[i]), scratch))
+                .map_init(Scratch::default, |scratch, &i| {
+                    model.assign_one(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
+                })
                 .collect();
             for b in best.iter_mut() {
                 if let Some(c) = b.0 {
@@ -298,7 +347,7 @@ impl ProblemModelParams {
         if let Some(prev) = previous {
             model.carry_over(prev, texts);
             model.rebuild_scorer();
-            let best = model.assign_indices(texts, ctl)?;
+            let best = model.assign_indices(texts, embeddings, ctl)?;
             (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
         }
         ctl.advance(4);
@@ -373,7 +422,18 @@ impl ProblemModel {
     pub(crate) fn rebuild_scorer(&mut self) {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
-        self.scorer = Centroids::from_sparse(self.vocabulary.len(), &all);
+        self.scorer = Centroids::from_sparse(self.features(), &all);
+    }
+
+    /// Number of features of a complaint vector: the vocabulary, then the
+    /// embedding columns for a model fitted with embeddings.
+    pub(crate) fn features(&self) -> usize {
+        self.vocabulary.len() + self.blend.map(|b| b.dim).unwrap_or(0)
+    }
+
+    /// Columns of the embeddings this model needs to score, if any.
+    pub fn embedding_dim(&self) -> Option<usize> {
+        self.blend.map(|b| b.dim)
     }
 
     /// Sizes, shares, cohesion, keywords and examples from an assignment;
@@ -438,6 +498,18 @@ impl ProblemModel {
     /// problem's statistics, keeping ids and labels. Returns ids and
     /// similarities per row.
     pub fn refresh<T: AsRef<str> + Sync>(&mut self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
+        self.refresh_embedded(texts, None, ctl)
+    }
+
+    /// Like [`ProblemModel::refresh`], with the fitting complaints' embeddings
+    /// (needed for a model fitted with embeddings).
+    pub fn refresh_embedded<T: AsRef<str> + Sync>(
+        &mut self,
+        texts: &[Option<T>],
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+    ) -> Result<(Vec<i64>, Vec<f32>)> {
+        self.check_embeddings(embeddings, texts.len())?;
         let seg = segmenter();
         let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
         let mut rng = Rng::new(self.params.seed);
@@ -451,15 +523,30 @@ impl ProblemModel {
             })
             .collect();
         let rows: Vec<SparseVec> = seqs.par_iter().map(|s| self.vocabulary.weigh(s)).collect();
-        let best = self.assign_indices(texts, ctl)?;
+        let best = self.assign_indices(texts, embeddings, ctl)?;
         Ok(self.summarize(texts, best, &SampleRows { index, rows, seqs }, false))
     }
 
-    fn assign_one(&self, text: &str, scratch: &mut Scratch) -> (Option<usize>, f32) {
+    /// Check that `embeddings` suit this model for `rows` texts.
+    pub(crate) fn check_embeddings(&self, embeddings: Option<&Embeddings>, rows: usize) -> Result<()> {
+        match (&self.blend, embeddings) {
+            (Some(_), None) if rows == 0 => Ok(()),
+            (Some(b), e) => b.check(e, rows),
+            (None, Some(_)) => Err(Error::input(
+                "this model was fitted without embeddings: call it without embeddings=, or refit with them",
+            )),
+            (None, None) => Ok(()),
+        }
+    }
+
+    fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> (Option<usize>, f32) {
         if text.is_empty() {
             return (None, 0.0);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
+        if let (Some(b), Some(d)) = (&self.blend, dense) {
+            b.apply(&mut scratch.vector, d, self.vocabulary.len() as u32);
+        }
         match self.scorer.best(&scratch.vector, &mut scratch.scores) {
             Some((c, s)) if c >= self.centroids.len() => (None, s.max(0.0)),
             Some((c, s)) if s >= self.threshold && s > 0.0 => (Some(c), s),
@@ -468,14 +555,27 @@ impl ProblemModel {
         }
     }
 
-    fn assign_indices<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<Vec<(Option<usize>, f32)>> {
+    fn assign_indices<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+    ) -> Result<Vec<(Option<usize>, f32)>> {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
         let chunks: Vec<Result<Vec<(Option<usize>, f32)>>> = texts
             .par_chunks(CHUNK)
-            .map(|chunk| {
+            .enumerate()
+            .map(|(ci, chunk)| {
                 ctl.check()?;
                 let mut scratch = Scratch::default();
-                let out = chunk.iter().map(|t| self.assign_one(text_of(t), &mut scratch)).collect();
+                let out = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(j, t)| {
+                        let dense = embeddings.map(|e| e.row(ci * CHUNK + j));
+                        self.assign_one(text_of(t), dense, &mut scratch)
+                    })
+                    .collect();
                 ctl.advance(1);
                 Ok(out)
             })
@@ -491,7 +591,19 @@ impl ProblemModel {
     /// similarity is below the threshold gets [`NO_PROBLEM`] (and that
     /// similarity); an empty row gets (-1, 0).
     pub fn score<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
-        let best = self.assign_indices(texts, ctl)?;
+        self.score_embedded(texts, None, ctl)
+    }
+
+    /// Like [`ProblemModel::score`], with one embedding per text (required,
+    /// and only allowed, for a model fitted with embeddings).
+    pub fn score_embedded<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+    ) -> Result<(Vec<i64>, Vec<f32>)> {
+        self.check_embeddings(embeddings, texts.len())?;
+        let best = self.assign_indices(texts, embeddings, ctl)?;
         let ids = best
             .iter()
             .map(|b| b.0.and_then(|c| self.problems.get(c)).map(|p| p.id as i64).unwrap_or(NO_PROBLEM))
@@ -582,7 +694,12 @@ impl ProblemModel {
         if !(0.0..=1.0).contains(&self.threshold) {
             return Err("threshold out of range".into());
         }
-        let dim = self.vocabulary.len() as u32;
+        if let Some(b) = &self.blend {
+            if b.dim == 0 || b.dim > 1 << 20 || !(b.weight > 0.0 && b.weight < 1.0) {
+                return Err("invalid embedding blend".into());
+            }
+        }
+        let dim = self.features() as u32;
         for (i, c) in self.centroids.iter().chain(&self.suppressed).enumerate() {
             if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
                 return Err(format!("problem centre {i} refers to unknown terms or has invalid weights"));
@@ -660,6 +777,26 @@ pub(crate) mod tests {
         let back = ProblemModel::from_json(&json).expect("load");
         assert_eq!(back.predict(&corpus(), &Control::new()).expect("predict"), f.labels);
         assert_eq!(back.to_json().expect("json"), json);
+    }
+
+    #[test]
+    fn embedded_fit_scores_the_same_and_needs_embeddings() {
+        let texts = corpus();
+        let dim = 4;
+        let mut rng = Rng::new(7);
+        let data: Vec<f32> = (0..texts.len() * dim).map(|_| rng.next_f64() as f32 - 0.5).collect();
+        let emb = Embeddings::new(&data, texts.len(), dim).expect("embeddings");
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let f = p.fit_embedded(&texts, Some(&emb), None, &Control::new()).expect("fit");
+        assert_eq!(f.model.embedding_dim(), Some(dim));
+        let (ids, _) = f.model.score_embedded(&texts, Some(&emb), &Control::new()).expect("score");
+        assert_eq!(ids, f.labels);
+        assert!(f.model.score(&texts, &Control::new()).is_err());
+        let back = ProblemModel::from_json(&f.model.to_json().expect("json")).expect("load");
+        assert_eq!(back.score_embedded(&texts, Some(&emb), &Control::new()).expect("score").0, f.labels);
+        let short = Embeddings::new(&data[..dim], 1, dim).expect("one row");
+        assert!(p.fit_embedded(&texts, Some(&short), None, &Control::new()).is_err());
+        assert!(fit().model.score_embedded(&texts, Some(&emb), &Control::new()).is_err());
     }
 
     #[test]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ._errors import InputError
 from ._model import ProblemModel
 from ._result import Analysis
 
@@ -13,7 +12,8 @@ __all__ = ["analyze"]
 def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
             min_size: Optional[int] = None, threshold: Optional[float] = None,
             resolution: float = 1.0, n_jobs: Optional[int] = None,
-            progress: Optional[bool] = None, embeddings: Any = None) -> Analysis:
+            progress: Optional[bool] = None, embeddings: Any = None,
+            embedding_weight: float = 0.5) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 
     Args:
@@ -24,8 +24,11 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
         seed: same texts and seed give the same result.
         max_problems, min_size, threshold, resolution, n_jobs, progress:
             see :class:`ProblemModel`.
-        embeddings: reserved for blending your own sentence embeddings into
-            the similarity; not supported yet.
+        embeddings: optional N×d array of sentence embeddings, one row per
+            text (e.g. ``SentenceTransformer(...).encode(texts)``), blended
+            into the similarity; keywords and labels still come from the words.
+        embedding_weight: the share (0..1, exclusive) of the similarity that
+            comes from ``embeddings`` (default 0.5).
 
     Returns:
         An :class:`Analysis`: ``result.top(3)``, ``result.labels``,
@@ -40,9 +43,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     """
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise ValueError(f"top must be a non-negative integer, got {top!r}")
-    if embeddings is not None:
-        raise InputError("embeddings= is not supported in this version; call analyze(texts) without it")
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
-                         resolution=resolution, n_jobs=n_jobs, progress=progress)
-    model.fit(texts)
+                         resolution=resolution, embedding_weight=embedding_weight, n_jobs=n_jobs,
+                         progress=progress)
+    model.fit(texts, embeddings=embeddings)
     return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top)

@@ -8,14 +8,16 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 import numpy as np
 
 from . import _painpoints
-from ._errors import EditError, ModelFormatError, NotFittedError, ParameterError
+from ._embeddings import pack_embeddings
+from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import clean_surrogates, to_texts
 from ._progress import make_progress
 from ._result import Problem
 
 __all__ = ["ProblemModel"]
 
-_PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "resolution", "sample_size", "n_jobs", "progress")
+_PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "resolution", "sample_size", "embedding_weight",
+                "n_jobs", "progress")
 
 
 def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
@@ -57,6 +59,10 @@ class ProblemModel:
             finer problems, below 1 fewer, broader ones (default 1).
         sample_size: at most this many complaints are clustered; all are
             assigned.
+        embedding_weight: when ``fit`` is given ``embeddings=``, the share
+            (0..1, exclusive) of the similarity between two complaints that
+            comes from their embeddings; the rest comes from their keywords
+            (default 0.5).
         n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
             negative counts back from all CPUs).
         progress: ``None`` shows a progress bar for long runs, ``True``
@@ -65,13 +71,15 @@ class ProblemModel:
 
     def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
                  threshold: Optional[float] = None, resolution: float = 1.0, sample_size: int = 20_000,
-                 n_jobs: Optional[int] = None, progress: Optional[bool] = None) -> None:
+                 embedding_weight: float = 0.5, n_jobs: Optional[int] = None,
+                 progress: Optional[bool] = None) -> None:
         self.seed = seed
         self.max_problems = max_problems
         self.min_size = min_size
         self.threshold = threshold
         self.resolution = resolution
         self.sample_size = sample_size
+        self.embedding_weight = embedding_weight
         self.n_jobs = n_jobs
         self.progress = progress
         self._fitted: Optional[Any] = None
@@ -98,6 +106,8 @@ class ProblemModel:
             raise ParameterError(f"threshold must be between 0 and 1, got {self.threshold}")
         if isinstance(self.resolution, bool) or not (0.0 < float(self.resolution) <= 100.0):
             raise ParameterError(f"resolution must be above 0 (and at most 100), got {self.resolution}")
+        if isinstance(self.embedding_weight, bool) or not (0.0 < float(self.embedding_weight) < 1.0):
+            raise ParameterError(f"embedding_weight must be between 0 and 1 (exclusive), got {self.embedding_weight}")
         return json.dumps({
             "seed": int(self.seed),
             "max_problems": None if self.max_problems is None else int(self.max_problems),
@@ -105,9 +115,11 @@ class ProblemModel:
             "threshold": None if self.threshold is None else float(self.threshold),
             "resolution": float(self.resolution),
             "sample_size": int(self.sample_size),
+            "embedding_weight": float(self.embedding_weight),
         })
 
-    def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None) -> "ProblemModel":
+    def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
+            embeddings: Any = None) -> "ProblemModel":
         """Find the problems in ``texts``; returns self.
 
         ``texts``: list of str, pandas/polars Series, numpy array or any
@@ -118,9 +130,15 @@ class ProblemModel:
         id, new ones get new ids, the ones that vanished are listed in
         ``lineage_``, and ``previous``'s edits (renames, merges, drops,
         seeds) are applied again.
+
+        ``embeddings``: optional N×d array, one sentence embedding per text
+        (e.g. from sentence-transformers), blended into the similarity with
+        ``embedding_weight``; keywords and labels still come from the words.
+        A model fitted with embeddings needs them again to ``predict``.
         """
         rows = to_texts(texts)
         params = self._params_json()
+        dense = pack_embeddings(embeddings, len(rows))
         prev = None
         if previous is not None:
             if not isinstance(previous, ProblemModel):
@@ -128,25 +146,32 @@ class ProblemModel:
             prev = previous._model()
         bar = make_progress(self.progress, "painpoints fit")
         try:
-            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar, prev)
+            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar, prev, dense)
         finally:
             if bar is not None:
                 bar.close()
         self._fitted = fitted
         self._texts = rows
+        self._embeddings = dense
         self.labels_ = np.frombuffer(labels, dtype="<i8").astype(np.int64)
         self.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
         self._refresh()
         return self
 
-    def fit_predict(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None) -> np.ndarray:
+    def fit_predict(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
+                    embeddings: Any = None) -> np.ndarray:
         """``fit(texts)`` and return ``labels_``."""
-        return self.fit(texts, previous=previous).labels_
+        return self.fit(texts, previous=previous, embeddings=embeddings).labels_
 
     # -- analyst edits (stored in the model file, replayed by fit(previous=...)) --
-    def _edit(self, edit: Dict[str, Any], texts: Any) -> "ProblemModel":
+    def _edit(self, edit: Dict[str, Any], texts: Any, embeddings: Any = None) -> "ProblemModel":
         model = self._model()
-        rows = getattr(self, "_texts", None) if texts is None else to_texts(texts)
+        if texts is None:
+            rows = getattr(self, "_texts", None)
+            dense = getattr(self, "_embeddings", None)
+        else:
+            rows = to_texts(texts)
+            dense = pack_embeddings(embeddings, len(rows))
         if rows is None and edit["edit"] != "rename":
             raise EditError(
                 "this model was loaded from a file, so its complaints are not at hand; "
@@ -154,7 +179,7 @@ class ProblemModel:
             )
         bar = make_progress(self.progress, "painpoints edit")
         try:
-            labels = model.edit(json.dumps(edit), rows, self.n_jobs, bar)
+            labels = model.edit(json.dumps(edit), rows, self.n_jobs, bar, dense)
         finally:
             if bar is not None:
                 bar.close()
@@ -167,24 +192,31 @@ class ProblemModel:
         """Give a problem a new label (kept across refits); returns self."""
         return self._edit({"edit": "rename", "id": int(problem_id), "label": str(label)}, texts)
 
-    def merge(self, *problem_ids: int, label: Optional[str] = None, texts: Any = None) -> "ProblemModel":
-        """Merge problems into the first one (which keeps its id); returns self."""
-        ids = [int(i) for i in problem_ids]
-        return self._edit({"edit": "merge", "ids": ids, "label": label}, texts)
+    def merge(self, *problem_ids: int, label: Optional[str] = None, texts: Any = None,
+              embeddings: Any = None) -> "ProblemModel":
+        """Merge problems into the first one (which keeps its id); returns self.
 
-    def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None) -> "ProblemModel":
+        ``texts`` (and, for a model fitted with embeddings, ``embeddings``)
+        are the fitting complaints, needed only for a model loaded from a file.
+        """
+        ids = [int(i) for i in problem_ids]
+        return self._edit({"edit": "merge", "ids": ids, "label": label}, texts, embeddings)
+
+    def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None,
+             embeddings: Any = None) -> "ProblemModel":
         """Remove a problem: its complaints go to -1, or with ``reassign=True``
         to their next-best problem; returns self."""
-        return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts)
+        return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts, embeddings)
 
-    def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None) -> int:
+    def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None,
+                     embeddings: Any = None) -> int:
         """Add a problem defined by keywords ("refund", "chargeback"): the
         complaints that use them form its centre. Returns its id."""
         if isinstance(keywords, str):
             keywords = [keywords]
         words = [str(k) for k in keywords]
         before = {p.id for p in self.problems_} if self._fitted is not None else set()
-        self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": label or ""}, texts)
+        self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": label or ""}, texts, embeddings)
         new = [p.id for p in self.problems_ if p.id not in before]
         return new[0] if new else -1
 
@@ -210,25 +242,30 @@ class ProblemModel:
             raise NotFittedError("this ProblemModel is not fitted yet; call fit(texts) or ProblemModel.load(path) first")
         return self._fitted
 
-    def score(self, texts: Any) -> Tuple[np.ndarray, np.ndarray]:
-        """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order."""
+    def score(self, texts: Any, *, embeddings: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+        """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order.
+
+        ``embeddings``: for a model fitted with embeddings, one per text from
+        the same embedding model (required then, refused otherwise).
+        """
         model = self._model()
         rows = to_texts(texts)
+        dense = pack_embeddings(embeddings, len(rows))
         bar = make_progress(self.progress, "painpoints score")
         try:
-            ids, sims = _call(model.score, rows, self.n_jobs, bar)
+            ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
         finally:
             if bar is not None:
                 bar.close()
         return (np.frombuffer(ids, dtype="<i8").astype(np.int64), np.frombuffer(sims, dtype="<f4").astype(np.float32))
 
-    def predict(self, texts: Any) -> np.ndarray:
+    def predict(self, texts: Any, *, embeddings: Any = None) -> np.ndarray:
         """Problem id of every row, in order; -1 where no known problem is similar enough.
 
         On the training texts this gives exactly ``labels_``; a row's answer
         does not depend on the other rows in the batch.
         """
-        return self.score(texts)[0]
+        return self.score(texts, embeddings=embeddings)[0]
 
     def score_batches(self, batches: Iterable[Any]) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
         """Score an input too large for memory, batch by batch, in order.
@@ -236,8 +273,10 @@ class ProblemModel:
         ``batches`` is any iterable of batches (lists, Series, arrays, or
         pandas/polars chunks of one column); yields ``(ids, similarity)`` per
         batch. Memory stays bounded by one batch; answers do not depend on
-        how the rows are batched.
+        how the rows are batched. (A model fitted with embeddings scores
+        with ``score(texts, embeddings=...)`` instead.)
         """
+        self._no_embeddings("score_batches")
         for batch in batches:
             yield self.score(batch)
 
@@ -250,6 +289,7 @@ class ProblemModel:
         """
         from .io import iter_table_chunks, resolve_column
 
+        self._no_embeddings("score_file")
         column = text or self.text_column_
         if column is None:
             raise ParameterError("say which column holds the complaints: text='comment'")
@@ -267,6 +307,19 @@ class ProblemModel:
                 chunk.to_csv(out, index=False, header=written == 0, sep=sep)
                 written += len(chunk)
         return written
+
+    def _no_embeddings(self, method: str) -> None:
+        dim = self._model().embedding_dim
+        if dim is not None:
+            raise InputError(
+                f"this model was fitted with {dim}-column embeddings, which {method} cannot supply; "
+                "score each batch with model.score(texts, embeddings=...)"
+            )
+
+    @property
+    def embedding_dim_(self) -> Optional[int]:
+        """Columns of the embeddings the model was fitted with; None if fitted without."""
+        return self._model().embedding_dim
 
     @property
     def threshold_(self) -> float:
@@ -334,7 +387,7 @@ class ProblemModel:
 
     # Pickling goes through the same JSON, so a model travels to worker processes.
     def __getstate__(self) -> Dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_fitted", "_texts")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_fitted", "_texts", "_embeddings")}
         state["_model_json"] = None if self._fitted is None else self._fitted.to_json()
         return state
 

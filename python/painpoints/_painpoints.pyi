@@ -7,11 +7,16 @@ __version__: str
 SCHEMA_VERSION: int
 
 _Progress = Optional[Callable[[int, int], None]]
+_Embeddings = Optional[Tuple[bytes, int, int]]
 
 @final
 class FittedModel:
     def score(
-        self, texts: Sequence[Optional[str]], n_jobs: Optional[int] = None, progress: _Progress = None
+        self,
+        texts: Sequence[Optional[str]],
+        n_jobs: Optional[int] = None,
+        progress: _Progress = None,
+        embeddings: _Embeddings = None,
     ) -> Tuple[bytes, bytes]: ...
     def edit(
         self,
@@ -19,6 +24,7 @@ class FittedModel:
         texts: Optional[Sequence[Optional[str]]] = None,
         n_jobs: Optional[int] = None,
         progress: _Progress = None,
+        embeddings: _Embeddings = None,
     ) -> Optional[bytes]: ...
     def edits_json(self) -> str: ...
     def lineage(self) -> Tuple[List[int], List[int], List[Tuple[int, str]]]: ...
@@ -40,6 +46,8 @@ class FittedModel:
     def library_version(self) -> str: ...
     @property
     def vocabulary_size(self) -> int: ...
+    @property
+    def embedding_dim(self) -> Optional[int]: ...
 
 def fit(
     texts: Sequence[Optional[str]],
@@ -47,6 +55,7 @@ def fit(
     n_jobs: Optional[int] = None,
     progress: _Progress = None,
     previous: Optional[FittedModel] = None,
+    embeddings: _Embeddings = None,
 ) -> Tuple[FittedModel, bytes, bytes]: ...
 def normalize(text: str) -> str: ...
 def terms(text: str) -> List[Tuple[str, str]]: ...

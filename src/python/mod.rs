@@ -14,6 +14,30 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 
 type Texts = Vec<Option<String>>;
 
+/// Embeddings as passed from Python: little-endian float32 bytes, rows, columns.
+type EmbeddingsArg<'py> = Option<(Bound<'py, PyBytes>, usize, usize)>;
+
+/// Owned float32 values and shape of an embeddings argument.
+struct Dense {
+    data: Vec<f32>,
+    rows: usize,
+    dim: usize,
+}
+
+impl Dense {
+    fn from_arg(arg: EmbeddingsArg<'_>) -> Option<Dense> {
+        arg.map(|(b, rows, dim)| Dense {
+            data: b.as_bytes().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            rows,
+            dim,
+        })
+    }
+
+    fn view(d: &Option<Dense>) -> crate::error::Result<Option<crate::Embeddings<'_>>> {
+        d.as_ref().map(|d| crate::Embeddings::new(&d.data, d.rows, d.dim)).transpose()
+    }
+}
+
 fn i64_bytes<'py>(py: Python<'py>, v: &[i64]) -> Bound<'py, PyBytes> {
     let mut b = Vec::with_capacity(v.len() * 8);
     for x in v {
@@ -53,22 +77,25 @@ pub struct PyFittedModel {
 #[pymethods]
 impl PyFittedModel {
     /// Problem id and similarity per text, as little-endian int64 and float32 bytes.
-    #[pyo3(signature = (texts, n_jobs=None, progress=None))]
+    #[pyo3(signature = (texts, n_jobs=None, progress=None, embeddings=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         texts: Texts,
         n_jobs: Option<i64>,
         progress: Option<&Bound<'py, PyAny>>,
+        embeddings: EmbeddingsArg<'py>,
     ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
         let model = &self.inner;
-        let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score(&texts, ctl))?;
+        let dense = Dense::from_arg(embeddings);
+        let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
+        let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score_embedded(&texts, emb.as_ref(), ctl))?;
         Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)))
     }
 
     /// Apply an analyst edit (JSON, see `painpoints::Edit`); with texts, refresh
     /// statistics from them and return the new labels as int64 bytes.
-    #[pyo3(signature = (edit_json, texts=None, n_jobs=None, progress=None))]
+    #[pyo3(signature = (edit_json, texts=None, n_jobs=None, progress=None, embeddings=None))]
     fn edit<'py>(
         &mut self,
         py: Python<'py>,
@@ -76,13 +103,17 @@ impl PyFittedModel {
         texts: Option<Texts>,
         n_jobs: Option<i64>,
         progress: Option<&Bound<'py, PyAny>>,
+        embeddings: EmbeddingsArg<'py>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let dense = Dense::from_arg(embeddings);
+        let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
         let edit: Edit = serde_json::from_str(edit_json)
             .map_err(|e| errors::to_py(py, crate::error::Error::param(format!("invalid edit: {e}"))))?;
         match texts {
             Some(texts) => {
                 let model = &mut self.inner;
-                let labels = run::run(py, n_jobs, progress, |ctl| model.edit(edit, &texts, ctl))?;
+                let labels =
+                    run::run(py, n_jobs, progress, |ctl| model.edit_embedded(edit, &texts, emb.as_ref(), ctl))?;
                 Ok(Some(i64_bytes(py, &labels)))
             }
             None => {
@@ -157,6 +188,12 @@ impl PyFittedModel {
         self.inner.library_version().to_string()
     }
 
+    /// Columns of the embeddings the model was fitted with (None: no embeddings).
+    #[getter]
+    fn embedding_dim(&self) -> Option<usize> {
+        self.inner.embedding_dim()
+    }
+
     /// Number of terms in the vocabulary.
     #[getter]
     fn vocabulary_size(&self) -> usize {
@@ -166,7 +203,7 @@ impl PyFittedModel {
 
 /// Fit problems. Returns (model, labels bytes, similarity bytes).
 #[pyfunction]
-#[pyo3(signature = (texts, params_json, n_jobs=None, progress=None, previous=None))]
+#[pyo3(signature = (texts, params_json, n_jobs=None, progress=None, previous=None, embeddings=None))]
 fn fit<'py>(
     py: Python<'py>,
     texts: Texts,
@@ -174,12 +211,15 @@ fn fit<'py>(
     n_jobs: Option<i64>,
     progress: Option<&Bound<'py, PyAny>>,
     previous: Option<PyRef<'py, PyFittedModel>>,
+    embeddings: EmbeddingsArg<'py>,
 ) -> PyResult<(PyFittedModel, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let dense = Dense::from_arg(embeddings);
+    let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
     let params: ProblemModelParams = serde_json::from_str(params_json).map_err(|e| {
         errors::to_py(py, crate::error::Error::param(format!("invalid parameters: {e}")))
     })?;
     let prev = previous.as_ref().map(|p| &p.inner);
-    let fit = run::run(py, n_jobs, progress, |ctl| params.fit_with(&texts, prev, ctl))?;
+    let fit = run::run(py, n_jobs, progress, |ctl| params.fit_embedded(&texts, emb.as_ref(), prev, ctl))?;
     Ok((PyFittedModel { inner: fit.model }, i64_bytes(py, &fit.labels), f32_bytes(py, &fit.similarity)))
 }
 

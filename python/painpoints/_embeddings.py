@@ -1,0 +1,43 @@
+"""Checking and packing caller-supplied sentence embeddings."""
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from ._errors import InputError
+
+__all__ = ["pack_embeddings"]
+
+
+def pack_embeddings(embeddings: Any, rows: int) -> Optional[Tuple[bytes, int, int]]:
+    """``embeddings`` (an N×d array, one row per text) as little-endian
+    float32 bytes with its shape, for the core; ``None`` passes through.
+
+    Accepts numpy arrays, lists of lists, pandas/polars frames and torch
+    tensors. Raises :class:`InputError` when the shape does not match the
+    texts or a value is not a finite number.
+    """
+    if embeddings is None:
+        return None
+    if hasattr(embeddings, "detach") and hasattr(embeddings, "cpu"):  # a torch tensor
+        embeddings = embeddings.detach().cpu().numpy()
+    try:
+        arr = np.asarray(embeddings, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"embeddings must be a 2-D array of numbers, one row per text: {e}") from None
+    if arr.ndim != 2:
+        raise InputError(
+            f"embeddings must be a 2-D array (one row per text), got {arr.ndim} dimension(s) of shape {arr.shape}"
+        )
+    if arr.shape[0] != rows:
+        raise InputError(
+            f"embeddings have {arr.shape[0]} rows but there are {rows} texts: pass one embedding per text, in the same order"
+        )
+    if arr.shape[1] == 0:
+        raise InputError("embeddings must have at least one column")
+    finite = np.isfinite(arr).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise InputError(f"embeddings row {bad} has a NaN or infinite value; replace it (e.g. with zeros) before fitting")
+    return (np.ascontiguousarray(arr, dtype="<f4").tobytes(), int(arr.shape[0]), int(arr.shape[1]))

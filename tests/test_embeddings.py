@@ -1,0 +1,132 @@
+"""Bring-your-own embeddings: blended into the similarity, checked at every door."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.metrics import homogeneity_score
+
+import painpoints as pp
+from painpoints import InputError, ParameterError, ProblemModel
+
+
+def blobs(n_per: int = 60, dim: int = 16, seed: int = 0):
+    """Texts with no topical signal (every text draws from one word pool) and
+    embeddings that fall in two well-separated groups: only the embeddings
+    can tell the groups apart."""
+    rng = np.random.default_rng(seed)
+    pool = ["account", "service", "problem", "issue", "order", "support", "call", "email", "week", "store"]
+    texts, truth, vecs = [], [], []
+    centres = np.zeros((2, dim), dtype=np.float32)
+    centres[0, 0] = 1.0
+    centres[1, 1] = 1.0
+    for i in range(2 * n_per):
+        g = i % 2
+        words = rng.choice(pool, size=5, replace=False)
+        texts.append(" ".join(words))
+        truth.append(g)
+        vecs.append(centres[g] + 0.05 * rng.standard_normal(dim).astype(np.float32))
+    return texts, np.array(truth), np.vstack(vecs).astype(np.float32)
+
+
+def test_embeddings_decide_the_groups_when_words_cannot():
+    texts, truth, emb = blobs()
+    plain = pp.analyze(texts, min_size=5, progress=False)
+    blended = pp.analyze(texts, embeddings=emb, min_size=5, embedding_weight=0.7, progress=False)
+    # Every blended problem holds one group; the words alone mix them.
+    assert homogeneity_score(truth, blended.labels) > 0.9
+    assert homogeneity_score(truth, plain.labels) < 0.3
+    # Keywords still describe each problem in words.
+    for p in blended.problems:
+        assert p.label and all(k for k, _ in p.keywords)
+
+
+def test_predict_agrees_with_fit_and_needs_the_embeddings(complaints):
+    texts, _ = complaints
+    rng = np.random.default_rng(1)
+    emb = rng.standard_normal((len(texts), 8)).astype(np.float32)
+    model = ProblemModel(min_size=5).fit(texts, embeddings=emb)
+    assert model.embedding_dim_ == 8
+    assert np.array_equal(model.predict(texts, embeddings=emb), model.labels_)
+    # One row at a time gives the same answers as the whole batch.
+    one = [int(model.predict(texts[i:i + 1], embeddings=emb[i:i + 1])[0]) for i in range(0, len(texts), 17)]
+    assert one == [int(x) for x in model.labels_[::17]]
+    with pytest.raises(InputError, match="fitted with embeddings"):
+        model.predict(texts)
+    with pytest.raises(InputError, match="columns"):
+        model.predict(texts, embeddings=emb[:, :4])
+    with pytest.raises(InputError, match="score_batches|score"):
+        list(model.score_batches([texts]))
+
+
+def test_a_model_without_embeddings_refuses_them(complaints):
+    texts, _ = complaints
+    model = ProblemModel(min_size=5).fit(texts)
+    assert model.embedding_dim_ is None
+    with pytest.raises(InputError, match="without embeddings"):
+        model.predict(texts, embeddings=np.zeros((len(texts), 3), dtype=np.float32))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((5, 4)), "rows"),
+    (np.zeros(120), "2-D"),
+    (np.zeros((120, 0)), "at least one column"),
+    ([["a", "b"]] * 120, "numbers"),
+])
+def test_bad_embeddings_are_input_errors(complaints, bad, message):
+    texts, _ = complaints
+    with pytest.raises(InputError, match=message):
+        pp.analyze(texts, embeddings=bad, progress=False)
+
+
+def test_nan_rows_are_named(complaints):
+    texts, _ = complaints
+    emb = np.ones((len(texts), 4), dtype=np.float32)
+    emb[7, 2] = np.nan
+    with pytest.raises(InputError, match="row 7"):
+        pp.analyze(texts, embeddings=emb, progress=False)
+
+
+@pytest.mark.parametrize("weight", [0, 1, -0.5, 2, True])
+def test_embedding_weight_is_checked(complaints, weight):
+    texts, _ = complaints
+    with pytest.raises(ParameterError, match="embedding_weight"):
+        ProblemModel(embedding_weight=weight).fit(texts, embeddings=np.ones((len(texts), 2)))
+
+
+def test_lists_and_zero_rows_are_accepted(complaints):
+    texts, _ = complaints
+    emb = [[1.0, 0.0] if i % 2 else [0.0, 0.0] for i in range(len(texts))]
+    res = pp.analyze(texts, embeddings=emb, min_size=5, progress=False)
+    assert len(res.labels) == len(texts)
+
+
+def test_model_file_and_pickle_keep_the_blend(tmp_path):
+    texts, _, emb = blobs()
+    model = ProblemModel(min_size=5, embedding_weight=0.7).fit(texts, embeddings=emb)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = ProblemModel.load(path)
+    assert loaded.embedding_dim_ == emb.shape[1]
+    assert loaded.embedding_weight == 0.7
+    assert np.array_equal(loaded.predict(texts, embeddings=emb), model.labels_)
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict(texts, embeddings=emb), model.labels_)
+
+
+def test_edits_on_a_blended_model(tmp_path):
+    texts, _, emb = blobs()
+    model = ProblemModel(min_size=5, embedding_weight=0.7).fit(texts, embeddings=emb)
+    ids = [p.id for p in model.problems_]
+    assert len(ids) >= 2
+    a = ids[0]
+    model.merge(*ids)
+    assert len(model.problems_) == 1 and (model.labels_ == a).sum() == len(texts)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = ProblemModel.load(path)
+    with pytest.raises(InputError, match="embeddings"):
+        loaded.drop(a, texts=texts)
+    loaded.drop(a, texts=texts, embeddings=emb)
+    assert (loaded.labels_ == -1).all()
