@@ -472,10 +472,9 @@ impl ProblemModel {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
         let chunks: Vec<Result<Vec<(Option<usize>, f32)>>> = texts
             .par_chunks(CHUNK)
-            .map(|chunk| {
+            .map_init(Scratch::default, |scratch, chunk| {
                 ctl.check()?;
-                let mut scratch = Scratch::default();
-                let out = chunk.iter().map(|t| self.assign_one(text_of(t), &mut scratch)).collect();
+                let out = chunk.iter().map(|t| self.assign_one(text_of(t), scratch)).collect();
                 ctl.advance(1);
                 Ok(out)
             })
