@@ -213,10 +213,19 @@ class ProblemModel:
     def score(self, texts: Any) -> Tuple[np.ndarray, np.ndarray]:
         """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order."""
         model = self._model()
-        rows = to_texts(texts)
+        # A list goes to the extension as it is: it checks each row is str or
+        # None on the way in. Anything else, or a list with other rows (NaN,
+        # numbers...), goes through to_texts, which converts or names the row.
+        rows = texts if type(texts) is list else to_texts(texts)
         bar = make_progress(self.progress, "painpoints score")
         try:
-            ids, sims = _call(model.score, rows, self.n_jobs, bar)
+            try:
+                ids, sims = _call(model.score, rows, self.n_jobs, bar)
+            except TypeError:
+                if rows is not texts:
+                    raise
+                rows = to_texts(texts)
+                ids, sims = _call(model.score, rows, self.n_jobs, bar)
         finally:
             if bar is not None:
                 bar.close()
