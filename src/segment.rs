@@ -139,6 +139,8 @@ const WORD: u8 = 1;
 const ALPHA: u8 = 2;
 const DIGIT: u8 = 4;
 const BREAK: u8 = 8;
+/// `'`, `.`, `:`, `,`, `;`: may join the two sides into one word.
+const JOIN: u8 = 16;
 
 /// Classes of ASCII bytes (non-ASCII bytes have none).
 const BYTE_CLASS: [u8; 256] = {
@@ -155,6 +157,11 @@ const BYTE_CLASS: [u8; 256] = {
         }
         c += 1;
     }
+    t[b'\'' as usize] |= JOIN;
+    t[b'.' as usize] |= JOIN;
+    t[b':' as usize] |= JOIN;
+    t[b',' as usize] |= JOIN;
+    t[b';' as usize] |= JOIN;
     let mut i = 0;
     while i < BREAK_CHARS.len() {
         t[BREAK_CHARS[i] as usize] |= BREAK;
@@ -170,9 +177,13 @@ fn ascii_word_end(bytes: &[u8], start: usize) -> usize {
     let mut end = start + 1;
     loop {
         let Some(&b) = bytes.get(end) else { break };
-        if BYTE_CLASS[b as usize] & WORD != 0 {
+        let here = BYTE_CLASS[b as usize];
+        if here & WORD != 0 {
             end += 1;
             continue;
+        }
+        if here & JOIN == 0 {
+            break;
         }
         // Joins: `'`, `.`, `:` between letters; `'`, `.`, `,`, `;` between digits.
         let (prev, next) = (class(end - 1), class(end + 1));
