@@ -565,15 +565,14 @@ impl ProblemModel {
         let chunks: Vec<Result<Vec<(Option<usize>, f32)>>> = texts
             .par_chunks(CHUNK)
             .enumerate()
-            .map(|(ci, chunk)| {
+            .map_init(Scratch::default, |scratch, (ci, chunk)| {
                 ctl.check()?;
-                let mut scratch = Scratch::default();
                 let out = chunk
                     .iter()
                     .enumerate()
                     .map(|(j, t)| {
                         let dense = embeddings.map(|e| e.row(ci * CHUNK + j));
-                        self.assign_one(text_of(t), dense, &mut scratch)
+                        self.assign_one(text_of(t), dense, scratch)
                     })
                     .collect();
                 ctl.advance(1);

@@ -45,6 +45,16 @@ fn mask_regex() -> &'static Regex {
     })
 }
 
+/// The capture-group index and placeholder of each of [`GROUPS`], in
+/// order (indices: no name lookups per match).
+fn mask_groups() -> &'static [(usize, &'static str)] {
+    static G: OnceLock<Vec<(usize, &'static str)>> = OnceLock::new();
+    G.get_or_init(|| {
+        let names: Vec<Option<&str>> = mask_regex().capture_names().collect();
+        GROUPS.iter().filter_map(|&(name, repl)| names.iter().position(|&n| n == Some(name)).map(|i| (i, repl))).collect()
+    })
+}
+
 const GROUPS: &[(&str, &str)] = &[
     ("url", " _url_ "),
     ("email", " _email_ "),
@@ -75,28 +85,55 @@ const TRIGGER: [bool; 256] = {
     t
 };
 
+/// True if a mask can start at byte `i` (whose value `c` is a [`TRIGGER`]).
+#[inline]
+fn mask_starts(b: &[u8], i: usize, c: u8) -> bool {
+    let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match c {
+        b'X' => next(1) == b'X',
+        b':' => next(1) == b'/' && next(2) == b'/',
+        b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
+        0xE2 => next(1) == 0x82 && next(2) == 0xAC,
+        0xC2 => matches!(next(1), 0xA3 | 0xA5),
+        _ => true,
+    }
+}
+
 fn may_need_mask(text: &str) -> bool {
     // Digits, '@', '$', "XX", "://", "www." (any case) and the UTF-8 of
     // €, £, ¥ are the only ways a mask can start.
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
-        if !TRIGGER[c as usize] {
-            continue;
-        }
-        let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
-        let hit = match c {
-            b'X' => next(1) == b'X',
-            b':' => next(1) == b'/' && next(2) == b'/',
-            b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
-            0xE2 => next(1) == 0x82 && next(2) == 0xAC,
-            0xC2 => matches!(next(1), 0xA3 | 0xA5),
-            _ => true,
-        };
-        if hit {
+        if TRIGGER[c as usize] && mask_starts(b, i, c) {
             return true;
         }
     }
     false
+}
+
+/// True if normalising `text` only lower-cases it: ASCII (which NFKC leaves
+/// alone), no `&` (entities) and nothing to mask. One pass over the bytes.
+fn only_lowercase(text: &str) -> bool {
+    // ASCII bytes that are neither '&' nor a trigger.
+    const PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 0x80 {
+            t[c] = c != b'&' as usize && !TRIGGER[c];
+            c += 1;
+        }
+        t
+    };
+    let b = text.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if PLAIN[c as usize] {
+            continue;
+        }
+        if c >= 0x80 || c == b'&' || mask_starts(b, i, c) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Replace maskable spans with placeholder words. Works on original case, so
@@ -105,10 +142,11 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     if !may_need_mask(text) {
         return Cow::Borrowed(text);
     }
+    let groups = mask_groups();
     mask_regex().replace_all(text, |caps: &regex::Captures<'_>| {
-        for (name, repl) in GROUPS {
-            if caps.name(name).is_some() {
-                return *repl;
+        for &(index, repl) in groups {
+            if caps.get(index).is_some() {
+                return repl;
             }
         }
         " "
@@ -153,6 +191,11 @@ pub fn normalize(text: &str) -> String {
 /// for the common ASCII complaint once the buffer has grown).
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
+    if only_lowercase(text) {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
+    }
     let nfkc: Cow<'_, str> = if text.is_ascii() {
         Cow::Borrowed(text)
     } else {
@@ -218,6 +261,26 @@ mod tests {
     #[test]
     fn plain_text_untouched() {
         assert_eq!(normalize("my card has not arrived"), "my card has not arrived");
+    }
+
+    #[test]
+    fn lowercase_only_shortcut_agrees() {
+        let samples = [
+            "My Card Has Not Arrived", "plain text", "Tom & Jerry", "www.shop.com", "WWW.x", "a.b: c",
+            "see http://x", "XX", "X marks", "$5", "e@x.io", "fine.", "ｆｕｌｌ", "don\u{2019}t", "",
+        ];
+        for text in samples {
+            let nfkc: String = text.nfkc().collect();
+            let slow = mask(&unify_punctuation(&nfkc)).to_lowercase();
+            if only_lowercase(text) {
+                assert_eq!(text.to_ascii_lowercase(), slow, "text: {text:?}");
+            }
+            assert_eq!(normalize(text), slow, "text: {text:?}");
+        }
+        assert!(only_lowercase("My Card Has Not Arrived. Fine: ok"));
+        assert!(!only_lowercase("Tom & Jerry"));
+        assert!(!only_lowercase("call 5"));
+        assert!(!only_lowercase("caf\u{e9}"));
     }
 
     #[test]

@@ -121,16 +121,84 @@ fn single_ideograph(s: &str) -> bool {
 /// `split_word_bound_indices` for words (letters, digits and `_`, joined
 /// across `'`, `.` and `:` between letters and `.`, `,`, `;`, `'` between
 /// digits); every other character is a segment of its own (a test checks the
-/// agreement on word segments).
+/// agreement on word segments). Scoring uses the same scan fused with the
+/// word checks ([`Segmenter::pieces_ascii`]); this iterator is the
+/// reference that the fused walk is tested against.
+#[cfg(test)]
 struct AsciiWords<'a> {
     text: &'a str,
     pos: usize,
 }
 
+#[cfg(test)]
 fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    BYTE_CLASS[b as usize] & WORD != 0
 }
 
+const WORD: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 4;
+const BREAK: u8 = 8;
+/// `'`, `.`, `:`, `,`, `;`: may join the two sides into one word.
+const JOIN: u8 = 16;
+
+/// Classes of ASCII bytes (non-ASCII bytes have none).
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() {
+            t[c] = WORD | ALPHA;
+        } else if b.is_ascii_digit() {
+            t[c] = WORD | DIGIT;
+        } else if b == b'_' {
+            t[c] = WORD;
+        }
+        c += 1;
+    }
+    t[b'\'' as usize] |= JOIN;
+    t[b'.' as usize] |= JOIN;
+    t[b':' as usize] |= JOIN;
+    t[b',' as usize] |= JOIN;
+    t[b';' as usize] |= JOIN;
+    let mut i = 0;
+    while i < BREAK_CHARS.len() {
+        t[BREAK_CHARS[i] as usize] |= BREAK;
+        i += 1;
+    }
+    t
+};
+
+/// End of the ASCII word segment that starts at `start` (a word byte).
+#[inline]
+fn ascii_word_end(bytes: &[u8], start: usize) -> usize {
+    let class = |i: usize| bytes.get(i).map_or(0, |&b| BYTE_CLASS[b as usize]);
+    let mut end = start + 1;
+    loop {
+        let Some(&b) = bytes.get(end) else { break };
+        let here = BYTE_CLASS[b as usize];
+        if here & WORD != 0 {
+            end += 1;
+            continue;
+        }
+        if here & JOIN == 0 {
+            break;
+        }
+        // Joins: `'`, `.`, `:` between letters; `'`, `.`, `,`, `;` between digits.
+        let (prev, next) = (class(end - 1), class(end + 1));
+        let letters = prev & next & ALPHA != 0 && matches!(b, b'\'' | b'.' | b':');
+        let digits = prev & next & DIGIT != 0 && matches!(b, b'\'' | b'.' | b',' | b';');
+        if letters || digits {
+            end += 2;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+#[cfg(test)]
 impl<'a> Iterator for AsciiWords<'a> {
     type Item = (usize, &'a str);
 
@@ -149,23 +217,7 @@ impl<'a> Iterator for AsciiWords<'a> {
             self.pos = end;
             return self.text.get(start..end).map(|s| (start, s));
         }
-        let mut end = start + 1;
-        loop {
-            match bytes.get(end) {
-                Some(&b) if is_word_byte(b) => end += 1,
-                Some(&mid @ (b'\'' | b'.' | b':' | b',' | b';')) => {
-                    let (Some(&prev), Some(&next)) = (bytes.get(end - 1), bytes.get(end + 1)) else { break };
-                    let letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() && matches!(mid, b'\'' | b'.' | b':');
-                    let digits = prev.is_ascii_digit() && next.is_ascii_digit() && matches!(mid, b'\'' | b'.' | b',' | b';');
-                    if letters || digits {
-                        end += 2;
-                    } else {
-                        break;
-                    }
-                }
-                _ => break,
-            }
-        }
+        let end = ascii_word_end(bytes, start);
         self.pos = end;
         self.text.get(start..end).map(|s| (start, s))
     }
@@ -245,9 +297,59 @@ impl Segmenter {
         mut f: impl FnMut(Step<'a, T>),
     ) {
         if normalized.is_ascii() {
-            self.pieces_from(normalized, AsciiWords { text: normalized, pos: 0 }, &classify, &mut f);
+            Self::pieces_ascii(normalized, &classify, &mut f);
         } else {
             self.pieces_from(normalized, normalized.split_word_bound_indices(), &classify, &mut f);
+        }
+    }
+
+    /// [`Segmenter::pieces_from`] over [`AsciiWords`], fused into one pass
+    /// over the bytes of an ASCII text: spaces and other lone non-word bytes
+    /// (which hold no letter or digit) only matter if they break a phrase.
+    fn pieces_ascii<'a, T: Copy>(normalized: &'a str, classify: &impl Fn(&str) -> Lookup<T>, f: &mut impl FnMut(Step<'a, T>)) {
+        let bytes = normalized.as_bytes();
+        let mut negated = false;
+        let mut start = 0;
+        while let Some(&first) = bytes.get(start) {
+            let class = BYTE_CLASS[first as usize];
+            if class & WORD == 0 {
+                if class & BREAK != 0 {
+                    f(Step::Break);
+                    negated = false;
+                }
+                start += 1;
+                continue;
+            }
+            let end = ascii_word_end(bytes, start);
+            let Some(seg) = normalized.get(start..end) else { break };
+            start = end;
+            if first == b'_' {
+                if seg.len() == 1 {
+                    continue;
+                }
+                if is_mask(seg) {
+                    f(Step::Break);
+                    negated = false;
+                    continue;
+                }
+            }
+            let hint = match classify(seg) {
+                Lookup::Negator => {
+                    negated = true;
+                    continue;
+                }
+                Lookup::Stop => continue,
+                Lookup::Content(None) if seg.ends_with("n't") => {
+                    negated = true;
+                    continue;
+                }
+                Lookup::Content(h) => h,
+            };
+            if seg.len() < 2 || seg.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+                continue;
+            }
+            f(Step::Word { surface: seg, negated, hint });
+            negated = false;
         }
     }
 
@@ -411,6 +513,26 @@ mod tests {
                 .filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric()))
                 .collect();
             assert_eq!(ours, uax, "text: {text:?}");
+        }
+    }
+
+    #[test]
+    fn fused_ascii_walk_agrees_with_segments() {
+        let seg = Segmenter::english();
+        let samples = [
+            "i can't log in: the app's pin e.g. u.s.a fails at 10:30, 1,000.50 twice!",
+            "hello   world -- foo_bar baz'qux' 'quoted' a.b. x:y 3.14.15 a1b2 _x_ __ _",
+            "order _id_ late; _money_ charged. (refund?) \"why\" [n/a] {x} a|b \t tab\nline",
+            "not  received, never   arrived _url_ not _num_ refund didn't come isn't 12 1a _1",
+            "end.", "'", "a'", "'a", "1,", ",1", "a:1", "1:a", "...", "", " ", "_", "__", "a",
+        ];
+        for text in samples {
+            let classify = |w: &str| seg.classify(w);
+            let mut fused = Vec::new();
+            Segmenter::pieces_ascii(text, &classify, &mut |s: Step<'_, ()>| fused.push(s));
+            let mut generic = Vec::new();
+            seg.pieces_from(text, AsciiWords { text, pos: 0 }, &classify, &mut |s: Step<'_, ()>| generic.push(s));
+            assert_eq!(fused, generic, "text: {text:?}");
         }
     }
 

@@ -14,6 +14,7 @@ use crate::segment::{Lookup, Piece, Segmenter, Step};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A sparse vector: (term id, weight), sorted by term id.
 pub type SparseVec = Vec<(u32, f32)>;
@@ -73,7 +74,94 @@ pub struct Vocabulary {
     key_index: FxHashMap<String, u32>,
     phrase_of: FxHashMap<(u32, u32), u32>,
     /// Stop words, negators and known words in one table: one lookup per word.
-    lex: FxHashMap<String, Lookup<u32>>,
+    lex: WordMap<Lookup<u32>>,
+    /// Scoring tables derived from `terms`: IDF per term, the id of each
+    /// term's negated form (`u32::MAX` if none), and whether a term starts a phrase.
+    idf: Vec<f32>,
+    negated_of: Vec<u32>,
+    starts_phrase: Vec<bool>,
+    /// Identifies this vocabulary's contents to [`Scratch`]'s word cache.
+    uid: u64,
+}
+
+/// A map keyed by word, with short words packed into integers (length in
+/// the top byte, so the packing is one-to-one): lookups of the common short
+/// word hash one integer and compare without a byte-by-byte `memcmp`.
+#[derive(Debug, Clone)]
+struct WordMap<V> {
+    short: FxHashMap<u64, V>,
+    medium: FxHashMap<u128, V>,
+    long: FxHashMap<Box<str>, V>,
+}
+
+impl<V> Default for WordMap<V> {
+    fn default() -> Self {
+        WordMap { short: FxHashMap::default(), medium: FxHashMap::default(), long: FxHashMap::default() }
+    }
+}
+
+enum WordKey<'a> {
+    Short(u64),
+    Medium(u128),
+    Long(&'a str),
+}
+
+/// The bytes of `b` (at most 8) as a little-endian integer, zero-padded,
+/// without a variable-length copy.
+#[inline]
+fn load_le(b: &[u8]) -> u64 {
+    let n = b.len();
+    let read4 = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as u64;
+    match n {
+        0 => 0,
+        1..=3 => b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)),
+        4..=7 => read4(0) | read4(n - 4) << (8 * (n - 4)),
+        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+    }
+}
+
+#[inline]
+fn word_key(w: &str) -> WordKey<'_> {
+    let b = w.as_bytes();
+    let n = b.len();
+    if n < 8 {
+        WordKey::Short(load_le(b) | (n as u64) << 56)
+    } else if n < 16 {
+        let lo = load_le(&b[..8]) as u128;
+        let hi = load_le(&b[n - 8..]) as u128;
+        WordKey::Medium(lo | hi << (8 * (n - 8)) | (n as u128) << 120)
+    } else {
+        WordKey::Long(w)
+    }
+}
+
+impl<V> WordMap<V> {
+    #[inline]
+    fn get(&self, w: &str) -> Option<&V> {
+        match word_key(w) {
+            WordKey::Short(k) => self.short.get(&k),
+            WordKey::Medium(k) => self.medium.get(&k),
+            WordKey::Long(k) => self.long.get(k),
+        }
+    }
+
+    fn insert(&mut self, w: &str, v: V) {
+        match word_key(w) {
+            WordKey::Short(k) => self.short.insert(k, v),
+            WordKey::Medium(k) => self.medium.insert(k, v),
+            WordKey::Long(k) => self.long.insert(k.into(), v),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.medium.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.medium.clear();
+        self.long.clear();
+    }
 }
 
 /// The serialised shape: plain lists in a fixed order.
@@ -112,12 +200,27 @@ impl Vocabulary {
         }
         let n = terms.len() as u32;
         let words: FxHashMap<String, u32> = words.into_iter().filter(|(_, id)| *id < n).collect();
-        let mut lex: FxHashMap<String, Lookup<u32>> =
-            words.iter().map(|(w, &id)| (w.clone(), Lookup::Content(Some(id)))).collect();
-        for (w, c) in Segmenter::shared().word_classes() {
-            lex.insert(w.to_string(), c);
+        let mut lex = WordMap::default();
+        for (w, &id) in &words {
+            lex.insert(w, Lookup::Content(Some(id)));
         }
-        Vocabulary { terms, words, key_index, phrase_of, lex }
+        for (w, c) in Segmenter::shared().word_classes() {
+            lex.insert(w, c);
+        }
+        let idf = terms.iter().map(|t| t.idf).collect();
+        let negated_of = terms
+            .iter()
+            .map(|t| key_index.get(&format!("not_{}", t.key)).copied().unwrap_or(u32::MAX))
+            .collect();
+        let mut starts_phrase = vec![false; terms.len()];
+        for &(a, _) in phrase_of.keys() {
+            if let Some(s) = starts_phrase.get_mut(a as usize) {
+                *s = true;
+            }
+        }
+        static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+        let uid = NEXT_UID.fetch_add(1, Ordering::Relaxed);
+        Vocabulary { terms, words, key_index, phrase_of, lex, idf, negated_of, starts_phrase, uid }
     }
 
     /// Check internal consistency of a deserialised vocabulary.
@@ -336,18 +439,48 @@ impl Vocabulary {
     }
 
     fn word_id(&self, seg: &Segmenter, surface: &str, negated: bool, hint: Option<u32>) -> Slot {
-        let base = match hint {
+        match hint {
+            Some(id) if negated => self.negated(id),
             Some(id) => Some(id),
-            None => self.key_index.get(seg.key(surface).as_ref()).copied(),
-        };
-        if !negated {
-            return base;
+            None => {
+                let key = seg.key(surface);
+                if negated {
+                    self.key_index.get(&format!("not_{key}")).copied()
+                } else {
+                    self.key_index.get(key.as_ref()).copied()
+                }
+            }
         }
-        let key = match base {
-            Some(id) => format!("not_{}", self.terms[id as usize].key),
-            None => format!("not_{}", seg.key(surface)),
+    }
+
+    /// The id of `not_` + the key of term `id`.
+    fn negated(&self, id: u32) -> Slot {
+        self.negated_of.get(id as usize).copied().filter(|&n| n != u32::MAX)
+    }
+
+    /// [`Vocabulary::word_id`] with the ids of words outside the lexicon
+    /// (stemmed on every occurrence otherwise) remembered in `cache`.
+    fn word_id_cached(&self, seg: &Segmenter, surface: &str, negated: bool, hint: Option<u32>, cache: &mut WordCache) -> Slot {
+        if hint.is_some() {
+            return self.word_id(seg, surface, negated, hint);
+        }
+        let (plain, not) = match cache.words.get(surface) {
+            Some(&ids) => ids,
+            None => {
+                let key = seg.key(surface);
+                let ids = (self.key_index.get(key.as_ref()).copied(), self.key_index.get(&format!("not_{key}")).copied());
+                if cache.words.len() >= WordCache::CAPACITY {
+                    cache.words.clear();
+                }
+                cache.words.insert(surface, ids);
+                ids
+            }
         };
-        self.key_index.get(&key).copied()
+        if negated {
+            not
+        } else {
+            plain
+        }
     }
 
     /// The ordered term ids of a normalised complaint (`None` marks a break
@@ -357,6 +490,17 @@ impl Vocabulary {
         let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
         seg.walk(normalized, classify, |step| match step {
             Step::Word { surface, negated, hint } => out.push(self.word_id(seg, surface, negated, hint)),
+            Step::Break => out.push(None),
+        });
+    }
+
+    /// [`Vocabulary::sequence`] with a word cache (the scoring path).
+    fn sequence_cached(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>, cache: &mut WordCache) {
+        out.clear();
+        cache.bind(self, seg);
+        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
+        seg.walk(normalized, classify, |step| match step {
+            Step::Word { surface, negated, hint } => out.push(self.word_id_cached(seg, surface, negated, hint, cache)),
             Step::Break => out.push(None),
         });
     }
@@ -386,7 +530,7 @@ impl Vocabulary {
     /// (the hot path of scoring: no allocation but the normalised text).
     pub fn vectorize_with<'s>(&self, seg: &Segmenter, text: &str, scratch: &'s mut Scratch) -> &'s SparseVec {
         normalize_into(text, &mut scratch.text);
-        self.sequence(seg, &scratch.text, &mut scratch.seq);
+        self.sequence_cached(seg, &scratch.text, &mut scratch.seq, &mut scratch.cache);
         self.weigh_into(&scratch.seq, &mut scratch.ids, &mut scratch.vector);
         &scratch.vector
     }
@@ -398,6 +542,9 @@ impl Vocabulary {
         if !self.phrase_of.is_empty() {
             for w in seq.windows(2) {
                 if let (Some(a), Some(b)) = (w[0], w[1]) {
+                    if !self.starts_phrase.get(a as usize).copied().unwrap_or(false) {
+                        continue;
+                    }
                     if let Some(&p) = self.phrase_of.get(&(a, b)) {
                         ids.push(p);
                     }
@@ -414,7 +561,7 @@ impl Vocabulary {
             }
             // Sublinear TF, 1 + ln(tf); most terms occur once.
             let tf = if j - i == 1 { 1.0 } else { 1.0 + ((j - i) as f32).ln() };
-            let idf = self.terms.get(id as usize).map(|t| t.idf).unwrap_or(0.0);
+            let idf = self.idf.get(id as usize).copied().unwrap_or(0.0);
             let w = tf * idf;
             if w > 0.0 {
                 out.push((id, w));
@@ -440,6 +587,28 @@ pub struct Scratch {
     pub vector: SparseVec,
     /// Similarity scores (for the caller's use).
     pub scores: Vec<f32>,
+    cache: WordCache,
+}
+
+/// Term ids (plain, negated) of words outside the lexicon, for one
+/// vocabulary and segmenter at a time.
+#[derive(Debug, Default, Clone)]
+struct WordCache {
+    owner: (u64, usize),
+    words: WordMap<(Slot, Slot)>,
+}
+
+impl WordCache {
+    /// Entries kept before the cache starts over (bounds its memory).
+    const CAPACITY: usize = 1 << 16;
+
+    fn bind(&mut self, vocabulary: &Vocabulary, seg: &Segmenter) {
+        let owner = (vocabulary.uid, seg as *const Segmenter as usize);
+        if self.owner != owner {
+            self.words.clear();
+            self.owner = owner;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -510,6 +679,27 @@ mod tests {
         let (seg, v) = learn(&["late delivery"]);
         assert!(v.vectorize(&seg, "zzzz qqqq").is_empty());
         assert!(v.vectorize(&seg, "").is_empty());
+    }
+
+    #[test]
+    fn word_keys_are_one_to_one() {
+        let words = ["", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi",
+            "abcdefghijklmno", "abcdefghijklmnop", "a\0", "\0", "\0\0", "ba", "abcdefgh\0", "zyxwvutsrqponm"];
+        let mut m = WordMap::default();
+        for (i, w) in words.iter().enumerate() {
+            m.insert(w, i);
+        }
+        assert_eq!(m.len(), words.len());
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(m.get(w), Some(&i), "{w:?}");
+            match word_key(w) {
+                WordKey::Short(k) => assert_eq!(k.to_le_bytes()[..w.len()], w.as_bytes()[..]),
+                WordKey::Medium(k) => assert_eq!(k.to_le_bytes()[..w.len()], w.as_bytes()[..]),
+                WordKey::Long(k) => assert_eq!(k, *w),
+            }
+        }
+        assert_eq!(m.get("abcdefgj"), None);
+        assert_eq!(m.get("abd"), None);
     }
 
     #[test]

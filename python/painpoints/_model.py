@@ -249,11 +249,20 @@ class ProblemModel:
         the same embedding model (required then, refused otherwise).
         """
         model = self._model()
-        rows = to_texts(texts)
+        # A list goes to the extension as it is: it checks each row is str or
+        # None on the way in. Anything else, or a list with other rows (NaN,
+        # numbers...), goes through to_texts, which converts or names the row.
+        rows = texts if type(texts) is list else to_texts(texts)
         dense = pack_embeddings(embeddings, len(rows))
         bar = make_progress(self.progress, "painpoints score")
         try:
-            ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
+            try:
+                ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
+            except TypeError:
+                if rows is not texts:
+                    raise
+                rows = to_texts(texts)
+                ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
         finally:
             if bar is not None:
                 bar.close()

@@ -10,7 +10,8 @@ mod run;
 use crate::edits::Edit;
 use crate::model::{Problem, ProblemModel, ProblemModelParams};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::exceptions::PyTypeError;
+use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyTuple};
 
 type Texts = Vec<Option<String>>;
 
@@ -36,6 +37,65 @@ impl Dense {
     fn view(d: &Option<Dense>) -> crate::error::Result<Option<crate::Embeddings<'_>>> {
         d.as_ref().map(|d| crate::Embeddings::new(&d.data, d.rows, d.dim)).transpose()
     }
+}
+
+/// A snapshot of a sequence of `str | None` (a tuple: the caller's list may
+/// change while the GIL is released, the tuple and its strings cannot).
+/// Anything else is a `TypeError`, raised before any text is encoded.
+fn text_rows<'py>(texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    if texts.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("texts must be a sequence of str or None, not a str"));
+    }
+    let rows = match texts.cast::<PyList>() {
+        Ok(list) => list.to_tuple(),
+        Err(_) => texts.cast::<PySequence>().map_err(PyErr::from)?.to_tuple()?,
+    };
+    for (row, item) in rows.iter_borrowed().enumerate() {
+        if !item.is_none() && !item.is_instance_of::<PyString>() {
+            let kind = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            return Err(PyTypeError::new_err(format!("row {row} of texts is {kind}, not str or None")));
+        }
+    }
+    Ok(rows)
+}
+
+/// The UTF-8 of every row of [`text_rows`], borrowed from the str objects
+/// (no copy; the tuple keeps them alive). Strings that cannot be UTF-8
+/// (lone surrogates) raise `UnicodeEncodeError`.
+#[cfg(not(windows))]
+fn borrow_texts<'a>(rows: &'a Bound<'_, PyTuple>) -> PyResult<Vec<Option<&'a str>>> {
+    extern "C" {
+        // In the stable ABI from Python 3.10 (callers check the version).
+        fn PyUnicode_AsUTF8AndSize(unicode: *mut pyo3::ffi::PyObject, size: *mut pyo3::ffi::Py_ssize_t) -> *const std::os::raw::c_char;
+    }
+    let py = rows.py();
+    let mut out = Vec::with_capacity(rows.len());
+    for item in rows.iter_borrowed() {
+        if item.is_none() {
+            out.push(None);
+            continue;
+        }
+        let mut size: pyo3::ffi::Py_ssize_t = 0;
+        // SAFETY: `item` is a str (checked by `text_rows`); the UTF-8 buffer
+        // belongs to the immutable str object, which the tuple keeps alive
+        // for 'a.
+        let text = unsafe {
+            let data = PyUnicode_AsUTF8AndSize(item.as_ptr(), &mut size);
+            if data.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+            std::str::from_utf8_unchecked(bytes)
+        };
+        out.push(Some(text));
+    }
+    Ok(out)
+}
+
+/// True if str objects can lend their UTF-8 to Rust (see [`borrow_texts`]).
+#[cfg(not(windows))]
+fn can_borrow_texts(py: Python<'_>) -> bool {
+    py.version_info() >= (3, 10)
 }
 
 fn i64_bytes<'py>(py: Python<'py>, v: &[i64]) -> Bound<'py, PyBytes> {
@@ -81,7 +141,7 @@ impl PyFittedModel {
     fn score<'py>(
         &self,
         py: Python<'py>,
-        texts: Texts,
+        texts: &Bound<'py, PyAny>,
         n_jobs: Option<i64>,
         progress: Option<&Bound<'py, PyAny>>,
         embeddings: EmbeddingsArg<'py>,
@@ -89,6 +149,14 @@ impl PyFittedModel {
         let model = &self.inner;
         let dense = Dense::from_arg(embeddings);
         let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
+        let rows = text_rows(texts)?;
+        #[cfg(not(windows))]
+        if can_borrow_texts(py) {
+            let texts = borrow_texts(&rows)?;
+            let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score_embedded(&texts, emb.as_ref(), ctl))?;
+            return Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)));
+        }
+        let texts: Texts = rows.extract()?;
         let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.score_embedded(&texts, emb.as_ref(), ctl))?;
         Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)))
     }
