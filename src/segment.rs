@@ -175,8 +175,7 @@ const BYTE_CLASS: [u8; 256] = {
 fn ascii_word_end(bytes: &[u8], start: usize) -> usize {
     let class = |i: usize| bytes.get(i).map_or(0, |&b| BYTE_CLASS[b as usize]);
     let mut end = start + 1;
-    loop {
-        let Some(&b) = bytes.get(end) else { break };
+    while let Some(&b) = bytes.get(end) {
         let here = BYTE_CLASS[b as usize];
         if here & WORD != 0 {
             end += 1;
