@@ -77,6 +77,15 @@ pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> Sp
     out
 }
 
+/// `v` scaled to unit length (unchanged if zero).
+fn unit(mut v: SparseVec) -> SparseVec {
+    let n = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|e| e.1 /= n);
+    }
+    v
+}
+
 /// Greedy one-to-one matching of new centres to previous ones, most
 /// similar pairs first. Returns, per new centre, the index of its previous
 /// match.
@@ -278,9 +287,18 @@ impl ProblemModel {
     /// Give this freshly fitted model the ids of `previous` where problems
     /// match, then replay `previous`'s edits.
     pub(crate) fn carry_over<T: AsRef<str> + Sync>(&mut self, previous: &ProblemModel, texts: &[Option<T>]) {
-        let prev: Vec<SparseVec> =
-            previous.centroids.iter().map(|c| translate(c, &previous.vocabulary, &self.vocabulary)).collect();
-        let matches = match_centres(&self.centroids, &prev, MATCH_SIMILARITY);
+        // Problems are matched by their words alone (embedding parts, if
+        // any, are dropped and the rest renormalised), so ids carry over
+        // whether or not either fit blended embeddings.
+        let prev: Vec<SparseVec> = previous
+            .centroids
+            .iter()
+            .map(|c| unit(translate(c, &previous.vocabulary, &self.vocabulary)))
+            .collect();
+        let words = self.vocabulary.len() as u32;
+        let new: Vec<SparseVec> =
+            self.centroids.iter().map(|c| unit(c.iter().copied().filter(|e| e.0 < words).collect())).collect();
+        let matches = match_centres(&new, &prev, MATCH_SIMILARITY);
         let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
         let mut lineage = Lineage::default();
         for (i, m) in matches.iter().enumerate() {

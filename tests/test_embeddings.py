@@ -130,3 +130,14 @@ def test_edits_on_a_blended_model(tmp_path):
         loaded.drop(a, texts=texts)
     loaded.drop(a, texts=texts, embeddings=emb)
     assert (loaded.labels_ == -1).all()
+
+
+def test_refit_with_embeddings_keeps_ids():
+    texts, _, emb = blobs()
+    # Ids are matched by the words of each problem, however much weight the
+    # embeddings carry.
+    first = ProblemModel(min_size=5, embedding_weight=0.8).fit(texts, embeddings=emb)
+    again = ProblemModel(min_size=5, embedding_weight=0.8).fit(texts, embeddings=emb, previous=first)
+    assert sorted(again.lineage_["kept"]) == sorted(p.id for p in first.problems_)
+    assert again.lineage_["new"] == [] and again.lineage_["vanished"] == []
+    assert np.array_equal(again.labels_, first.labels_)
