@@ -255,3 +255,31 @@ def test_qualtrics_export_end_to_end(tmp_path, capsys):
     assert len(scored) == 60
     assert scored["ResponseId"].tolist() == [f"R_{i}" for i in range(60)]
     assert list(scored.columns) == ["ResponseId", "Q1", "Q2_TEXT", "problem_id", "problem_label", "similarity"]
+
+
+def test_embeddings_file_for_fit_and_score(tmp_path, export_csv, capsys):
+    import numpy as np
+
+    rows = len(pd.read_csv(export_csv))
+    emb = np.random.default_rng(0).standard_normal((rows, 6)).astype(np.float32)
+    npy = tmp_path / "emb.npy"
+    np.save(npy, emb)
+    model = tmp_path / "model.json"
+    assert main(["fit", str(export_csv), "--text", "comment", "-o", str(model), "--embeddings", str(npy)]) == 0
+    assert painpoints.ProblemModel.load(model).embedding_dim_ == 6
+    out = tmp_path / "scored.csv"
+    capsys.readouterr()
+    # Scoring a model fitted with embeddings needs them again, and says so.
+    assert main(["score", str(model), str(export_csv), "-o", str(out)]) == 2
+    assert "embeddings" in capsys.readouterr().err
+    assert main(["score", str(model), str(export_csv), "-o", str(out), "--embeddings", str(npy)]) == 0
+    assert len(pd.read_csv(out)) == rows
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--no-progress", "--embeddings", str(npy)])
+    assert rc == 0
+    # A missing or wrong-shaped file is a clear error, not a traceback.
+    capsys.readouterr()
+    assert main(["analyze", str(export_csv), "--text", "comment", "--embeddings", str(tmp_path / "nope.npy")]) == 2
+    assert "not found" in capsys.readouterr().err
+    np.save(npy, emb[:5])
+    assert main(["analyze", str(export_csv), "--text", "comment", "--embeddings", str(npy)]) == 2
+    assert "rows" in capsys.readouterr().err

@@ -33,6 +33,7 @@ Examples:
   painpoints analyze tickets.csv --text comment --top 5 --html report.html
   painpoints analyze survey.xlsx --sheet Responses --text Q2_TEXT --json problems.json
   painpoints analyze export.jsonl --text body --max-problems 20 --min-size 5 --seed 42
+  painpoints analyze tickets.csv --text comment --embeddings tickets_minilm.npy
 """
 
 _FIT_EPILOG = """\
@@ -104,6 +105,13 @@ def _add_input_args(p: argparse.ArgumentParser, *, text_required: bool = True) -
         + ("" if text_required else "; default: the column the model was fitted on"),
     )
     p.add_argument("--sheet", metavar="NAME", default=None, help="Excel worksheet name or 0-based index")
+    p.add_argument(
+        "--embeddings",
+        metavar="NPY",
+        default=None,
+        help="optional .npy file of sentence embeddings, one row per complaint in file order, blended "
+        "into the similarity (a model fitted with them needs them again to score)",
+    )
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -335,7 +343,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     kwargs["top"] = args.top
     if args.no_progress:
         kwargs["progress"] = False
-    result = painpoints.analyze(texts, **kwargs)
+    result = painpoints.analyze(texts, embeddings=_embeddings(args), **kwargs)
     print(_summary(result, args.top))
     if args.html:
         _write_html(result, args.html, args.top)
@@ -352,7 +360,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     column = _io().resolve_column(df, args.text)
     texts = _texts(df, column)
     model = painpoints.ProblemModel(**_model_kwargs(args))
-    model.fit(texts)
+    model.fit(texts, embeddings=_embeddings(args))
     try:
         model.text_column_ = str(column)
     except AttributeError:  # pragma: no cover - model without that slot
@@ -390,7 +398,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         except painpoints.InputError as exc:
             raise painpoints.InputError(f"{exc} (column taken from the model; pass --text COLUMN to override)") from None
     texts = _texts(df, column)
-    ids, sims = model.score(texts)
+    ids, sims = model.score(texts, embeddings=_embeddings(args))
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
     sims = np.asarray(sims, dtype=np.float64).reshape(-1)
     if len(ids) != len(df) or len(sims) != len(df):  # pragma: no cover - library contract
@@ -406,6 +414,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
     matched = int((ids >= 0).sum())
     print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
     return 0
+
+
+def _embeddings(args: argparse.Namespace) -> Any:
+    """The --embeddings array, or None."""
+    import numpy as np
+
+    import painpoints
+
+    path = getattr(args, "embeddings", None)
+    if path is None:
+        return None
+    if not os.path.isfile(path):
+        raise painpoints.InputError(f"embeddings file not found: {path}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise painpoints.InputError(f"{path} is not a .npy array of embeddings ({exc}); save one with numpy.save") from None
 
 
 def _load_model(path: str) -> Any:
