@@ -7,7 +7,9 @@
 //! 2. **Link** every node to its 10 most similar nodes, found through an
 //!    inverted index (each term keeps the rows where it weighs most; the
 //!    best candidates are re-scored exactly), so the work per complaint is
-//!    bounded and does not depend on the seed.
+//!    bounded and does not depend on the seed. With blended embeddings (see
+//!    [`crate::embed`]) the nearest rows by a fixed random sketch of the
+//!    embeddings join the candidates.
 //! 3. Find the communities of that graph with Louvain modularity
 //!    optimisation (resolution 1, nodes visited in a fixed order, no
 //!    randomness): the count follows from the data. Above `max_problems`,

@@ -14,7 +14,8 @@
 //! * [`segment`]: UAX #29 words, stop words, stemming, negation, CJK bigrams.
 //! * [`phrases`]: frequent multi-word phrases kept as units.
 //! * [`vectorize`]: vocabulary and sparse TF-IDF vectors.
-//! * [`cluster`]: spherical k-means, merged and pruned, no `k` needed.
+//! * [`cluster`]: a nearest-neighbour graph and Louvain communities, refined
+//!   by spherical k-means; no `k` needed.
 //! * [`embed`]: optional sentence embeddings blended into the similarity.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
