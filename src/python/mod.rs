@@ -18,24 +18,47 @@ type Texts = Vec<Option<String>>;
 /// Embeddings as passed from Python: little-endian float32 bytes, rows, columns.
 type EmbeddingsArg<'py> = Option<(Bound<'py, PyBytes>, usize, usize)>;
 
-/// Owned float32 values and shape of an embeddings argument.
-struct Dense {
-    data: Vec<f32>,
+/// The float32 values and shape of an embeddings argument. The values are
+/// read in place from the bytes object when it is suitably aligned (on a
+/// little-endian machine), and copied otherwise.
+struct Dense<'py> {
+    bytes: Bound<'py, PyBytes>,
+    copied: Option<Vec<f32>>,
     rows: usize,
     dim: usize,
 }
 
-impl Dense {
-    fn from_arg(arg: EmbeddingsArg<'_>) -> Option<Dense> {
-        arg.map(|(b, rows, dim)| Dense {
-            data: b.as_bytes().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            rows,
-            dim,
+impl<'py> Dense<'py> {
+    fn from_arg(arg: EmbeddingsArg<'py>) -> Option<Dense<'py>> {
+        arg.map(|(bytes, rows, dim)| {
+            let raw = bytes.as_bytes();
+            let in_place = cfg!(target_endian = "little")
+                && raw.len() % 4 == 0
+                && (raw.as_ptr() as usize) % std::mem::align_of::<f32>() == 0;
+            let copied = (!in_place).then(|| {
+                raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            });
+            Dense { bytes, copied, rows, dim }
         })
     }
 
-    fn view(d: &Option<Dense>) -> crate::error::Result<Option<crate::Embeddings<'_>>> {
-        d.as_ref().map(|d| crate::Embeddings::new(&d.data, d.rows, d.dim)).transpose()
+    fn values(&self) -> &[f32] {
+        match &self.copied {
+            Some(v) => v,
+            None => {
+                let raw = self.bytes.as_bytes();
+                // SAFETY: `from_arg` checked that the buffer is aligned for
+                // f32 and a whole number of f32s, and that the machine is
+                // little-endian (the bytes are little-endian float32); every
+                // bit pattern is a valid f32. The bytes object is immutable
+                // and `self.bytes` keeps it alive for the borrow.
+                unsafe { std::slice::from_raw_parts(raw.as_ptr().cast::<f32>(), raw.len() / 4) }
+            }
+        }
+    }
+
+    fn view<'a>(d: &'a Option<Dense<'py>>) -> crate::error::Result<Option<crate::Embeddings<'a>>> {
+        d.as_ref().map(|d| crate::Embeddings::new(d.values(), d.rows, d.dim)).transpose()
     }
 }
 
