@@ -312,7 +312,7 @@ fn lloyd(mut c: Centroids, rows: &[SparseVec], max_iter: usize, ctl: &Control) -
     for _ in 0..max_iter {
         ctl.check()?;
         let counts = c.update(rows, &labels);
-        if counts.iter().any(|&n| n == 0) {
+        if counts.contains(&0) {
             let keep: Vec<usize> = (0..c.k).filter(|&i| counts[i] > 0).collect();
             c = c.select(&keep);
         }
@@ -325,7 +325,7 @@ fn lloyd(mut c: Centroids, rows: &[SparseVec], max_iter: usize, ctl: &Control) -
         }
     }
     let counts = c.update(rows, &labels);
-    if counts.iter().any(|&n| n == 0) {
+    if counts.contains(&0) {
         let keep: Vec<usize> = (0..c.k).filter(|&i| counts[i] > 0).collect();
         c = c.select(&keep);
         labels = assign(&c, rows);
@@ -553,7 +553,7 @@ impl DenseSketch {
         if d == 0 {
             return None;
         }
-        let mut rng = Rng::new(0x5EED_0F_5CE7C4);
+        let mut rng = Rng::new(0x5EED_0F5C_E7C4);
         // Gaussian projection matrix (Box-Muller), d x SKETCH.
         let proj: Vec<f32> = (0..d * SKETCH)
             .map(|_| {
@@ -803,7 +803,7 @@ fn louvain(nbrs: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
             }
         }
         for l in agg.iter_mut() {
-            l.sort_by(|a, b| a.0.cmp(&b.0));
+            l.sort_by_key(|a| a.0);
             let mut out: Vec<(usize, f64)> = Vec::with_capacity(l.len());
             for &(j, w) in l.iter() {
                 match out.last_mut() {

@@ -340,7 +340,7 @@ impl ProblemModelParams {
 
         // Describe from the clustered sample, then rank and number problems.
         let k = model.centroids.len();
-        model.problems = (0..k as u32).map(|id| Problem::placeholder(id)).collect();
+        model.problems = (0..k as u32).map(Problem::placeholder).collect();
         let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
         let (mut labels, mut similarity) = model.summarize(texts, best, &sample_rows, true);
         model.next_id = k as u32;
