@@ -13,7 +13,15 @@ Scoring: fit on the first --fit-rows rows (default 100,000), then score all rows
   painpoints  ProblemModel(seed=0).fit(first rows).predict(all texts)
   reference   vectorizer.transform(all texts) + kmeans.predict(...)
 
+With --embedding-dim D, every row also gets a random unit vector of D
+columns (a stand-in for sentence embeddings: encoding a million rows with a
+real model takes hours and is not what is measured), made after the texts
+are loaded, and:
+  painpoints  analyze(texts, embeddings=E) / fit + predict with embeddings=
+  reference   MiniBatchKMeans(n_clusters=50, random_state=0, n_init=1) on E / its predict
+
     python benches/speed.py [--rows 100000,1000000] [--runs 3] [--json speed.json]
+                            [--embedding-dim 384]
 """
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ from _common import (  # noqa: E402
 )
 
 RESULT = "RESULT "  # prefix of the one line a child prints for the parent
+EMBEDDING_DIM = 0  # --embedding-dim, passed on to every child
 
 
 def maxrss_mib() -> float:
@@ -74,6 +83,10 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 
     rss_import = maxrss_mib()
     texts = load_texts(Path(corpus))
+    emb = None
+    if EMBEDDING_DIM:
+        emb = np.random.default_rng(0).standard_normal((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     out = {"rows": len(texts), "text_mib": sum(len(t.encode()) for t in texts) / 2**20,
            "rss_start_mib": rss_start, "rss_import_mib": rss_import, "rss_loaded_mib": maxrss_mib(),
            "hwm_loaded_mib": hwm_mib()}
@@ -82,7 +95,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 
     if method == "painpoints-fit":
         t0 = time.perf_counter()
-        res = painpoints.analyze(texts, progress=False)
+        res = painpoints.analyze(texts, progress=False, embeddings=emb)
         out["time_s"] = time.perf_counter() - t0
         labels = np.asarray(res.labels)
         out["problems"] = len(res.problems)
@@ -90,27 +103,28 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
     elif method == "reference-fit":
         t0 = time.perf_counter()
         vec, km = reference()
-        km.fit(vec.fit_transform(texts))
+        km.fit(vec.fit_transform(texts) if emb is None else emb)
         out["time_s"] = time.perf_counter() - t0
     elif method == "painpoints-score":
         t0 = time.perf_counter()
-        model = painpoints.ProblemModel(seed=0).fit(texts[:fit_rows])
+        model = painpoints.ProblemModel(seed=0).fit(
+            texts[:fit_rows], embeddings=None if emb is None else emb[:fit_rows])
         out["fit_s"] = time.perf_counter() - t0
         out["predict_s"] = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            pred = model.predict(texts)
+            pred = model.predict(texts, embeddings=emb)
             out["predict_s"].append(time.perf_counter() - t0)
         out["noise_share"] = float((np.asarray(pred) < 0).mean())
     elif method == "reference-score":
         t0 = time.perf_counter()
         vec, km = reference()
-        km.fit(vec.fit_transform(texts[:fit_rows]))
+        km.fit(vec.fit_transform(texts[:fit_rows]) if emb is None else emb[:fit_rows])
         out["fit_s"] = time.perf_counter() - t0
         out["predict_s"] = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            km.predict(vec.transform(texts))
+            km.predict(vec.transform(texts) if emb is None else emb)
             out["predict_s"].append(time.perf_counter() - t0)
     else:
         raise SystemExit(f"unknown method {method}")
@@ -122,7 +136,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 def measure(method: str, corpus: Path, fit_rows: int = 0, repeat: int = 1) -> dict:
     """Run one measurement in a fresh interpreter and return what it reported."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", method, "--corpus", str(corpus),
-           "--fit-rows", str(fit_rows), "--repeat", str(repeat)]
+           "--fit-rows", str(fit_rows), "--repeat", str(repeat), "--embedding-dim", str(EMBEDDING_DIM)]
     p = subprocess.run(cmd, capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith(RESULT):
@@ -199,7 +213,8 @@ def bench_size(rows: int, corpus: Path, args) -> dict:
 
 def report(sizes: list[dict], runs: int):
     med = "" if runs == 1 else f" (median of {runs})"
-    print(f"\n=== fit: analyze vs TF-IDF + MiniBatchKMeans(50){med} ===")
+    what = f"MiniBatchKMeans(50) on {EMBEDDING_DIM}-column embeddings" if EMBEDDING_DIM else "TF-IDF + MiniBatchKMeans(50)"
+    print(f"\n=== fit: analyze vs {what}{med} ===")
     rows = [[f"{d['rows']:,}", f"{d['text_mib']:.1f}", f"{d['painpoints_s']:.2f}", f"{d['reference_s']:.2f}",
              f"{d['speedup']:.2f}x", f"{d['painpoints_rss_loaded_mib']:.0f}", f"{d['painpoints_rss_peak_mib']:.0f}",
              f"{d['reference_rss_peak_mib']:.0f}", d["painpoints_problems"],
@@ -252,10 +267,14 @@ def main():
     ap.add_argument("--fit-rows", type=int, default=100_000, help="rows the scoring model is fit on (default: 100000)")
     ap.add_argument("--no-scoring", action="store_true", help="skip the scoring throughput measurement")
     ap.add_argument("--json", help="write all numbers to this JSON file")
+    ap.add_argument("--embedding-dim", type=int, default=0, metavar="D",
+                    help="also give every row a random D-column embedding (see above; default: none)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global EMBEDDING_DIM
+    EMBEDDING_DIM = max(0, args.embedding_dim)
 
     if args.child:
         print(RESULT + json.dumps(child(args.child, args.corpus, args.fit_rows, args.repeat)), flush=True)
