@@ -41,7 +41,7 @@ impl<'a> Embeddings<'a> {
         }
         if let Some(i) = data.iter().position(|v| !v.is_finite()) {
             return Err(Error::input(format!(
-                "embeddings row {} has a NaN or infinite value; replace or drop it before fitting",
+                "embeddings row {} has a NaN or infinite value; replace it (e.g. with zeros) before fitting",
                 i / dim
             )));
         }

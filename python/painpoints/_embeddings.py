@@ -16,7 +16,7 @@ def pack_embeddings(embeddings: Any, rows: int) -> Optional[Tuple[bytes, int, in
 
     Accepts numpy arrays, lists of lists, pandas/polars frames and torch
     tensors. Raises :class:`InputError` when the shape does not match the
-    texts or a value is not a finite number.
+    texts (a NaN or infinite value is reported by the core, with its row).
     """
     if embeddings is None:
         return None
@@ -36,8 +36,6 @@ def pack_embeddings(embeddings: Any, rows: int) -> Optional[Tuple[bytes, int, in
         )
     if arr.shape[1] == 0:
         raise InputError("embeddings must have at least one column")
-    finite = np.isfinite(arr).all(axis=1)
-    if not finite.all():
-        bad = int(np.flatnonzero(~finite)[0])
-        raise InputError(f"embeddings row {bad} has a NaN or infinite value; replace it (e.g. with zeros) before fitting")
+    # NaN and infinite values are found (and their row named) by the core,
+    # without a temporary array as large as the embeddings.
     return (np.ascontiguousarray(arr, dtype="<f4").tobytes(), int(arr.shape[0]), int(arr.shape[1]))
