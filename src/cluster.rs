@@ -447,6 +447,20 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
     let split = |x: &[(u32, f32)]| x.partition_point(|e| (e.0 as usize) < words);
     let dense_near: Vec<Vec<u32>> =
         DenseSketch::new(rows, dim, words).map(|s| s.all_nearest(DENSE_CANDIDATES)).unwrap_or_default();
+    // The embedding part of every row as one contiguous matrix, for exact
+    // re-scoring with plain dot products.
+    let d = dim - words;
+    let mut embedded = vec![0.0f32; if d > 0 { n * d } else { 0 }];
+    if d > 0 {
+        for (x, out) in rows.iter().zip(embedded.chunks_exact_mut(d)) {
+            for &(t, w) in &x[split(x)..] {
+                if let Some(slot) = out.get_mut(t as usize - words) {
+                    *slot = w;
+                }
+            }
+        }
+    }
+    let embedded_row = |i: usize| embedded.get(i * d..(i + 1) * d).unwrap_or(&[]);
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for (i, x) in rows.iter().enumerate() {
         for &(t, w) in &x[..split(x)] {
@@ -507,7 +521,8 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
                 }
                 // Exact similarity: words through a dense scratch row, the
                 // embedding parts (contiguous, same columns) as a plain dot.
-                let (xw, xd) = x.split_at(split(x));
+                let xw = &x[..split(x)];
+                let xd = embedded_row(i);
                 for &(t, w) in xw {
                     if let Some(d) = dense.get_mut(t as usize) {
                         *d = w;
@@ -515,9 +530,9 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
                 }
                 for c in cand.iter_mut() {
                     let row = rows.get(c.0 as usize).map(|r| r.as_slice()).unwrap_or(&[]);
-                    let (rw, rd) = row.split_at(split(row));
+                    let rw = &row[..split(row)];
                     let words: f32 = rw.iter().map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0)).sum();
-                    c.1 = words + dense_dot(xd, rd);
+                    c.1 = words + dense_dot(xd, embedded_row(c.0 as usize));
                 }
                 for &(t, _) in xw {
                     if let Some(d) = dense.get_mut(t as usize) {
@@ -649,22 +664,18 @@ fn sketch_dot(a: &[f32; SKETCH], b: &[f32; SKETCH]) -> f32 {
     acc.iter().sum()
 }
 
-/// Dot product of the embedding parts of two rows: plain slices when both
-/// have every column (the usual case), matched by column otherwise.
-fn dense_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    if a.len() == b.len() && a.first().map(|e| e.0) == b.first().map(|e| e.0) {
-        let mut acc = [0.0f32; 8];
-        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-        let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x.1 * y.1).sum();
-        for (x, y) in ca.zip(cb) {
-            for l in 0..8 {
-                acc[l] += x[l].1 * y[l].1;
-            }
+/// Dot product of the embedding parts of two rows (empty for rows
+/// without embeddings), in eight lanes.
+fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
         }
-        acc.iter().sum::<f32>() + tail
-    } else {
-        dot(&a.to_vec(), &b.to_vec())
     }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Identical rows collapsed: the distinct rows (in order of first
