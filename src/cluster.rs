@@ -253,7 +253,8 @@ pub(crate) fn add_scaled(a: &SparseVec, b: &SparseVec) -> SparseVec {
     out
 }
 
-fn normalized(v: &SparseVec) -> SparseVec {
+/// `v` scaled to unit length (unchanged if zero).
+pub(crate) fn normalized(v: &SparseVec) -> SparseVec {
     let n = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
     if n == 0.0 {
         return v.clone();

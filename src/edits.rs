@@ -9,7 +9,7 @@
 //! keeps its id, a new one gets a new id, and the ones that vanished are
 //! reported.
 
-use crate::cluster::{add_scaled as add, dot};
+use crate::cluster::{add_scaled as add, dot, normalized};
 use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::model::ProblemModel;
@@ -75,15 +75,6 @@ pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> Sp
     out.sort_by_key(|e| e.0);
     out.dedup_by_key(|e| e.0);
     out
-}
-
-/// `v` scaled to unit length (unchanged if zero).
-fn unit(mut v: SparseVec) -> SparseVec {
-    let n = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
-    if n > 0.0 {
-        v.iter_mut().for_each(|e| e.1 /= n);
-    }
-    v
 }
 
 /// Greedy one-to-one matching of new centres to previous ones, most
@@ -168,12 +159,8 @@ impl ProblemModel {
                     let scaled: SparseVec = self.centroids[i].iter().map(|&(t, w)| (t, w * wgt)).collect();
                     acc = add(&acc, &scaled);
                 }
-                let norm = acc.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
-                if norm > 0.0 {
-                    acc.iter_mut().for_each(|e| e.1 /= norm);
-                }
                 let keep = idx[0];
-                self.centroids[keep] = acc;
+                self.centroids[keep] = normalized(&acc);
                 if let Some(l) = &label {
                     self.problems[keep].label = l.clone();
                 }
@@ -247,11 +234,10 @@ impl ProblemModel {
         for x in hits.into_iter().flatten() {
             acc = add(&acc, &x);
         }
-        let norm = acc.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
-        if norm == 0.0 {
+        if acc.iter().map(|e| e.1 * e.1).sum::<f32>() == 0.0 {
             return keywords.clone();
         }
-        acc.iter().map(|&(t, w)| (t, w / norm)).collect()
+        normalized(&acc)
     }
 
     fn record(&mut self, edit: Edit) {
@@ -293,11 +279,11 @@ impl ProblemModel {
         let prev: Vec<SparseVec> = previous
             .centroids
             .iter()
-            .map(|c| unit(translate(c, &previous.vocabulary, &self.vocabulary)))
+            .map(|c| normalized(&translate(c, &previous.vocabulary, &self.vocabulary)))
             .collect();
         let words = self.vocabulary.len() as u32;
         let new: Vec<SparseVec> =
-            self.centroids.iter().map(|c| unit(c.iter().copied().filter(|e| e.0 < words).collect())).collect();
+            self.centroids.iter().map(|c| normalized(&c.iter().copied().filter(|e| e.0 < words).collect())).collect();
         let matches = match_centres(&new, &prev, MATCH_SIMILARITY);
         let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
         let mut lineage = Lineage::default();
