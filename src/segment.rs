@@ -224,6 +224,25 @@ impl<'a> Iterator for AsciiWords<'a> {
 
 const BREAK_CHARS: &[char] = &['.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '"', '\n', '|', '/'];
 
+/// The caller's hint for `seg` if it is a content word; `None` for a stop
+/// word or a negator ("not", "never", any unknown "...n't"), which sets
+/// `negated` for the next content word.
+#[inline]
+fn content_hint<T>(seg: &str, classify: &impl Fn(&str) -> Lookup<T>, negated: &mut bool) -> Option<Option<T>> {
+    match classify(seg) {
+        Lookup::Negator => {
+            *negated = true;
+            None
+        }
+        Lookup::Stop => None,
+        Lookup::Content(None) if seg.ends_with("n't") => {
+            *negated = true;
+            None
+        }
+        Lookup::Content(h) => Some(h),
+    }
+}
+
 impl Segmenter {
     /// The shared English segmenter (built once per process).
     pub fn shared() -> &'static Segmenter {
@@ -332,18 +351,7 @@ impl Segmenter {
                     continue;
                 }
             }
-            let hint = match classify(seg) {
-                Lookup::Negator => {
-                    negated = true;
-                    continue;
-                }
-                Lookup::Stop => continue,
-                Lookup::Content(None) if seg.ends_with("n't") => {
-                    negated = true;
-                    continue;
-                }
-                Lookup::Content(h) => h,
-            };
+            let Some(hint) = content_hint(seg, classify, &mut negated) else { continue };
             if seg.len() < 2 || seg.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
                 continue;
             }
@@ -400,18 +408,7 @@ impl Segmenter {
                 negated = false;
                 continue;
             }
-            let hint = match classify(seg) {
-                Lookup::Negator => {
-                    negated = true;
-                    continue;
-                }
-                Lookup::Stop => continue,
-                Lookup::Content(None) if seg.ends_with("n't") => {
-                    negated = true;
-                    continue;
-                }
-                Lookup::Content(h) => h,
-            };
+            let Some(hint) = content_hint(seg, classify, &mut negated) else { continue };
             if seg.len() < 2 || seg.chars().nth(1).is_none() || seg.chars().all(|c| c.is_numeric() || c == '_') {
                 continue;
             }
