@@ -10,13 +10,15 @@ from ._errors import InputError
 __all__ = ["pack_embeddings"]
 
 
-def pack_embeddings(embeddings: Any, rows: int) -> Optional[Tuple[bytes, int, int]]:
+def pack_embeddings(embeddings: Any) -> Optional[Tuple[bytes, int, int]]:
     """``embeddings`` (an N×d array, one row per text) as little-endian
     float32 bytes with its shape, for the core; ``None`` passes through.
 
     Accepts numpy arrays, lists of lists, pandas/polars frames and torch
-    tensors. Raises :class:`InputError` when the shape does not match the
-    texts (a NaN or infinite value is reported by the core, with its row).
+    tensors. Raises :class:`InputError` when it is not a 2-D array of
+    numbers; the core checks the rest (one row per text, at least one
+    column, the width a fitted model expects, finite values) and names the
+    row at fault.
     """
     if embeddings is None:
         return None
@@ -30,12 +32,4 @@ def pack_embeddings(embeddings: Any, rows: int) -> Optional[Tuple[bytes, int, in
         raise InputError(
             f"embeddings must be a 2-D array (one row per text), got {arr.ndim} dimension(s) of shape {arr.shape}"
         )
-    if arr.shape[0] != rows:
-        raise InputError(
-            f"embeddings have {arr.shape[0]} rows but there are {rows} texts: pass one embedding per text, in the same order"
-        )
-    if arr.shape[1] == 0:
-        raise InputError("embeddings must have at least one column")
-    # NaN and infinite values are found (and their row named) by the core,
-    # without a temporary array as large as the embeddings.
     return (np.ascontiguousarray(arr, dtype="<f4").tobytes(), int(arr.shape[0]), int(arr.shape[1]))

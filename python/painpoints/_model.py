@@ -138,7 +138,7 @@ class ProblemModel:
         """
         rows = to_texts(texts)
         params = self._params_json()
-        dense = pack_embeddings(embeddings, len(rows))
+        dense = pack_embeddings(embeddings)
         prev = None
         if previous is not None:
             if not isinstance(previous, ProblemModel):
@@ -171,7 +171,7 @@ class ProblemModel:
             dense = getattr(self, "_embeddings", None)
         else:
             rows = to_texts(texts)
-            dense = pack_embeddings(embeddings, len(rows))
+            dense = pack_embeddings(embeddings)
         if rows is None and edit["edit"] != "rename":
             raise EditError(
                 "this model was loaded from a file, so its complaints are not at hand; "
@@ -253,7 +253,7 @@ class ProblemModel:
         # None on the way in. Anything else, or a list with other rows (NaN,
         # numbers...), goes through to_texts, which converts or names the row.
         rows = texts if type(texts) is list else to_texts(texts)
-        dense = pack_embeddings(embeddings, len(rows))
+        dense = pack_embeddings(embeddings)
         bar = make_progress(self.progress, "painpoints score")
         try:
             try:
