@@ -446,10 +446,8 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
     let (postings_cap, qterms, rescore) = (POSTINGS, QUERY_TERMS, RESCORE);
     let words = words.min(dim);
     let split = |x: &[(u32, f32)]| x.partition_point(|e| (e.0 as usize) < words);
-    let dense_near: Vec<Vec<u32>> =
-        DenseSketch::new(rows, dim, words).map(|s| s.all_nearest(DENSE_CANDIDATES)).unwrap_or_default();
-    // The embedding part of every row as one contiguous matrix, for exact
-    // re-scoring with plain dot products.
+    // The embedding part of every row as one contiguous matrix: sketched to
+    // find candidates, and used for exact re-scoring with plain dot products.
     let d = dim - words;
     let mut embedded = vec![0.0f32; if d > 0 { n * d } else { 0 }];
     if d > 0 {
@@ -462,6 +460,8 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
         }
     }
     let embedded_row = |i: usize| embedded.get(i * d..(i + 1) * d).unwrap_or(&[]);
+    let dense_near: Vec<Vec<u32>> =
+        DenseSketch::new(&embedded, n, d).map(|s| s.all_nearest(DENSE_CANDIDATES)).unwrap_or_default();
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for (i, x) in rows.iter().enumerate() {
         for &(t, w) in &x[..split(x)] {
@@ -554,7 +554,7 @@ const DENSE_CANDIDATES: usize = 100;
 /// Width of the embedding sketches used to find them.
 const SKETCH: usize = 64;
 
-/// Low-dimensional sketches of the dense (embedding) part of each row: a
+/// Low-dimensional sketches of the embedding part of each row: a
 /// fixed random projection (the same for every fit, so results do not
 /// depend on the seed), used only to find candidate neighbours, which are
 /// then scored exactly.
@@ -564,8 +564,8 @@ struct DenseSketch {
 }
 
 impl DenseSketch {
-    fn new(rows: &[SparseVec], dim: usize, words: usize) -> Option<DenseSketch> {
-        let d = dim.saturating_sub(words);
+    /// Sketches of the `n` rows of `embedded` (row-major, `d` columns).
+    fn new(embedded: &[f32], n: usize, d: usize) -> Option<DenseSketch> {
         if d == 0 {
             return None;
         }
@@ -578,16 +578,13 @@ impl DenseSketch {
                 ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
             })
             .collect();
-        let data: Vec<[f32; SKETCH]> = rows
-            .par_iter()
+        let data: Vec<[f32; SKETCH]> = embedded
+            .par_chunks_exact(d)
             .map(|x| {
                 let mut out = [0.0f32; SKETCH];
-                for &(t, w) in &x[x.partition_point(|e| (e.0 as usize) < words)..] {
-                    let j = t as usize - words;
-                    if let Some(row) = proj.get(j * SKETCH..(j + 1) * SKETCH) {
-                        for (o, &p) in out.iter_mut().zip(row) {
-                            *o += w * p;
-                        }
+                for (&w, row) in x.iter().zip(proj.chunks_exact(SKETCH)) {
+                    for (o, &p) in out.iter_mut().zip(row) {
+                        *o += w * p;
                     }
                 }
                 let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -597,7 +594,7 @@ impl DenseSketch {
                 out
             })
             .collect();
-        Some(DenseSketch { n: rows.len(), data })
+        Some(DenseSketch { n, data })
     }
 
     /// For every row, the `m` other rows whose sketches are most similar
@@ -623,7 +620,7 @@ impl DenseSketch {
                 scores.resize(b * n, 0.0);
                 for (j, s) in self.data.iter().enumerate() {
                     for (qi, q) in queries.iter().enumerate() {
-                        scores[qi * n + j] = sketch_dot(q, s);
+                        scores[qi * n + j] = dense_dot(q, s);
                     }
                 }
                 (0..b)
@@ -654,29 +651,24 @@ impl DenseSketch {
     }
 }
 
+/// Dot product of two dense vectors (embedding parts or sketches; empty
+/// for rows without embeddings), in eight lanes.
 #[inline]
-fn sketch_dot(a: &[f32; SKETCH], b: &[f32; SKETCH]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum()
-}
-
-/// Dot product of the embedding parts of two rows (empty for rows
-/// without embeddings), in eight lanes.
 fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for l in 0..8 {
             acc[l] += x[l] * y[l];
         }
     }
-    acc.iter().sum::<f32>() + tail
+    let sum = acc.iter().sum::<f32>();
+    if ra.is_empty() {
+        sum
+    } else {
+        sum + ra.iter().zip(rb).map(|(x, y)| x * y).sum::<f32>()
+    }
 }
 
 /// Identical rows collapsed: the distinct rows (in order of first
