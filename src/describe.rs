@@ -152,8 +152,23 @@ pub fn describe(
             }
             let mut grams: Vec<(u32, Vec<u32>)> = gram_df.into_iter().map(|(g, n)| (n, g)).collect();
             grams.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.len().cmp(&y.1.len())).then(x.1.cmp(&y.1)));
+            // Adjacent words that form a phrase are shown as the phrase is
+            // written ("wells fargo"), the others word by word.
             let surface = |g: &[u32]| {
-                g.iter().filter_map(|&t| vocab.term(t).map(|x| x.surface.as_str())).collect::<Vec<_>>().join(" ")
+                let mut parts: Vec<&str> = Vec::with_capacity(g.len());
+                let mut i = 0;
+                while i < g.len() {
+                    let pair = g.get(i + 1).and_then(|&b| vocab.phrase(g[i], b));
+                    let (t, step) = match pair {
+                        Some(p) => (p, 2),
+                        None => (g[i], 1),
+                    };
+                    if let Some(x) = vocab.term(t) {
+                        parts.push(x.surface.as_str());
+                    }
+                    i += step;
+                }
+                parts.join(" ")
             };
             if let Some((n, g)) = grams.first() {
                 if *n >= 2 && (*n as f64) >= 0.3 * core_df.max(1) as f64 {

@@ -265,6 +265,11 @@ impl Vocabulary {
         self.terms.get(id as usize)
     }
 
+    /// The phrase made of terms `a` then `b`, if the vocabulary has one.
+    pub fn phrase(&self, a: u32, b: u32) -> Option<u32> {
+        self.phrase_of.get(&(a, b)).copied()
+    }
+
     /// Look up a term id by key.
     pub fn id_of(&self, key: &str) -> Option<u32> {
         self.key_index.get(key).copied()
@@ -430,9 +435,52 @@ impl Vocabulary {
             .map(|(a, b)| ((a, b), format!("{} {}", terms[a as usize].key, terms[b as usize].key)))
             .collect();
         chosen_sorted.sort_by(|x, y| x.1.cmp(&y.1));
+        // A phrase is shown as complaints most often write it ("wells
+        // fargo"), not as its words' own most frequent forms ("well fargo").
+        let chosen_set: FxHashSet<(u32, u32)> = chosen_sorted.iter().map(|x| x.0).collect();
+        let pair_surfaces = if chosen_set.is_empty() {
+            FxHashMap::default()
+        } else {
+            docs.par_iter()
+                .fold(FxHashMap::<(u32, u32), u32>::default, |mut acc, doc| {
+                    for w in doc.windows(2) {
+                        if let (Some(va), Some(vb)) = (w[0], w[1]) {
+                            if let (Some(a), Some(b)) = (to_term(&w[0]), to_term(&w[1])) {
+                                if chosen_set.contains(&(a, b)) {
+                                    *acc.entry((va, vb)).or_insert(0) += 1;
+                                }
+                            }
+                        }
+                    }
+                    acc
+                })
+                .reduce(FxHashMap::default, |mut a, b| {
+                    for (k, v) in b {
+                        *a.entry(k).or_insert(0) += v;
+                    }
+                    a
+                })
+        };
+        // Most frequent written pair per phrase (ties: the alphabetically first).
+        let mut phrase_surface: FxHashMap<(u32, u32), (u32, String)> = FxHashMap::default();
+        for (&(va, vb), &c) in &pair_surfaces {
+            let (Some(a), Some(b)) = (to_term(&Some(va)), to_term(&Some(vb))) else { continue };
+            let shown = |v: u32| match variants[v as usize] {
+                (w, true) => format!("not {w}"),
+                (w, false) => w.to_string(),
+            };
+            let text = format!("{} {}", shown(va), shown(vb));
+            let slot = phrase_surface.entry((a, b)).or_insert((0, String::new()));
+            if c > slot.0 || (c == slot.0 && text < slot.1) {
+                *slot = (c, text);
+            }
+        }
         for ((a, b), key) in chosen_sorted {
             let c = pair_docs.get(&(a, b)).copied().unwrap_or(1);
-            let surface = format!("{} {}", terms[a as usize].surface, terms[b as usize].surface);
+            let surface = match phrase_surface.remove(&(a, b)) {
+                Some((_, text)) => text,
+                _ => format!("{} {}", terms[a as usize].surface, terms[b as usize].surface),
+            };
             terms.push(Term { key, surface, kind: TermKind::Phrase, idf: idf(c), parts: Some([a, b]) });
         }
         Vocabulary::from_parts(terms, words)
@@ -652,6 +700,30 @@ mod tests {
         let card = v1.id_of("card").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
         let late = v1.id_of("late").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
         assert!(card < late);
+    }
+
+    #[test]
+    fn phrase_is_shown_as_complaints_write_it() {
+        // "well" alone is more frequent than "wells", but the phrase is
+        // always written "wells fargo".
+        let mut texts = Vec::new();
+        for i in 0..12 {
+            texts.push(format!("wells fargo closed my account {i}"));
+            texts.push(format!("complaint about wells fargo fees {i}"));
+            texts.push(format!("it went well until today {i}"));
+            texts.push(format!("well the refund never came {i}"));
+            texts.push(format!("as well as a late fee {i}"));
+            for w in ["late parcel", "broken screen", "rude driver", "wrong size", "missing item"] {
+                texts.push(format!("{w} {i}"));
+            }
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let (_, v) = learn(&refs);
+        let well = v.id_of("well").expect("word learned");
+        assert_eq!(v.term(well).map(|t| t.surface.as_str()), Some("well"));
+        let fargo = v.id_of("fargo").expect("word learned");
+        let id = v.phrase(well, fargo).expect("phrase learned");
+        assert_eq!(v.term(id).map(|t| t.surface.as_str()), Some("wells fargo"));
     }
 
     #[test]
