@@ -364,22 +364,6 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         }
         touched.clear();
     }
-    // Similarity between groups after removing what every complaint shares:
-    // w[a][b] = S_a . S_b is the total similarity between members of a and b,
-    // d[a] = S_a . S_total their total similarity to everyone, and
-    // c(a, b) = w[a][b] - d[a] d[b] / T (T = S_total . S_total) is what is left
-    // of w once the expected share is subtracted (the modularity term of
-    // the complaint-similarity graph). Merging a and b is worth it when
-    // c(a, b) / sqrt(c(a, a) c(b, b)), a correlation between the two groups
-    // beyond the common vocabulary, is highest: unlike the raw centroid
-    // cosine it does not rise just because complaints are long. Merging
-    // stops at `max_problems`.
-    let mut total: SparseVec = Vec::new();
-    for sv in &sums {
-        total = add_scaled(&total, sv);
-    }
-    let t = total.iter().map(|e| (e.1 as f64) * (e.1 as f64)).sum::<f64>().max(1e-12);
-    let mut d: Vec<f64> = sums.iter().map(|sv| dot(sv, &total) as f64).collect();
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
     let vals: Vec<f64> = pairs.par_iter().map(|&(a, b)| dot(&sums[a], &sums[b]) as f64).collect();
     let mut w = vec![vec![0.0f64; k]; k];
@@ -387,27 +371,69 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         w[a][b] = v;
         w[b][a] = v;
     }
+    agglomerate(w, Until::Count(p.max_problems.max(1)))
+        .iter()
+        .map(|g| normalized(&g.iter().fold(Vec::new(), |acc, &i| add_scaled(&acc, &sums[i]))))
+        .collect()
+}
+
+/// When [`agglomerate`] stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Until {
+    /// At this many groups.
+    Count(usize),
+    /// When no two groups are more similar than chance.
+    NoExcess,
+}
+
+/// Greedy agglomeration of groups from `w[a][b]`, the total similarity
+/// between the members of groups `a` and `b` (`w[a][a]` within `a`).
+///
+/// Similarity between groups is taken after removing what every complaint
+/// shares: with `d[a]` the total similarity of `a` to everyone and `T` the
+/// grand total, `c(a, b) = w[a][b] - d[a] d[b] / T` is what is left of `w`
+/// once the expected share is subtracted (the modularity term of the
+/// complaint-similarity graph). The pair merged next is the one with the
+/// highest `c(a, b) / sqrt(c(a, a) c(b, b))`, a correlation between the two
+/// groups beyond the common vocabulary: unlike the raw centroid cosine it
+/// does not rise just because complaints are long. Merging stops at
+/// `until`. Returns the groups (indices into `w`), each sorted, ordered by
+/// their first member.
+pub(crate) fn agglomerate(mut w: Vec<Vec<f64>>, until: Until) -> Vec<Vec<usize>> {
+    let k = w.len();
+    let mut d: Vec<f64> = w.iter().map(|r| r.iter().sum()).collect();
+    let t = d.iter().sum::<f64>().max(1e-12);
+    let mut groups: Vec<Vec<usize>> = (0..k).map(|i| vec![i]).collect();
     let mut alive = vec![true; k];
     let mut live = k;
-    while live > p.max_problems.max(1) {
-        let mut best = (0, 0, f64::NEG_INFINITY);
+    while live > 1 {
+        if let Until::Count(n) = until {
+            if live <= n {
+                break;
+            }
+        }
+        let cen = |w: &[Vec<f64>], x: usize, y: usize| w[x][y] - d[x] * d[y] / t;
+        let mut best = (0, 0, f64::NEG_INFINITY, 0.0);
         for a in 0..k {
             if !alive[a] {
                 continue;
             }
             for b in a + 1..k {
                 if alive[b] {
-                    let cen = |x: usize, y: usize| w[x][y] - d[x] * d[y] / t;
-                    let gain = cen(a, b) / (cen(a, a).max(1e-12) * cen(b, b).max(1e-12)).sqrt();
+                    let c = cen(&w, a, b);
+                    let gain = c / (cen(&w, a, a).max(1e-12) * cen(&w, b, b).max(1e-12)).sqrt();
                     if gain > best.2 {
-                        best = (a, b, gain);
+                        best = (a, b, gain, c);
                     }
                 }
             }
         }
-        let (a, b, _) = best;
-        sums[a] = add_scaled(&sums[a], &sums[b]);
-        sums[b] = Vec::new();
+        let (a, b, _, excess) = best;
+        if until == Until::NoExcess && excess <= 0.0 {
+            break;
+        }
+        let moved = std::mem::take(&mut groups[b]);
+        groups[a].extend(moved);
         d[a] += d[b];
         alive[b] = false;
         live -= 1;
@@ -421,7 +447,12 @@ fn merge(c: &Centroids, rows: &[SparseVec], labels: &[usize], p: &ClusterParams)
         }
         w[a][a] = waa;
     }
-    (0..k).filter(|&i| alive[i]).map(|i| normalized(&sums[i])).collect()
+    let mut out: Vec<Vec<usize>> = (0..k).filter(|&i| alive[i]).map(|i| std::mem::take(&mut groups[i])).collect();
+    for g in &mut out {
+        g.sort_unstable();
+    }
+    out.sort_by_key(|g| g[0]);
+    out
 }
 
 

@@ -19,6 +19,7 @@
 //! * [`embed`]: optional sentence embeddings blended into the similarity.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
+//! * [`themes`]: related problems grouped one level up.
 //! * [`edits`]: analyst edits and stable ids across refits.
 //! * [`model`]: [`ProblemModelParams`] → [`ProblemModel`], scoring, model files.
 //!
@@ -49,6 +50,7 @@ pub mod normalize;
 pub mod phrases;
 pub mod rank;
 pub mod segment;
+pub mod themes;
 pub mod vectorize;
 
 #[cfg(feature = "python")]
@@ -59,7 +61,7 @@ pub use describe::{Example, Keyword};
 pub use edits::{Edit, Lineage};
 pub use embed::Embeddings;
 pub use error::{Error, ErrorKind, Result};
-pub use model::{Fit, Problem, ProblemModel, ProblemModelParams, NO_PROBLEM, SCHEMA_VERSION};
+pub use model::{Fit, Problem, ProblemModel, ProblemModelParams, Theme, NO_PROBLEM, SCHEMA_VERSION};
 
 /// The library version (from Cargo.toml), written into model files.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

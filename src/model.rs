@@ -100,6 +100,25 @@ pub struct Problem {
     pub examples: Vec<Example>,
 }
 
+/// Keywords shown per theme.
+pub const THEME_KEYWORDS: usize = 6;
+
+/// A group of related problems (see [`ProblemModel::themes`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Theme {
+    /// Its problem's label when it has one problem, else its two (or, to
+    /// stay unique, three) heaviest words ("report / credit").
+    pub label: String,
+    /// Ids of its problems, largest first.
+    pub problem_ids: Vec<u32>,
+    /// The heaviest words of its complaints, best first.
+    pub keywords: Vec<String>,
+    /// Complaints in its problems.
+    pub size: usize,
+    /// `size` over all fitting complaints.
+    pub share: f64,
+}
+
 /// A fitted model: vocabulary, problem centres and descriptions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProblemModel {
@@ -620,6 +639,70 @@ impl ProblemModel {
         &self.problems
     }
 
+    /// Themes: groups of problems whose complaints are more similar to
+    /// each other than chance (see [`crate::themes`]), largest first.
+    /// Computed from the model alone, so they follow every edit.
+    pub fn themes(&self) -> Vec<Theme> {
+        let sizes: Vec<usize> = self.problems.iter().map(|p| p.size).collect();
+        let cohesion: Vec<f32> = self.problems.iter().map(|p| p.cohesion).collect();
+        let groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
+        let n_words = self.vocabulary.len();
+        let mut out: Vec<Theme> = groups
+            .into_iter()
+            .map(|mut g| {
+                g.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+                // Keywords: the heaviest words of the members' summed complaints.
+                let mut sum: SparseVec = Vec::new();
+                for &a in &g {
+                    let mass = sizes[a] as f32 * cohesion[a].max(0.0);
+                    let words: SparseVec =
+                        self.centroids[a].iter().filter(|e| (e.0 as usize) < n_words).map(|&(t, w)| (t, w * mass)).collect();
+                    sum = cluster::add_scaled(&sum, &words);
+                }
+                sum.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                let mut keywords = Vec::new();
+                let mut shown: Vec<u32> = Vec::new();
+                for &(t, _) in &sum {
+                    if keywords.len() >= THEME_KEYWORDS {
+                        break;
+                    }
+                    let Some(term) = self.vocabulary.term(t) else { continue };
+                    if shown.contains(&t) {
+                        continue;
+                    }
+                    shown.push(t);
+                    if let Some(p) = term.parts {
+                        shown.extend_from_slice(&p);
+                    }
+                    keywords.push(term.surface.clone());
+                }
+                let size = g.iter().map(|&a| sizes[a]).sum();
+                // One problem: its own label. Several: their two heaviest
+                // words ("report / credit"); a third keeps labels unique.
+                let label = if g.len() == 1 || keywords.len() < 2 {
+                    self.problems[g[0]].label.clone()
+                } else {
+                    keywords[..2].join(" / ")
+                };
+                Theme {
+                    label,
+                    problem_ids: g.iter().map(|&a| self.problems[a].id).collect(),
+                    keywords,
+                    size,
+                    share: g.iter().map(|&a| self.problems[a].share).sum(),
+                }
+            })
+            .collect();
+        let mut seen: Vec<String> = Vec::new();
+        for t in &mut out {
+            if seen.contains(&t.label) && t.keywords.len() >= 3 {
+                t.label = t.keywords[..3].join(" / ");
+            }
+            seen.push(t.label.clone());
+        }
+        out
+    }
+
     /// The similarity threshold below which a complaint fits no problem.
     pub fn threshold(&self) -> f32 {
         self.threshold
@@ -754,6 +837,23 @@ pub(crate) mod tests {
             for e in &p.examples {
                 assert_eq!(f.labels[e.row], p.id as i64);
             }
+        }
+    }
+
+    #[test]
+    fn unrelated_problems_are_themes_of_their_own() {
+        // Delivery, refunds and app crashes have nothing in common: each
+        // problem is its own theme, named like it, and every problem is in
+        // exactly one theme. (How related problems are grouped is tested in
+        // `themes`.)
+        let f = fit();
+        let themes = f.model.themes();
+        assert_eq!(themes.len(), f.model.problems().len());
+        for (t, p) in themes.iter().zip(f.model.problems()) {
+            assert_eq!(t.problem_ids, vec![p.id]);
+            assert_eq!(t.label, p.label);
+            assert_eq!(t.size, p.size);
+            assert!(!t.keywords.is_empty());
         }
     }
 

@@ -233,6 +233,25 @@ impl PyFittedModel {
         PyList::new(py, items?)
     }
 
+    /// Themes (groups of related problems) as a list of dicts, largest first.
+    fn themes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items: PyResult<Vec<_>> = self
+            .inner
+            .themes()
+            .into_iter()
+            .map(|t| {
+                let d = PyDict::new(py);
+                d.set_item("label", t.label)?;
+                d.set_item("problem_ids", t.problem_ids)?;
+                d.set_item("keywords", t.keywords)?;
+                d.set_item("size", t.size)?;
+                d.set_item("share", t.share)?;
+                Ok(d)
+            })
+            .collect();
+        PyList::new(py, items?)
+    }
+
     /// The model file contents (JSON).
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         self.inner.to_json().map_err(|e| errors::to_py(py, e))
