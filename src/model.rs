@@ -647,19 +647,37 @@ impl ProblemModel {
         let cohesion: Vec<f32> = self.problems.iter().map(|p| p.cohesion).collect();
         let groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
         let n_words = self.vocabulary.len();
+        // Each problem's complaints summed (words only): size · cohesion · centre.
+        let summed = |a: usize| -> SparseVec {
+            let mass = sizes[a] as f32 * cohesion[a].max(0.0);
+            self.centroids[a].iter().filter(|e| (e.0 as usize) < n_words).map(|&(t, w)| (t, w * mass)).collect()
+        };
+        let mut everyone: SparseVec = Vec::new();
+        for a in 0..self.problems.len().min(self.centroids.len()) {
+            everyone = cluster::add_scaled(&everyone, &summed(a));
+        }
+        let overall: rustc_hash::FxHashMap<u32, f32> = everyone.iter().copied().collect();
+        let avg_mass = everyone.iter().map(|e| e.1 as f64).sum::<f64>() / groups.len().max(1) as f64;
         let mut out: Vec<Theme> = groups
             .into_iter()
             .map(|mut g| {
                 g.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-                // Keywords: the heaviest words of the members' summed complaints.
+                // Keywords: words heavy in the theme's complaints and rare in
+                // the others' (the class-based weighting problems use).
                 let mut sum: SparseVec = Vec::new();
                 for &a in &g {
-                    let mass = sizes[a] as f32 * cohesion[a].max(0.0);
-                    let words: SparseVec =
-                        self.centroids[a].iter().filter(|e| (e.0 as usize) < n_words).map(|&(t, w)| (t, w * mass)).collect();
-                    sum = cluster::add_scaled(&sum, &words);
+                    sum = cluster::add_scaled(&sum, &summed(a));
                 }
-                sum.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                let mass = sum.iter().map(|e| e.1 as f64).sum::<f64>().max(1e-12);
+                let mut scored: Vec<(u32, f64)> = sum
+                    .iter()
+                    .map(|&(t, w)| {
+                        let all = overall.get(&t).copied().unwrap_or(w).max(1e-12) as f64;
+                        (t, (w as f64 / mass) * (1.0 + avg_mass / all).ln())
+                    })
+                    .collect();
+                scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                let sum = scored;
                 let mut keywords = Vec::new();
                 let mut shown: Vec<u32> = Vec::new();
                 for &(t, _) in &sum {

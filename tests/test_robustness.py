@@ -326,6 +326,14 @@ def test_markup_in_a_label_is_escaped() -> None:
     result = pp.Analysis([problem], np.array([0]), np.array([1.0], dtype=np.float32), None)  # type: ignore[arg-type]
     for page in (result._repr_html_(), result.to_html()):
         _assert_inert(page, [evil, "<script>alert(3)</script>"])
+    # The same for a theme's label, shown beside each of its problems.
+    other = pp.Problem(id=1, label="other", keywords=(("other", 1.0),), size=1, share=0.5, cohesion=1.0, rank=2)
+    theme = pp.Theme(id=0, label=evil, problem_ids=(0, 1), keywords=(evil,), size=2, share=1.0)
+    result = pp.Analysis([problem, other], np.array([0, 1]), np.array([1.0, 1.0], dtype=np.float32),
+                         None, themes=[theme])  # type: ignore[arg-type]
+    for page in (result._repr_html_(), result.to_html()):
+        assert "theme: " in page
+        _assert_inert(page, [evil, "<script>alert(3)</script>"])
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ._errors import (
     ParameterError,
 )
 from ._redact import redact
-from ._result import Analysis, Example, Problem
+from ._result import Analysis, Example, Problem, Theme
 from ._model import ProblemModel
 from ._api import analyze
 from ._sample import load_sample, load_sample_labels
@@ -29,6 +29,7 @@ __all__ = [
     "analyze",
     "Analysis",
     "Problem",
+    "Theme",
     "Example",
     "ProblemModel",
     "load_sample",

@@ -54,6 +54,9 @@ def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) 
         )
         kws = ", ".join(_e(k) for k, _ in p.keywords[:8])
         parts.append(f'<div class="pp-kw">keywords: {kws}</div>')
+        theme = result.theme_of(p.id)
+        if len(theme.problem_ids) > 1:
+            parts.append(f'<div class="pp-kw">theme: {_e(theme)}</div>')
         for ex in p.examples[:3]:
             # Shorten before redacting (redaction is slow on a huge complaint;
             # the 400-character margin keeps a number cut at 300 redacted).

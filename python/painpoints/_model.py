@@ -12,7 +12,7 @@ from ._embeddings import pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import clean_surrogates, to_texts
 from ._progress import make_progress
-from ._result import Problem
+from ._result import Problem, Theme
 
 __all__ = ["ProblemModel"]
 
@@ -236,6 +236,11 @@ class ProblemModel:
         self.problems_: List[Problem] = [
             Problem._from_dict(d, rank=i + 1) for i, d in enumerate(self._model().problems())
         ]
+
+    @property
+    def themes_(self) -> List[Theme]:
+        """Related problems grouped one level up, largest first (see :class:`painpoints.Theme`)."""
+        return [Theme._from_dict(d, id=i) for i, d in enumerate(self._model().themes())]
 
     def _model(self) -> Any:
         if self._fitted is None:

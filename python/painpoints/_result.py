@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._model import ProblemModel
 
-__all__ = ["Example", "Problem", "Analysis"]
+__all__ = ["Example", "Problem", "Theme", "Analysis"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,46 @@ class Problem:
         return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}); keywords: {kws}"
 
 
+@dataclass(frozen=True)
+class Theme:
+    """Related problems one level up: problems whose complaints are more
+    similar to each other than chance (e.g. "hard inquiry", "identity theft"
+    and "credit freeze" under one credit-report theme).
+
+    Themes are computed from the fitted model, so they follow every edit;
+    unlike problem ids, theme ids are positions (0 = largest) and are not
+    kept across fits.
+    """
+
+    id: int
+    """Position among the themes, 0 for the largest."""
+    label: str
+    """Its problem's label for a one-problem theme; otherwise its two (or three) heaviest words, e.g. ``"report / credit"``."""
+    problem_ids: Tuple[int, ...]
+    """Ids of its problems, largest first."""
+    keywords: Tuple[str, ...]
+    """The heaviest words of its complaints, best first."""
+    size: int
+    """Number of complaints in its problems."""
+    share: float
+    """``size`` over all analysed rows (0..1)."""
+
+    @classmethod
+    def _from_dict(cls, d: dict, id: int) -> "Theme":
+        return cls(
+            id=id,
+            label=str(d["label"]),
+            problem_ids=tuple(int(i) for i in d["problem_ids"]),
+            keywords=tuple(str(k) for k in d["keywords"]),
+            size=int(d["size"]),
+            share=float(d["share"]),
+        )
+
+    def __str__(self) -> str:
+        n = len(self.problem_ids)
+        return f"{self.label} — {n} problem{'s' if n != 1 else ''}, {self.size} complaints ({self.share:.1%})"
+
+
 def _bar(share: float, width: int = 20) -> str:
     filled = int(round(share * width))
     return "█" * filled + "·" * (width - filled)
@@ -88,12 +128,13 @@ class Analysis:
     """
 
     def __init__(self, problems: Sequence[Problem], labels: np.ndarray, similarity: np.ndarray,
-                 model: "ProblemModel", top: int = 3) -> None:
+                 model: "ProblemModel", top: int = 3, themes: Optional[Sequence[Theme]] = None) -> None:
         self.problems: List[Problem] = list(problems)
         self.labels: np.ndarray = labels
         self.similarity: np.ndarray = similarity
         self.model = model
         self._top = top
+        self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
     def n_rows(self) -> int:
@@ -124,8 +165,39 @@ class Analysis:
             return 0.0
         return sum(p.size for p in self.problems[:n]) / self.n_rows
 
+    def themes(self) -> List[Theme]:
+        """Related problems grouped one level up, largest first (see :class:`Theme`).
+
+        Every problem is in exactly one theme; a problem unlike all others
+        is a theme of its own.
+        """
+        if self._themes is None:
+            if self.model is None:  # a hand-made analysis: each problem stands alone
+                self._themes = [Theme(id=i, label=p.label, problem_ids=(p.id,), keywords=tuple(k for k, _ in p.keywords),
+                                      size=p.size, share=p.share) for i, p in enumerate(self.problems)]
+            else:
+                self._themes = self.model.themes_
+        return list(self._themes)
+
+    def theme_of(self, problem_id: int) -> Theme:
+        """The theme that holds the problem with this id."""
+        for t in self.themes():
+            if problem_id in t.problem_ids:
+                return t
+        raise KeyError(f"no problem with id {problem_id}; ids are {[p.id for p in self.problems]}")
+
+    @property
+    def theme_ids(self) -> np.ndarray:
+        """Per input row, in input order, the id of its problem's theme (-1 = no problem)."""
+        lookup = {pid: t.id for t in self.themes() for pid in t.problem_ids}
+        out = np.full(self.n_rows, -1, dtype=np.int64)
+        for pid, tid in lookup.items():
+            out[self.labels == pid] = tid
+        return out
+
     # -- tables ---------------------------------------------------------
     def _problem_rows(self) -> List[dict]:
+        theme = {pid: t.label for t in self.themes() for pid in t.problem_ids}
         return [
             {
                 "rank": p.rank,
@@ -137,15 +209,17 @@ class Analysis:
                 "keywords": [k for k, _ in p.keywords],
                 "examples": [e.text for e in p.examples],
                 "example_rows": [e.row for e in p.examples],
+                "theme": theme.get(p.id),
             }
             for p in self.problems
         ]
 
     def to_pandas(self) -> "pandas.DataFrame":
-        """One row per problem: rank, id, label, size, share, cohesion, keywords, examples."""
+        """One row per problem: rank, id, label, size, share, cohesion, keywords, examples, theme."""
         import pandas as pd
 
-        cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "keywords", "examples", "example_rows"]
+        cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "keywords", "examples", "example_rows",
+                "theme"]
         return pd.DataFrame(self._problem_rows(), columns=cols)
 
     def to_polars(self) -> "polars.DataFrame":
@@ -156,7 +230,7 @@ class Analysis:
         schema = {
             "rank": pl.Int64, "problem_id": pl.Int64, "label": pl.Utf8, "size": pl.Int64, "share": pl.Float64,
             "cohesion": pl.Float64, "keywords": pl.List(pl.Utf8), "examples": pl.List(pl.Utf8),
-            "example_rows": pl.List(pl.Int64),
+            "example_rows": pl.List(pl.Int64), "theme": pl.Utf8,
         }
         return pl.DataFrame(rows, schema=schema)
 
@@ -188,6 +262,9 @@ class Analysis:
             lines.append("")
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%})  cohesion {p.cohesion:.2f}")
             lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))
+            t = self.theme_of(p.id)
+            if len(t.problem_ids) > 1:
+                lines.append(f"   theme: {t}")
             for e in p.examples[:3]:
                 # Shorten before redacting: redaction is slow on a huge complaint
                 # and only the start is shown (the margin keeps a card number
