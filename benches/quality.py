@@ -20,7 +20,13 @@ clusters, that cluster's purity, and whether its label / top-5 keywords name
 the category. For painpoints also stability: seed 0 vs seed 1.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
-                              [--json quality.json] [--embeddings] [--data DIR]
+                              [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
+
+"painpoints themes" rows score the same fit one level up: each complaint gets
+the theme of its problem (Analysis.theme_ids) and the three largest themes are
+matched against the three largest categories. The KMeans references depend on
+their seed, so they are also run with --ref-seeds seeds and their median and
+range reported (the main table keeps seed 0).
 """
 from __future__ import annotations
 
@@ -73,7 +79,10 @@ def run_painpoints(pp, texts, seed, embeddings=None):
     sizes = [p.size for p in res.problems]
     if sizes != sorted(sizes, reverse=True):
         warnings.append("problems are not ranked by size")
-    extra = {"coverage3": float(res.coverage(3)), "warnings": warnings}
+    themes = res.themes()
+    theme_top = [{"id": t.id, "size": t.size, "label": t.label, "keywords": list(t.keywords[:5])} for t in themes[:3]]
+    extra = {"coverage3": float(res.coverage(3)), "warnings": warnings,
+             "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
     return labels, top, dt, extra
 
 
@@ -83,14 +92,14 @@ def top_clusters(labels, n=3):
     return [(int(ids[i]), int(sizes[i])) for i in order]
 
 
-def run_tfidf_kmeans(texts, k):
+def run_tfidf_kmeans(texts, k, seed=0):
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     t0 = time.perf_counter()
     vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2)
     X = vec.fit_transform(texts)
-    km = KMeans(n_clusters=k, n_init=3, random_state=0).fit(X)
+    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(X)
     dt = time.perf_counter() - t0
     terms = vec.get_feature_names_out()
     top = [
@@ -101,11 +110,11 @@ def run_tfidf_kmeans(texts, k):
     return np.asarray(km.labels_, dtype=np.int64), top, dt, {"X": X, "terms": terms}
 
 
-def run_embedding_kmeans(emb, k, X, terms):
+def run_embedding_kmeans(emb, k, X, terms, seed=0):
     from sklearn.cluster import KMeans
 
     t0 = time.perf_counter()
-    km = KMeans(n_clusters=k, n_init=3, random_state=0).fit(emb)
+    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(emb)
     dt = time.perf_counter() - t0
     top = []
     for c, size in top_clusters(km.labels_):
@@ -241,13 +250,18 @@ def bench_dataset(pp, path: Path, args):
             if "bertopic+minilm" in methods:
                 got["bertopic+minilm"] = run_bertopic(texts, emb)
             got["painpoints+minilm"] = run_painpoints(pp, texts, seed=0, embeddings=emb)
-        for m in methods:
+        # Themes come from the same fit (no extra time): problems one level up.
+        for m in [m for m in methods if m.startswith("painpoints")]:
+            got[m + " themes"] = got[m][3]["themes"]
+        for m in methods + [m + " themes" for m in methods if m.startswith("painpoints")]:
+            times.setdefault(m, [])
             times[m].append(got[m][2])
             if run == 0:
                 first[m] = got[m]
             elif not np.array_equal(first[m][0], got[m][0]):
                 nondeterministic.add(m)
 
+    methods = [x for m in methods for x in ([m, m + " themes"] if m.startswith("painpoints") else [m])]
     results = []
     for m in methods:
         labels, top, _, extra = first[m]
@@ -262,6 +276,22 @@ def bench_dataset(pp, path: Path, args):
             r["warnings"] = extra["warnings"]
         results.append(r)
 
+    # The references depend on their seed: report their spread over seeds
+    # (seed 0 is the row in the main table).
+    from sklearn.metrics import adjusted_rand_score as _ari, normalized_mutual_info_score as _nmi
+
+    spread = {}
+    if args.ref_seeds > 1:
+        refs = {"tfidf+kmeans": lambda sd: run_tfidf_kmeans(texts, k, seed=sd)}
+        if emb is not None:
+            refs["minilm+kmeans"] = lambda sd: run_embedding_kmeans(emb, k, X, terms, seed=sd)
+        for m, run_ref in refs.items():
+            vals = []
+            for sd in range(args.ref_seeds):
+                lab = first[m][0] if sd == 0 else run_ref(sd)[0]
+                vals.append((float(_nmi(y, lab)), float(_ari(y, lab))))
+            spread[m] = {"seeds": args.ref_seeds, "nmi": [v[0] for v in vals], "ari": [v[1] for v in vals]}
+
     # Stability: does another seed find the same problems?
     labels0, top0 = first["painpoints"][0], first["painpoints"][1]
     labels1, top1, t1, _ = run_painpoints(pp, texts, seed=1)
@@ -275,7 +305,7 @@ def bench_dataset(pp, path: Path, args):
 
     return {"dataset": path.name, "rows": len(texts), "categories": k,
             "true_top3": [(c, counts[c]) for c in true_top], "encode_s": encode_s,
-            "embeddings_cached": cached, "methods": results, "stability": stability}
+            "embeddings_cached": cached, "methods": results, "stability": stability, "reference_seeds": spread}
 
 
 # --- printing -----------------------------------------------------------------------------
@@ -301,6 +331,13 @@ def print_dataset(d, runs):
         for w in m.get("warnings", []):
             print(f"WARNING {m['method']}: {w}")
 
+    if d["reference_seeds"]:
+        rows = []
+        for m, v in d["reference_seeds"].items():
+            rows.append([m, v["seeds"], f"{median(v['nmi']):.3f}", f"{min(v['nmi']):.3f}-{max(v['nmi']):.3f}",
+                         f"{median(v['ari']):.3f}", f"{min(v['ari']):.3f}-{max(v['ari']):.3f}"])
+        print("\nreferences over KMeans seeds (the table above shows seed 0):")
+        print(table(["method", "seeds", "NMI median", "NMI range", "ARI median", "ARI range"], rows))
     print("\ntop-3 recovery: each of the 3 largest categories vs the best (F1) of the method's 3 largest clusters")
     rows = []
     for i, (cat, n) in enumerate(d["true_top3"]):
@@ -347,6 +384,9 @@ def main():
     ap.add_argument("--embeddings", action="store_true",
                     help="also run all-MiniLM-L6-v2 + KMeans and painpoints with those vectors")
     ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
+    ap.add_argument("--ref-seeds", type=int, default=5,
+                    help="also run the KMeans references with this many seeds and report median and range"
+                         " (default: %(default)s; 1 = seed 0 only)")
     ap.add_argument("--json", help="write all numbers to this JSON file")
     args = ap.parse_args()
     if args.runs < 1:

@@ -678,10 +678,12 @@ impl ProblemModel {
                     .collect();
                 scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
                 let sum = scored;
-                let mut keywords = Vec::new();
+                // A phrase replaces its words ("customer service" makes
+                // "service" redundant, before or after it).
+                let mut picked: Vec<u32> = Vec::new();
                 let mut shown: Vec<u32> = Vec::new();
                 for &(t, _) in &sum {
-                    if keywords.len() >= THEME_KEYWORDS {
+                    if picked.len() >= THEME_KEYWORDS {
                         break;
                     }
                     let Some(term) = self.vocabulary.term(t) else { continue };
@@ -691,9 +693,12 @@ impl ProblemModel {
                     shown.push(t);
                     if let Some(p) = term.parts {
                         shown.extend_from_slice(&p);
+                        picked.retain(|x| !p.contains(x));
                     }
-                    keywords.push(term.surface.clone());
+                    picked.push(t);
                 }
+                let keywords: Vec<String> =
+                    picked.iter().filter_map(|&t| self.vocabulary.term(t).map(|x| x.surface.clone())).collect();
                 let size = g.iter().map(|&a| sizes[a]).sum();
                 // One problem: its own label. Several: their two heaviest
                 // words ("report / credit"); a third keeps labels unique.
