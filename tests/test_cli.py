@@ -83,7 +83,11 @@ def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv,
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert captured.out.strip()
-    json.loads(out_json.read_text(encoding="utf-8"))
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    # Every problem is in exactly one theme.
+    in_themes = sorted(i for t in doc["themes"] for i in t["problem_ids"])
+    assert in_themes == sorted(p["problem_id"] for p in doc["problems"])
+    assert sum(t["size"] for t in doc["themes"]) == sum(p["size"] for p in doc["problems"])
 
 
 def test_fit_writes_json_model(tmp_path, export_csv, capsys):

@@ -293,10 +293,16 @@ def _result_dict(result: Any) -> Dict[str, Any]:
         )
     labels = [int(i) for i in getattr(result, "labels", [])]
     sims = [round(float(x), 6) for x in getattr(result, "similarity", [])]
+    themes = [
+        {"theme_id": int(t.id), "label": str(t.label), "problem_ids": [int(i) for i in t.problem_ids],
+         "keywords": [str(k) for k in t.keywords], "size": int(t.size), "share": float(t.share)}
+        for t in (result.themes() if hasattr(result, "themes") else [])
+    ]
     return {
         "n_rows": len(labels),
         "n_problems": len(problems),
         "problems": problems,
+        "themes": themes,
         "rows": [{"row": i, "problem_id": pid, "similarity": sim} for i, (pid, sim) in enumerate(zip(labels, sims))],
     }
 
