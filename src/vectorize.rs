@@ -185,6 +185,14 @@ impl From<Vocabulary> for VocabularyFile {
     }
 }
 
+/// Sum of two tallies of pairs (for parallel counting).
+fn add_pair_counts(mut a: FxHashMap<(u32, u32), u32>, b: FxHashMap<(u32, u32), u32>) -> FxHashMap<(u32, u32), u32> {
+    for (k, v) in b {
+        *a.entry(k).or_insert(0) += v;
+    }
+    a
+}
+
 /// One term occurrence in order, or a break.
 type Slot = Option<u32>;
 
@@ -423,12 +431,7 @@ impl Vocabulary {
                 }
                 acc
             })
-            .reduce(FxHashMap::default, |mut a, b| {
-                for (k, v) in b {
-                    *a.entry(k).or_insert(0) += v;
-                }
-                a
-            });
+            .reduce(FxHashMap::default, add_pair_counts);
         let chosen = phrases::select(&pair_docs, &term_docs, n_docs, &p.phrases);
         let mut chosen_sorted: Vec<((u32, u32), String)> = chosen
             .into_iter()
@@ -454,12 +457,7 @@ impl Vocabulary {
                     }
                     acc
                 })
-                .reduce(FxHashMap::default, |mut a, b| {
-                    for (k, v) in b {
-                        *a.entry(k).or_insert(0) += v;
-                    }
-                    a
-                })
+                .reduce(FxHashMap::default, add_pair_counts)
         };
         // Most frequent written pair per phrase (ties: the alphabetically first).
         let mut phrase_surface: FxHashMap<(u32, u32), (u32, String)> = FxHashMap::default();
