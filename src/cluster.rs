@@ -706,22 +706,53 @@ fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
 /// occurrence), how many rows each stands for, and each row's distinct row.
 fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<usize>) {
     let mut index: rustc_hash::FxHashMap<Vec<(u32, u32)>, usize> = Default::default();
-    let mut uniq: Vec<SparseVec> = Vec::new();
+    let mut keys: Vec<Vec<(u32, u32)>> = Vec::new();
     let mut mult: Vec<f64> = Vec::new();
     let mut of_row = Vec::with_capacity(rows.len());
     for x in rows {
-        let key: Vec<(u32, u32)> = x.iter().map(|&(t, w)| (t, w.to_bits())).collect();
-        let u = *index.entry(key).or_insert_with(|| {
-            uniq.push(x.clone());
+        let key = bits_of(x);
+        let u = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push(key);
             mult.push(0.0);
-            uniq.len() - 1
+            keys.len() - 1
         });
         if let Some(m) = mult.get_mut(u) {
             *m += 1.0;
         }
         of_row.push(u);
     }
+    // Nodes in an order set by their content, not by where they stand in
+    // the input: the graph search and Louvain's visiting order then give
+    // the same problems however the rows are sorted.
+    let hashes: Vec<u64> = keys.iter().map(|k| content_hash(k)).collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| hashes[a].cmp(&hashes[b]).then_with(|| keys[a].cmp(&keys[b])));
+    let mut new_of = vec![0usize; keys.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of[old] = new;
+    }
+    let uniq: Vec<SparseVec> =
+        order.iter().map(|&u| keys[u].iter().map(|&(t, b)| (t, f32::from_bits(b))).collect()).collect();
+    let mult: Vec<f64> = order.iter().map(|&u| mult[u]).collect();
+    let of_row: Vec<usize> = of_row.into_iter().map(|u| new_of[u]).collect();
     (uniq, mult, of_row)
+}
+
+/// A vector's exact contents, as integers (hashable and ordered).
+fn bits_of(x: &SparseVec) -> Vec<(u32, u32)> {
+    x.iter().map(|&(t, w)| (t, w.to_bits())).collect()
+}
+
+/// A well-mixed 64-bit hash of a vector's exact contents (FxHash, then
+/// the SplitMix64 finaliser), the same on every platform and run.
+fn content_hash(key: &[(u32, u32)]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    key.hash(&mut h);
+    let mut z = h.finish().wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// One level of Louvain local moving over a weighted graph, nodes visited
@@ -783,7 +814,8 @@ fn louvain_level(adj: &[Vec<(usize, f64)>], self_w: &[f64], gamma: f64) -> (Vec<
     (comm, improved)
 }
 
-/// Louvain communities of a kNN graph, deterministic (fixed node order).
+/// Louvain communities of a kNN graph, deterministic: nodes are visited in
+/// index order (see [`consensus_louvain`] for how that order is set).
 fn louvain(nbrs: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
     let n = nbrs.len();
     // Symmetrise: weight of {i, j} = sum of the two directed similarities
@@ -854,6 +886,59 @@ fn louvain(nbrs: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
     node_comm
 }
 
+/// Louvain runs combined into one partition.
+const CONSENSUS_RUNS: usize = 8;
+
+/// Louvain communities agreed on by several runs (consensus clustering,
+/// Lancichinetti & Fortunato 2012). One Louvain run depends on the order in
+/// which it visits the nodes; `CONSENSUS_RUNS` runs, each visiting them in
+/// its own fixed order (set by the nodes' contents, so the input order does
+/// not matter), vote on every edge of the graph: an edge is kept, weighted
+/// by the share of runs that put its two ends together, when at least half
+/// of them do, and a last run on that graph gives the communities.
+fn consensus_louvain(uniq: &[SparseVec], nb: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
+    let n = nb.len();
+    let hashes: Vec<u64> = uniq.iter().map(|x| content_hash(&bits_of(x))).collect();
+    let parts: Vec<Vec<usize>> = (0..CONSENSUS_RUNS)
+        .into_par_iter()
+        .map(|r| {
+            if r == 0 {
+                return louvain(nb, mult, gamma);
+            }
+            // Nodes are already in content-hash order; run r visits them in
+            // the order of a second hash salted with r.
+            let salt = (r as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&u| {
+                let h = hashes[u] ^ salt;
+                (content_hash(&[(h as u32, (h >> 32) as u32)]), u)
+            });
+            let mut new_of = vec![0usize; n];
+            for (new, &old) in order.iter().enumerate() {
+                new_of[old] = new;
+            }
+            let pn: Vec<Vec<(usize, f32)>> =
+                order.iter().map(|&old| nb[old].iter().map(|&(j, w)| (new_of[j], w)).collect()).collect();
+            let pm: Vec<f64> = order.iter().map(|&old| mult.get(old).copied().unwrap_or(1.0)).collect();
+            let c = louvain(&pn, &pm, gamma);
+            (0..n).map(|old| c[new_of[old]]).collect()
+        })
+        .collect();
+    let agreed: Vec<Vec<(usize, f32)>> = nb
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            l.iter()
+                .filter_map(|&(j, w)| {
+                    let votes = parts.iter().filter(|q| q.get(i) == q.get(j)).count();
+                    (2 * votes >= CONSENSUS_RUNS).then_some((j, w * votes as f32 / CONSENSUS_RUNS as f32))
+                })
+                .collect()
+        })
+        .collect();
+    louvain(&agreed, mult, gamma)
+}
+
 fn community_centroids(rows: &[SparseVec], dim: usize, comm: &[usize], min_size: usize) -> Vec<SparseVec> {
     let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut counts = vec![0usize; k];
@@ -884,7 +969,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     ctl.check()?;
     let nb = knn(&uniq, dim, p.words, KNN);
     ctl.check()?;
-    let ucomm = louvain(&nb, &mult, p.resolution.max(1e-3) as f64);
+    let ucomm = consensus_louvain(&uniq, &nb, &mult, p.resolution.max(1e-3) as f64);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();
     let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut merged = community_centroids(&rows, dim, &comm, p.min_size);

@@ -73,6 +73,9 @@ const EXTRA_STOP: &[&str] = &[
     "minutes", "today", "yesterday", "ago", "now", "already", "time", "times",
 ];
 
+/// Endings a stop word can take after an apostrophe and stay a stop word.
+const CLITICS: &[&str] = &["s", "m", "re", "ve", "d", "ll"];
+
 /// Segments normalised text and stems words. Cheap to share across threads.
 pub struct Segmenter {
     /// Stop words and negators in one table: one hash lookup per word.
@@ -258,6 +261,11 @@ impl Segmenter {
             .filter(|w| !is_negator(w))
             .collect();
         stop.extend(EXTRA_STOP.iter().map(|w| w.to_string()));
+        // A stop word with a clitic is one too: "i'm", "they've", "what's",
+        // "we'd" (possessives of content words, "company's", are not).
+        let clitics: Vec<String> =
+            stop.iter().flat_map(|w| CLITICS.iter().map(move |c| format!("{w}'{c}"))).collect();
+        stop.extend(clitics);
         let mut class: FxHashMap<String, WordClass> = stop.iter().map(|w| (w.clone(), WordClass::Stop)).collect();
         for n in NEGATORS {
             class.insert(n.to_string(), WordClass::Negator);
@@ -450,6 +458,13 @@ mod tests {
     #[test]
     fn stop_words_dropped_and_stemmed() {
         assert_eq!(keys("I was charged for the deliveries"), vec!["charg", "deliveri"]);
+    }
+
+    #[test]
+    fn stop_words_with_clitics_are_stop_words() {
+        assert_eq!(keys("I'm sure they've charged me, what's this? We’d like it"), vec!["sure", "charg"]);
+        // A content word's possessive stays.
+        assert_eq!(keys("the company's fee"), vec!["company's", "fee"]);
     }
 
     #[test]

@@ -148,3 +148,19 @@ def test_refit_keeps_ids_and_edits(model, texts, tmp_path):
     new_id = lineage["new"][0]
     assert new_id not in [p.id for p in model.problems_]
     assert m2.edits_ == model.edits_
+
+
+@pytest.mark.parametrize("name", ["tweet_complaints", "cfpb_products"])
+def test_row_order_does_not_change_the_problems(name):
+    # Sorting an export differently must not change what is found: the same
+    # complaints end up together, under the same labels.
+    from conftest import load_labelled
+
+    texts, _ = load_labelled(name)
+    perm = np.random.default_rng(7).permutation(len(texts))
+    first = pp.analyze(texts, progress=False)
+    again = pp.analyze([texts[i] for i in perm], progress=False)
+    a, b = first.labels[perm], again.labels
+    assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+    assert sorted(p.label for p in first.problems) == sorted(p.label for p in again.problems)
+    assert [p.size for p in first.problems] == [p.size for p in again.problems]
