@@ -704,7 +704,9 @@ fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// Identical rows collapsed: the distinct rows (in order of first
 /// occurrence), how many rows each stands for, and each row's distinct row.
-fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<usize>) {
+/// Identical rows as one node: the distinct rows (in content-hash order),
+/// how many rows each stands for, its content hash, and each row's node.
+fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usize>) {
     let mut index: rustc_hash::FxHashMap<Vec<(u32, u32)>, usize> = Default::default();
     let mut keys: Vec<Vec<(u32, u32)>> = Vec::new();
     let mut mult: Vec<f64> = Vec::new();
@@ -734,8 +736,9 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<usize>) {
     let uniq: Vec<SparseVec> =
         order.iter().map(|&u| keys[u].iter().map(|&(t, b)| (t, f32::from_bits(b))).collect()).collect();
     let mult: Vec<f64> = order.iter().map(|&u| mult[u]).collect();
+    let hashes: Vec<u64> = order.iter().map(|&u| hashes[u]).collect();
     let of_row: Vec<usize> = of_row.into_iter().map(|u| new_of[u]).collect();
-    (uniq, mult, of_row)
+    (uniq, mult, hashes, of_row)
 }
 
 /// A vector's exact contents, as integers (hashable and ordered).
@@ -749,7 +752,12 @@ fn content_hash(key: &[(u32, u32)]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     key.hash(&mut h);
-    let mut z = h.finish().wrapping_add(0x9e37_79b9_7f4a_7c15);
+    mix(h.finish())
+}
+
+/// The SplitMix64 finaliser: every input bit affects every output bit.
+fn mix(z: u64) -> u64 {
+    let mut z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -896,9 +904,8 @@ const CONSENSUS_RUNS: usize = 8;
 /// not matter), vote on every edge of the graph: an edge is kept, weighted
 /// by the share of runs that put its two ends together, when at least half
 /// of them do, and a last run on that graph gives the communities.
-fn consensus_louvain(uniq: &[SparseVec], nb: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
+fn consensus_louvain(hashes: &[u64], nb: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
     let n = nb.len();
-    let hashes: Vec<u64> = uniq.iter().map(|x| content_hash(&bits_of(x))).collect();
     let parts: Vec<Vec<usize>> = (0..CONSENSUS_RUNS)
         .into_par_iter()
         .map(|r| {
@@ -910,7 +917,7 @@ fn consensus_louvain(uniq: &[SparseVec], nb: &[Vec<(usize, f32)>], mult: &[f64],
             let salt = (r as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let mut order: Vec<usize> = (0..n).collect();
             order.sort_by_key(|&u| {
-                let h = hashes[u] ^ salt;
+                let h = hashes.get(u).copied().unwrap_or(0) ^ salt;
                 (content_hash(&[(h as u32, (h >> 32) as u32)]), u)
             });
             let mut new_of = vec![0usize; n];
@@ -965,11 +972,11 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     // Communities of the complaint-similarity graph: identical complaints
     // become one node standing for all of them, each node is linked to its
     // nearest neighbours, and Louvain finds the groups.
-    let (uniq, mult, of_row) = collapse(&rows);
+    let (uniq, mult, hashes, of_row) = collapse(&rows);
     ctl.check()?;
     let nb = knn(&uniq, dim, p.words, KNN);
     ctl.check()?;
-    let ucomm = consensus_louvain(&uniq, &nb, &mult, p.resolution.max(1e-3) as f64);
+    let ucomm = consensus_louvain(&hashes, &nb, &mult, p.resolution.max(1e-3) as f64);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();
     let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut merged = community_centroids(&rows, dim, &comm, p.min_size);
