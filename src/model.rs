@@ -658,7 +658,7 @@ impl ProblemModel {
         }
         let overall: rustc_hash::FxHashMap<u32, f32> = everyone.iter().copied().collect();
         let avg_mass = everyone.iter().map(|e| e.1 as f64).sum::<f64>() / groups.len().max(1) as f64;
-        let mut out: Vec<Theme> = groups
+        let out: Vec<(Theme, Option<String>)> = groups
             .into_iter()
             .map(|mut g| {
                 g.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
@@ -701,29 +701,38 @@ impl ProblemModel {
                     picked.iter().filter_map(|&t| self.vocabulary.term(t).map(|x| x.surface.clone())).collect();
                 let size = g.iter().map(|&a| sizes[a]).sum();
                 // One problem: its own label. Several: their two heaviest
-                // words ("report / credit"); a third keeps labels unique.
-                let label = if g.len() == 1 || keywords.len() < 2 {
+                // words ("report / credit"), one per word family (not
+                // "verified / verification"); a third keeps labels unique.
+                let words = crate::themes::one_per_family(
+                    picked.iter().filter_map(|&t| self.vocabulary.term(t)).map(|x| (x.key.as_str(), x.surface.as_str())),
+                );
+                let label = if g.len() == 1 || words.len() < 2 {
                     self.problems[g[0]].label.clone()
                 } else {
-                    keywords[..2].join(" / ")
+                    words[..2].join(" / ")
                 };
-                Theme {
+                let longer = (g.len() > 1 && words.len() >= 3).then(|| words[..3].join(" / "));
+                (Theme {
                     label,
                     problem_ids: g.iter().map(|&a| self.problems[a].id).collect(),
                     keywords,
                     size,
                     share: g.iter().map(|&a| self.problems[a].share).sum(),
-                }
+                }, longer)
             })
             .collect();
         let mut seen: Vec<String> = Vec::new();
-        for t in &mut out {
-            if seen.contains(&t.label) && t.keywords.len() >= 3 {
-                t.label = t.keywords[..3].join(" / ");
+        let mut themes = Vec::with_capacity(out.len());
+        for (mut t, longer) in out {
+            if seen.contains(&t.label) {
+                if let Some(l) = longer {
+                    t.label = l;
+                }
             }
             seen.push(t.label.clone());
+            themes.push(t);
         }
-        out
+        themes
     }
 
     /// The similarity threshold below which a complaint fits no problem.

@@ -47,6 +47,22 @@ pub fn themes(centroids: &[SparseVec], sizes: &[usize], cohesion: &[f32]) -> Vec
     groups
 }
 
+/// The surface forms of `(key, surface)` terms, best first, skipping a term
+/// of the same word family as one already taken (one key a prefix of the
+/// other: "verif" and "verifi", "custom" and "custom servic").
+pub fn one_per_family<'a>(terms: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut families: Vec<&str> = Vec::new();
+    let mut words = Vec::new();
+    for (key, surface) in terms {
+        if families.iter().any(|f| f.starts_with(key) || key.starts_with(f)) {
+            continue;
+        }
+        families.push(key);
+        words.push(surface.to_string());
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +91,13 @@ mod tests {
         let c = vec![unit(&[(0, 1.0)]), unit(&[(1, 1.0)]), unit(&[(2, 1.0)])];
         let g = themes(&c, &[10, 30, 20], &[0.5, 0.5, 0.5]);
         assert_eq!(g, vec![vec![1], vec![2], vec![0]]);
+    }
+
+    #[test]
+    fn label_words_come_one_per_family() {
+        let terms = [("verifi", "verified"), ("verif", "verification"), ("account", "account"), ("custom", "customer"),
+            ("custom servic", "customer service"), ("letter", "letter")];
+        assert_eq!(one_per_family(terms.into_iter()), vec!["verified", "account", "customer", "letter"]);
     }
 
     #[test]

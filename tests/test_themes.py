@@ -30,8 +30,27 @@ def test_every_problem_is_in_exactly_one_theme(cfpb):
         assert t.keywords and t.label
         assert result.theme_of(t.problem_ids[0]) == t
     assert len({t.label for t in themes}) == len(themes)
+    _assert_theme_labels(themes)
     # Fewer themes than problems: some problems do belong together.
     assert len(themes) < len(result.problems)
+
+
+def _assert_theme_labels(themes):
+    for t in themes:
+        if len(t.problem_ids) > 1:
+            # Two (or three) words, each of its own family: never "verified / verification".
+            words = t.label.split(" / ")
+            assert 2 <= len(words) <= 3, t.label
+            stems = [w[:5] for w in words]
+            assert len(set(stems)) == len(stems), t.label
+
+
+def test_theme_labels_on_the_bundled_sample():
+    # Several problems of the sample roll up, and their themes read well
+    # (the rule itself is tested in Rust: themes::one_per_family).
+    result = pp.analyze(pp.load_sample(), progress=False)
+    assert any(len(t.problem_ids) > 1 for t in result.themes())
+    _assert_theme_labels(result.themes())
 
 
 def test_theme_ids_follow_the_rows(cfpb):
