@@ -11,10 +11,14 @@
 //!    [`crate::embed`]) the nearest rows by a fixed random sketch of the
 //!    embeddings join the candidates.
 //! 3. Find the communities of that graph with Louvain modularity
-//!    optimisation (resolution 1, nodes visited in a fixed order, no
-//!    randomness): the count follows from the data. Above `max_problems`,
-//!    the most similar communities are merged (centroid correlation beyond
-//!    the shared vocabulary).
+//!    optimisation (resolution 1, no randomness): the count follows from the
+//!    data. Nodes are ordered by a hash of their contents, so the input
+//!    order does not matter; 8 runs, each visiting the nodes in its own
+//!    content-set order, vote on every link, and a last run on the links at
+//!    least half of them keep gives the communities (consensus clustering).
+//!    Above `max_problems`, the most similar communities are merged
+//!    (centroid correlation beyond the shared vocabulary, see
+//!    `agglomerate`, which also groups problems into themes).
 //! 4. **Refine** with a few k-means rounds from the community centroids, and
 //!    dissolve groups smaller than `min_size` into their neighbours.
 //!

@@ -14,8 +14,9 @@
 //! * [`segment`]: UAX #29 words, stop words, stemming, negation, CJK bigrams.
 //! * [`phrases`]: frequent multi-word phrases kept as units.
 //! * [`vectorize`]: vocabulary and sparse TF-IDF vectors.
-//! * [`cluster`]: a nearest-neighbour graph and Louvain communities, refined
-//!   by spherical k-means; no `k` needed.
+//! * [`cluster`]: a nearest-neighbour graph and consensus Louvain
+//!   communities, refined by spherical k-means; no `k` needed, and the row
+//!   order does not matter.
 //! * [`embed`]: optional sentence embeddings blended into the similarity.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
