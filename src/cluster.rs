@@ -418,17 +418,13 @@ pub(crate) fn agglomerate(mut w: Vec<Vec<f64>>, until: Until) -> Vec<Vec<usize>>
         }
         let cen = |w: &[Vec<f64>], x: usize, y: usize| w[x][y] - d[x] * d[y] / t;
         let mut best = (0, 0, f64::NEG_INFINITY, 0.0);
-        for a in 0..k {
-            if !alive[a] {
-                continue;
-            }
-            for b in a + 1..k {
-                if alive[b] {
-                    let c = cen(&w, a, b);
-                    let gain = c / (cen(&w, a, a).max(1e-12) * cen(&w, b, b).max(1e-12)).sqrt();
-                    if gain > best.2 {
-                        best = (a, b, gain, c);
-                    }
+        let live_ids: Vec<usize> = (0..k).filter(|&i| alive[i]).collect();
+        for (x, &a) in live_ids.iter().enumerate() {
+            for &b in &live_ids[x + 1..] {
+                let c = cen(&w, a, b);
+                let gain = c / (cen(&w, a, a).max(1e-12) * cen(&w, b, b).max(1e-12)).sqrt();
+                if gain > best.2 {
+                    best = (a, b, gain, c);
                 }
             }
         }
