@@ -107,11 +107,12 @@ pub const THEME_KEYWORDS: usize = 6;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Theme {
     /// Its problem's label when it has one problem, else its two (or, to
-    /// stay unique, three) heaviest words ("report / credit").
+    /// stay unique, three) most distinctive words, one per word family
+    /// ("inquiry / report").
     pub label: String,
     /// Ids of its problems, largest first.
     pub problem_ids: Vec<u32>,
-    /// The heaviest words of its complaints, best first.
+    /// Words frequent in its complaints and rare in the others', best first.
     pub keywords: Vec<String>,
     /// Complaints in its problems.
     pub size: usize,
@@ -700,7 +701,7 @@ impl ProblemModel {
                 let keywords: Vec<String> =
                     picked.iter().filter_map(|&t| self.vocabulary.term(t).map(|x| x.surface.clone())).collect();
                 let size = g.iter().map(|&a| sizes[a]).sum();
-                // One problem: its own label. Several: their two heaviest
+                // One problem: its own label. Several: their two most distinctive
                 // words ("report / credit"), one per word family (not
                 // "verified / verification"); a third keeps labels unique.
                 let words = crate::themes::one_per_family(

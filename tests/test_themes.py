@@ -107,3 +107,10 @@ def test_summary_and_report_show_a_problems_theme(cfpb):
 def test_theme_is_not_fitted_without_a_model():
     with pytest.raises(pp.NotFittedError):
         pp.ProblemModel().themes_
+
+
+@pytest.mark.parametrize("texts", [[], ["", None, "   "]])
+def test_no_problems_no_themes(texts):
+    result = pp.analyze(texts, progress=False)
+    assert result.themes() == []
+    assert result.theme_ids.tolist() == [-1] * len(texts)

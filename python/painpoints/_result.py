@@ -83,11 +83,12 @@ class Theme:
     id: int
     """Position among the themes, 0 for the largest."""
     label: str
-    """Its problem's label for a one-problem theme; otherwise its two (or three) heaviest words, e.g. ``"report / credit"``."""
+    """Its problem's label for a one-problem theme; otherwise its two (or, to stay unique, three) most
+    distinctive words, one per word family, e.g. ``"inquiry / report"``."""
     problem_ids: Tuple[int, ...]
     """Ids of its problems, largest first."""
     keywords: Tuple[str, ...]
-    """The heaviest words of its complaints, best first."""
+    """Words frequent in its complaints and rare in the others', best first."""
     size: int
     """Number of complaints in its problems."""
     share: float
@@ -189,11 +190,13 @@ class Analysis:
     @property
     def theme_ids(self) -> np.ndarray:
         """Per input row, in input order, the id of its problem's theme (-1 = no problem)."""
-        lookup = {pid: t.id for t in self.themes() for pid in t.problem_ids}
-        out = np.full(self.n_rows, -1, dtype=np.int64)
-        for pid, tid in lookup.items():
-            out[self.labels == pid] = tid
-        return out
+        themes = self.themes()
+        labels = np.asarray(self.labels, dtype=np.int64)
+        top_id = max([pid for t in themes for pid in t.problem_ids] + [int(labels.max(initial=-1))])
+        lookup = np.full(max(top_id, 0) + 1, -1, dtype=np.int64)
+        for t in themes:
+            lookup[list(t.problem_ids)] = t.id
+        return np.where(labels >= 0, lookup[np.clip(labels, 0, None)], -1)
 
     # -- tables ---------------------------------------------------------
     def _problem_rows(self) -> List[dict]:
