@@ -649,14 +649,13 @@ impl ProblemModel {
         let groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
         let n_words = self.vocabulary.len();
         // Each problem's complaints summed (words only): size · cohesion · centre.
-        let summed = |a: usize| -> SparseVec {
-            let mass = sizes[a] as f32 * cohesion[a].max(0.0);
-            self.centroids[a].iter().filter(|e| (e.0 as usize) < n_words).map(|&(t, w)| (t, w * mass)).collect()
-        };
-        let mut everyone: SparseVec = Vec::new();
-        for a in 0..self.problems.len().min(self.centroids.len()) {
-            everyone = cluster::add_scaled(&everyone, &summed(a));
-        }
+        let summed: Vec<SparseVec> = (0..self.problems.len().min(self.centroids.len()))
+            .map(|a| {
+                let mass = sizes[a] as f32 * cohesion[a].max(0.0);
+                self.centroids[a].iter().filter(|e| (e.0 as usize) < n_words).map(|&(t, w)| (t, w * mass)).collect()
+            })
+            .collect();
+        let everyone: SparseVec = summed.iter().fold(Vec::new(), |acc, v| cluster::add_scaled(&acc, v));
         let overall: rustc_hash::FxHashMap<u32, f32> = everyone.iter().copied().collect();
         let avg_mass = everyone.iter().map(|e| e.1 as f64).sum::<f64>() / groups.len().max(1) as f64;
         let out: Vec<(Theme, Option<String>)> = groups
@@ -665,10 +664,7 @@ impl ProblemModel {
                 g.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
                 // Keywords: words heavy in the theme's complaints and rare in
                 // the others' (the class-based weighting problems use).
-                let mut sum: SparseVec = Vec::new();
-                for &a in &g {
-                    sum = cluster::add_scaled(&sum, &summed(a));
-                }
+                let sum: SparseVec = g.iter().fold(Vec::new(), |acc, &a| cluster::add_scaled(&acc, &summed[a]));
                 let mass = sum.iter().map(|e| e.1 as f64).sum::<f64>().max(1e-12);
                 let mut scored: Vec<(u32, f64)> = sum
                     .iter()
@@ -678,12 +674,11 @@ impl ProblemModel {
                     })
                     .collect();
                 scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-                let sum = scored;
                 // A phrase replaces its words ("customer service" makes
                 // "service" redundant, before or after it).
                 let mut picked: Vec<u32> = Vec::new();
                 let mut shown: Vec<u32> = Vec::new();
-                for &(t, _) in &sum {
+                for &(t, _) in &scored {
                     if picked.len() >= THEME_KEYWORDS {
                         break;
                     }
