@@ -17,7 +17,8 @@ Reported per method: NMI (arithmetic), ARI, V-measure against the labels (the
 share of -1, fit wall time, and top-three recovery: for each of the three
 largest true categories, the best match (F1) among the method's three largest
 clusters, that cluster's purity, and whether its label / top-5 keywords name
-the category. For painpoints also stability: seed 0 vs seed 1.
+the category. For painpoints also stability: seed 0 vs seed 1, and the
+original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
@@ -278,8 +279,6 @@ def bench_dataset(pp, path: Path, args):
 
     # The references depend on their seed: report their spread over seeds
     # (seed 0 is the row in the main table).
-    from sklearn.metrics import adjusted_rand_score as _ari, normalized_mutual_info_score as _nmi
-
     spread = {}
     if args.ref_seeds > 1:
         refs = {"tfidf+kmeans": lambda sd: run_tfidf_kmeans(texts, k, seed=sd)}
@@ -288,8 +287,8 @@ def bench_dataset(pp, path: Path, args):
         for m, run_ref in refs.items():
             vals = []
             for sd in range(args.ref_seeds):
-                lab = first[m][0] if sd == 0 else run_ref(sd)[0]
-                vals.append((float(_nmi(y, lab)), float(_ari(y, lab))))
+                got_m = metrics(y, first[m][0] if sd == 0 else run_ref(sd)[0])
+                vals.append((got_m["nmi"], got_m["ari"]))
             spread[m] = {"seeds": args.ref_seeds, "nmi": [v[0] for v in vals], "ari": [v[1] for v in vals]}
 
     # Stability: does another seed find the same problems?
@@ -299,7 +298,11 @@ def bench_dataset(pp, path: Path, args):
 
     maj0 = [majority(y, names, labels0 == p["id"])[0] for p in top0]
     maj1 = [majority(y, names, labels1 == p["id"])[0] for p in top1]
+    # Row order: the same complaints, shuffled, must give the same problems.
+    perm = np.random.default_rng(0).permutation(len(texts))
+    labels_shuffled = run_painpoints(pp, [texts[i] for i in perm], seed=0)[0]
     stability = {"ari_seed0_seed1": float(adjusted_rand_score(labels0, labels1)),
+                 "ari_shuffled_rows": float(adjusted_rand_score(labels0[perm], labels_shuffled)),
                  "top3_majority_seed0": maj0, "top3_majority_seed1": maj1,
                  "top3_same_set": set(maj0) == set(maj1), "time_s_seed1": t1}
 
@@ -353,6 +356,7 @@ def print_dataset(d, runs):
           + "   (named: " + ", ".join(f"{m['method']} {m['top3_named']}/3" for m in d["methods"]) + ")")
     s = d["stability"]
     print(f"painpoints stability, seed 0 vs seed 1: ARI {s['ari_seed0_seed1']:.3f}; "
+          f"original vs shuffled rows: ARI {s['ari_shuffled_rows']:.3f}; "
           f"top-3 majority categories same set: {'yes' if s['top3_same_set'] else 'no'}")
     if not s["top3_same_set"]:
         for seed in (0, 1):
@@ -371,6 +375,7 @@ def print_summary(all_results):
                  "top3 F1>=.5", "top3 named"], rows, right={2, 3, 4, 5, 6, 7, 8, 9}))
     print("painpoints stability (seed 0 vs 1): " + "; ".join(
         f"{Path(d['dataset']).stem} ARI {d['stability']['ari_seed0_seed1']:.3f}"
+        f" (shuffled rows {d['stability']['ari_shuffled_rows']:.3f})"
         f" top-3 {'same' if d['stability']['top3_same_set'] else 'DIFFERENT'}" for d in all_results))
     print("(NMI/ARI/V-measure over all rows, -1 counted as one cluster; reference pipelines are given the true k)")
 
