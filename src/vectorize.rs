@@ -700,21 +700,30 @@ mod tests {
         assert!(card < late);
     }
 
+    /// Twelve numbered copies of `texts`, each round with five unrelated
+    /// complaints, so that phrase statistics have a background.
+    fn with_background(texts: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in 0..12 {
+            out.extend(texts.iter().map(|t| format!("{t} {i}")));
+            for w in ["late parcel", "broken screen", "rude driver", "wrong size", "missing item"] {
+                out.push(format!("{w} {i}"));
+            }
+        }
+        out
+    }
+
     #[test]
     fn phrase_is_shown_as_complaints_write_it() {
         // "well" alone is more frequent than "wells", but the phrase is
         // always written "wells fargo".
-        let mut texts = Vec::new();
-        for i in 0..12 {
-            texts.push(format!("wells fargo closed my account {i}"));
-            texts.push(format!("complaint about wells fargo fees {i}"));
-            texts.push(format!("it went well until today {i}"));
-            texts.push(format!("well the refund never came {i}"));
-            texts.push(format!("as well as a late fee {i}"));
-            for w in ["late parcel", "broken screen", "rude driver", "wrong size", "missing item"] {
-                texts.push(format!("{w} {i}"));
-            }
-        }
+        let texts = with_background(&[
+            "wells fargo closed my account",
+            "complaint about wells fargo fees",
+            "it went well until today",
+            "well the refund never came",
+            "as well as a late fee",
+        ]);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let (_, v) = learn(&refs);
         let well = v.id_of("well").expect("word learned");
@@ -726,16 +735,12 @@ mod tests {
 
     #[test]
     fn frequent_phrase_becomes_a_term() {
-        let mut texts = Vec::new();
-        for i in 0..12 {
-            texts.push(format!("customer service was rude {i}"));
-            texts.push(format!("waiting for customer service reply {i}"));
-            texts.push(format!("the service fee is high {i}"));
-            texts.push(format!("another customer complained {i}"));
-            for w in ["late parcel", "broken screen", "rude driver", "wrong size", "missing item"] {
-                texts.push(format!("{w} {i}"));
-            }
-        }
+        let texts = with_background(&[
+            "customer service was rude",
+            "waiting for customer service reply",
+            "the service fee is high",
+            "another customer complained",
+        ]);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let (seg, v) = learn(&refs);
         let id = v.id_of("custom servic").expect("phrase learned");
