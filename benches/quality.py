@@ -22,6 +22,11 @@ original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
+                              [--subsample 300,1000]
+
+--subsample also scores painpoints and TF-IDF + KMeans on random subsets of
+each data set (median of 3 draws per size), since most exports are smaller
+than these files and a method must not depend on their size.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
 the theme of its problem (Analysis.theme_ids) and the three largest themes are
@@ -313,6 +318,46 @@ def bench_dataset(pp, path: Path, args):
 
 # --- printing -----------------------------------------------------------------------------
 
+def bench_subsamples(pp, path: Path, sizes, draws=3):
+    """painpoints and TF-IDF + KMeans on random subsets of one data set.
+
+    Smaller exports are the common case, so each size n is drawn `draws`
+    times (numpy seeds 0..draws-1, without replacement) and the medians are
+    reported; KMeans gets the true number of labels present in each draw.
+    """
+    texts, cats = load_dataset(path)
+    out = []
+    for n in sizes:
+        if n >= len(texts):
+            continue
+        runs = []
+        for draw in range(draws):
+            pick = np.sort(np.random.default_rng(draw).choice(len(texts), n, replace=False))
+            sub = [texts[i] for i in pick]
+            y = np.array([cats[i] for i in pick])
+            k = len(set(y.tolist()))
+            ours = metrics(y, run_painpoints(pp, sub, seed=0)[0])
+            ref = metrics(y, run_tfidf_kmeans(sub, k)[0])
+            runs.append([ours["nmi"], ours["ari"], ours["problems"], ours["noise_share"],
+                         ref["nmi"], ref["ari"], k])
+        m = np.median(np.array(runs, dtype=float), axis=0)
+        out.append({"rows": n, "draws": draws, "painpoints_nmi": m[0], "painpoints_ari": m[1],
+                    "painpoints_problems": m[2], "painpoints_noise_share": m[3],
+                    "tfidf_kmeans_nmi": m[4], "tfidf_kmeans_ari": m[5], "true_k": m[6]})
+    return out
+
+
+def print_subsamples(name, rows):
+    if not rows:
+        return
+    print(f"\n--- {name}: random subsets (median of {rows[0]['draws']} draws) ---")
+    print(table(["rows", "painpoints NMI / ARI", "found / true", "-1 share", "tfidf+kmeans NMI / ARI (true k)"],
+                [[r["rows"], f"{r['painpoints_nmi']:.3f} / {r['painpoints_ari']:.3f}",
+                  f"{r['painpoints_problems']:.0f} / {r['true_k']:.0f}", pct(r["painpoints_noise_share"]),
+                  f"{r['tfidf_kmeans_nmi']:.3f} / {r['tfidf_kmeans_ari']:.3f}"] for r in rows],
+                right={0, 1, 2, 3, 4}))
+
+
 def pct(x):
     return f"{100 * x:.1f}%"
 
@@ -392,8 +437,16 @@ def main():
     ap.add_argument("--ref-seeds", type=int, default=5,
                     help="also run the KMeans references with this many seeds and report median and range"
                          " (default: %(default)s; 1 = seed 0 only)")
+    ap.add_argument("--subsample", default="",
+                    help="also score random subsets of these sizes, e.g. 300,1000 (median of 3 draws each)")
     ap.add_argument("--json", help="write all numbers to this JSON file")
     args = ap.parse_args()
+    try:
+        sizes = [int(x) for x in args.subsample.split(",") if x.strip()]
+    except ValueError:
+        ap.error("--subsample takes comma-separated row counts, e.g. 300,1000")
+    if any(n < 2 for n in sizes):
+        ap.error("--subsample sizes must be at least 2")
     if args.runs < 1:
         ap.error("--runs must be >= 1")
 
@@ -415,6 +468,9 @@ def main():
     for p in paths:
         d = bench_dataset(pp, p, args)
         print_dataset(d, args.runs)
+        if sizes:
+            d["subsamples"] = bench_subsamples(pp, p, sizes)
+            print_subsamples(p.stem, d["subsamples"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
