@@ -71,6 +71,8 @@ const EXTRA_STOP: &[&str] = &[
     // Time words: how long something took is not what it is about.
     "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute",
     "minutes", "today", "yesterday", "ago", "now", "already", "time", "times",
+    // Interjections and chat filler say nothing about the problem.
+    "oh", "ah", "uh", "um", "hmm", "hey", "yeah", "yes", "ok", "okay", "lol", "wow", "omg", "btw",
 ];
 
 /// Endings a stop word can take after an apostrophe and stay a stop word.
@@ -465,6 +467,11 @@ mod tests {
         assert_eq!(keys("I'm sure they've charged me, what's this? We’d like it"), vec!["sure", "charg"]);
         // A content word's possessive stays.
         assert_eq!(keys("the company's fee"), vec!["company's", "fee"]);
+    }
+
+    #[test]
+    fn interjections_are_stop_words() {
+        assert_eq!(keys("Oh wow, hey, OK yeah the refund, lol"), vec!["refund"]);
     }
 
     #[test]
