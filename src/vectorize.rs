@@ -196,6 +196,17 @@ fn add_pair_counts(mut a: FxHashMap<(u32, u32), u32>, b: FxHashMap<(u32, u32), u
 /// One term occurrence in order, or a break.
 type Slot = Option<u32>;
 
+/// True if `surface`, a slice of `text`, is written as an @handle.
+fn after_at(text: &str, surface: &str) -> bool {
+    let offset = (surface.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    offset.checked_sub(1).and_then(|i| text.as_bytes().get(i)) == Some(&b'@')
+}
+
+/// How a word variant is shown: "not " before a negated word, "@" before a handle.
+fn shown_as(word: &str, negated: bool, handle: bool) -> String {
+    format!("{}{}{word}", if negated { "not " } else { "" }, if handle { "@" } else { "" })
+}
+
 impl Vocabulary {
     fn from_parts(terms: Vec<Term>, words: FxHashMap<String, u32>) -> Self {
         let mut key_index = FxHashMap::default();
@@ -285,13 +296,14 @@ impl Vocabulary {
 
     /// Learn a vocabulary from already-normalised complaints.
     pub fn learn(seg: &Segmenter, normalized: &[String], p: &VocabularyParams) -> Vocabulary {
-        // 1. Distinct (surface, negated) words; each is stemmed once.
-        let distinct: FxHashSet<(&str, bool)> = normalized
+        // 1. Distinct (surface, negated, written as @handle) words; each is
+        // stemmed once. A handle keys like the bare word but shows its "@".
+        let distinct: FxHashSet<(&str, bool, bool)> = normalized
             .par_iter()
             .fold(FxHashSet::default, |mut acc, text| {
                 seg.for_each_piece(text, |piece| {
                     if let Piece::Word { surface, negated } = piece {
-                        acc.insert((surface, negated));
+                        acc.insert((surface, negated, after_at(text, surface)));
                     }
                 });
                 acc
@@ -300,11 +312,11 @@ impl Vocabulary {
                 a.extend(b);
                 a
             });
-        let mut variants: Vec<(&str, bool)> = distinct.into_iter().collect();
+        let mut variants: Vec<(&str, bool, bool)> = distinct.into_iter().collect();
         variants.sort_unstable();
         let stems: Vec<String> = variants
             .par_iter()
-            .map(|&(w, neg)| if neg { format!("not_{}", seg.key(w)) } else { seg.key(w).into_owned() })
+            .map(|&(w, neg, _)| if neg { format!("not_{}", seg.key(w)) } else { seg.key(w).into_owned() })
             .collect();
         // Intern keys in sorted order (deterministic ids).
         let mut keys: Vec<&str> = stems.iter().map(String::as_str).collect();
@@ -312,7 +324,7 @@ impl Vocabulary {
         keys.dedup();
         let key_of: FxHashMap<&str, u32> = keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
         let variant_key: Vec<u32> = stems.iter().map(|k| key_of.get(k.as_str()).copied().unwrap_or(0)).collect();
-        let variant_of: FxHashMap<(&str, bool), u32> =
+        let variant_of: FxHashMap<(&str, bool, bool), u32> =
             variants.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
 
         // 2. Per complaint: ordered variant ids (None = break).
@@ -321,7 +333,9 @@ impl Vocabulary {
             .map(|text| {
                 let mut out = Vec::new();
                 seg.for_each_piece(text, |piece| match piece {
-                    Piece::Word { surface, negated } => out.push(variant_of.get(&(surface, negated)).copied()),
+                    Piece::Word { surface, negated } => {
+                        out.push(variant_of.get(&(surface, negated, after_at(text, surface))).copied())
+                    }
                     Piece::Break => out.push(None),
                 });
                 out
@@ -373,12 +387,13 @@ impl Vocabulary {
             term_of_key[k as usize] = i as u32;
         }
         // Most frequent surface per key (ties: the alphabetically first).
+        let shown: Vec<String> = variants.iter().map(|&(w, neg, at)| shown_as(w, neg, at)).collect();
         let mut best: Vec<(u32, &str)> = vec![(0, ""); nk];
-        for (v, &(w, _)) in variants.iter().enumerate() {
+        for (v, w) in shown.iter().enumerate() {
             let k = variant_key[v] as usize;
             let c = vcount[v];
-            if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w < best[k].1)) {
-                best[k] = (c, w);
+            if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w.as_str() < best[k].1)) {
+                best[k] = (c, w.as_str());
             }
         }
         let mut terms: Vec<Term> = kept
@@ -386,10 +401,9 @@ impl Vocabulary {
             .map(|&k| {
                 let key = keys[k as usize];
                 let negated = key.starts_with("not_");
-                let w = best[k as usize].1;
                 Term {
                     key: key.to_string(),
-                    surface: if negated { format!("not {w}") } else { w.to_string() },
+                    surface: best[k as usize].1.to_string(),
                     kind: if negated { TermKind::Negated } else { TermKind::Word },
                     idf: idf(df[k as usize]),
                     parts: None,
@@ -398,7 +412,7 @@ impl Vocabulary {
             .collect();
         // Surface words of word terms, for encoding without stemming.
         let mut words: FxHashMap<String, u32> = FxHashMap::default();
-        for (v, &(w, neg)) in variants.iter().enumerate() {
+        for (v, &(w, neg, _)) in variants.iter().enumerate() {
             let t = term_of_key[variant_key[v] as usize];
             if !neg && t != u32::MAX {
                 words.insert(w.to_string(), t);
@@ -463,11 +477,7 @@ impl Vocabulary {
         let mut phrase_surface: FxHashMap<(u32, u32), (u32, String)> = FxHashMap::default();
         for (&(va, vb), &c) in &pair_surfaces {
             let (Some(a), Some(b)) = (to_term(&Some(va)), to_term(&Some(vb))) else { continue };
-            let shown = |v: u32| match variants[v as usize] {
-                (w, true) => format!("not {w}"),
-                (w, false) => w.to_string(),
-            };
-            let text = format!("{} {}", shown(va), shown(vb));
+            let text = format!("{} {}", shown[va as usize], shown[vb as usize]);
             let slot = phrase_surface.entry((a, b)).or_insert((0, String::new()));
             if c > slot.0 || (c == slot.0 && text < slot.1) {
                 *slot = (c, text);
@@ -698,6 +708,20 @@ mod tests {
         let card = v1.id_of("card").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
         let late = v1.id_of("late").and_then(|i| v1.term(i)).map(|t| t.idf).unwrap_or(0.0);
         assert!(card < late);
+    }
+
+    #[test]
+    fn handles_are_shown_with_their_at() {
+        let (seg, v) = learn(&["@AcmeCare my order is late", "@acmecare still waiting", "acmecare refund please"]);
+        let id = v.id_of("acmecar").or_else(|| v.id_of("acmecare")).expect("handle is a term");
+        // Written as a handle twice, as a bare word once: shown as the handle.
+        assert_eq!(v.term(id).map(|t| t.surface.as_str()), Some("@acmecare"));
+        // One term either way: the "@" does not split the counts.
+        assert_eq!(v.vectorize(&seg, "@acmecare"), v.vectorize(&seg, "acmecare"));
+        // A lone "@" marks no handle.
+        let (_, plain) = learn(&["meet @ noon", "noon again", "at noon"]);
+        let noon = plain.id_of("noon").and_then(|i| plain.term(i)).map(|t| t.surface.as_str());
+        assert_eq!(noon, Some("noon"));
     }
 
     /// Twelve numbered copies of `texts`, each round with five unrelated
