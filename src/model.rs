@@ -341,7 +341,7 @@ impl ProblemModelParams {
             model.scorer = Centroids::from_sparse(model.features(), &model.centroids);
             let moved: Vec<usize> =
                 (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
-            let redo: Vec<(Option<usize>, f32)> = moved
+            let redo: Vec<Assignment> = moved
                 .par_iter()
                 .map_init(Scratch::default, |scratch, &i| {
                     model.assign_one(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
@@ -388,7 +388,11 @@ impl Problem {
     }
 }
 
-fn count(best: &[(Option<usize>, f32)], k: usize) -> Vec<usize> {
+/// A row's problem (index into the centroids; `None` = no problem) and its
+/// similarity to that problem's centre.
+type Assignment = (Option<usize>, f32);
+
+fn count(best: &[Assignment], k: usize) -> Vec<usize> {
     let mut sizes = vec![0usize; k];
     for b in best {
         if let Some(c) = b.0 {
@@ -401,7 +405,7 @@ fn count(best: &[(Option<usize>, f32)], k: usize) -> Vec<usize> {
 }
 
 /// Up to five most typical complaints per cluster, skipping near-copies.
-fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[(Option<usize>, f32)], k: usize) -> Vec<Vec<Example>> {
+fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[Assignment], k: usize) -> Vec<Vec<Example>> {
     let mut top: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
     for (i, &(c, s)) in best.iter().enumerate() {
         if let Some(c) = c {
@@ -463,7 +467,7 @@ impl ProblemModel {
     fn summarize<T: AsRef<str> + Sync>(
         &mut self,
         texts: &[Option<T>],
-        best: Vec<(Option<usize>, f32)>,
+        best: Vec<Assignment>,
         sample_rows: &SampleRows,
         fresh_labels: bool,
     ) -> (Vec<i64>, Vec<f32>) {
@@ -559,7 +563,7 @@ impl ProblemModel {
         }
     }
 
-    fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> (Option<usize>, f32) {
+    fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
         if text.is_empty() {
             return (None, 0.0);
         }
@@ -580,9 +584,9 @@ impl ProblemModel {
         texts: &[Option<T>],
         embeddings: Option<&Embeddings>,
         ctl: &Control,
-    ) -> Result<Vec<(Option<usize>, f32)>> {
+    ) -> Result<Vec<Assignment>> {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
-        let chunks: Vec<Result<Vec<(Option<usize>, f32)>>> = texts
+        let chunks: Vec<Result<Vec<Assignment>>> = texts
             .par_chunks(CHUNK)
             .enumerate()
             .map_init(Scratch::default, |scratch, (ci, chunk)| {
