@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test install install-test rust-test py-test stubtest bench-quality bench-speed bench-rust fuzz clean
+.PHONY: demo test install install-test rust-test py-test stubtest typecheck bench-quality bench-speed bench-rust fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ py-test: install-test
 stubtest: install-test
 	$(PY) -m mypy.stubtest painpoints._painpoints
 
-test: rust-test py-test stubtest
+# The package's own annotations (settings in pyproject.toml).
+typecheck: install-test
+	$(PY) -m mypy
+
+test: rust-test py-test stubtest typecheck
 
 bench-quality: install-test
 	$(PIP) install --quiet scikit-learn

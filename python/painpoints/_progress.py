@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 __all__ = ["make_progress"]
 
@@ -14,7 +14,7 @@ class _Bar:
     def __init__(self, description: str) -> None:
         self._description = description
         self._start = time.monotonic()
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar once shown
         self._unavailable = False
 
     def __call__(self, done: int, total: int) -> None:

@@ -230,7 +230,7 @@ class Analysis:
         import polars as pl
 
         rows = self._problem_rows()
-        schema = {
+        schema: "dict[str, Any]" = {
             "rank": pl.Int64, "problem_id": pl.Int64, "label": pl.Utf8, "size": pl.Int64, "share": pl.Float64,
             "cohesion": pl.Float64, "keywords": pl.List(pl.Utf8), "examples": pl.List(pl.Utf8),
             "example_rows": pl.List(pl.Int64), "theme": pl.Utf8,
