@@ -22,11 +22,13 @@ original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
-                              [--subsample 300,1000]
+                              [--subsample 300,1000] [--holdout]
 
 --subsample also scores painpoints and TF-IDF + KMeans on random subsets of
 each data set (median of 3 draws per size), since most exports are smaller
 than these files and a method must not depend on their size.
+--holdout fits on a random half and scores the other half with predict(),
+as when a model fitted once scores every new export.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
 the theme of its problem (Analysis.theme_ids) and the three largest themes are
@@ -347,6 +349,28 @@ def bench_subsamples(pp, path: Path, sizes, draws=3):
     return out
 
 
+def bench_holdout(pp, path: Path, draws=3):
+    """Fit on a random half, then score the other half with predict().
+
+    The "fit once, score every new export" case: the new half's labels come
+    from the fitted model alone. Medians over `draws` random halves.
+    """
+    texts, cats = load_dataset(path)
+    y = np.array(cats)
+    runs = []
+    for draw in range(draws):
+        perm = np.random.default_rng(draw).permutation(len(texts))
+        fit_rows, new_rows = np.sort(perm[: len(perm) // 2]), np.sort(perm[len(perm) // 2:])
+        model = pp.ProblemModel(seed=0, progress=False).fit([texts[i] for i in fit_rows])
+        fitted = metrics(y[fit_rows], np.asarray(model.labels_, dtype=np.int64))
+        scored = metrics(y[new_rows], np.asarray(model.predict([texts[i] for i in new_rows]), dtype=np.int64))
+        runs.append([fitted["nmi"], fitted["ari"], fitted["noise_share"], scored["nmi"], scored["ari"],
+                     scored["noise_share"]])
+    m = np.median(np.array(runs), axis=0)
+    return {"draws": draws, "fitted_nmi": m[0], "fitted_ari": m[1], "fitted_noise_share": m[2],
+            "new_nmi": m[3], "new_ari": m[4], "new_noise_share": m[5]}
+
+
 def print_subsamples(name, rows):
     if not rows:
         return
@@ -439,6 +463,8 @@ def main():
                          " (default: %(default)s; 1 = seed 0 only)")
     ap.add_argument("--subsample", default="",
                     help="also score random subsets of these sizes, e.g. 300,1000 (median of 3 draws each)")
+    ap.add_argument("--holdout", action="store_true",
+                    help="also fit on a random half and predict() the other half (median of 3 draws)")
     ap.add_argument("--json", help="write all numbers to this JSON file")
     args = ap.parse_args()
     try:
@@ -471,6 +497,12 @@ def main():
         if sizes:
             d["subsamples"] = bench_subsamples(pp, p, sizes)
             print_subsamples(p.stem, d["subsamples"])
+        if args.holdout:
+            h = d["holdout"] = bench_holdout(pp, p)
+            print(f"\n--- {p.stem}: fit on a random half, predict() the other (median of {h['draws']} draws) ---")
+            print(table(["rows", "NMI", "ARI", "-1 share"],
+                        [["fitted half", f"{h['fitted_nmi']:.3f}", f"{h['fitted_ari']:.3f}", pct(h["fitted_noise_share"])],
+                         ["new half", f"{h['new_nmi']:.3f}", f"{h['new_ari']:.3f}", pct(h["new_noise_share"])]]))
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
