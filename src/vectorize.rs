@@ -386,14 +386,20 @@ impl Vocabulary {
         for (i, &k) in kept.iter().enumerate() {
             term_of_key[k as usize] = i as u32;
         }
-        // Most frequent surface per key (ties: the alphabetically first).
-        let shown: Vec<String> = variants.iter().map(|&(w, neg, at)| shown_as(w, neg, at)).collect();
+        // Most frequent surface word per key (ties: the alphabetically
+        // first), shown with "@" when most of its uses are handles.
+        let mut uses: FxHashMap<(&str, bool), (u32, u32)> = FxHashMap::default();
+        for (v, &(w, neg, at)) in variants.iter().enumerate() {
+            let e = uses.entry((w, neg)).or_insert((0, 0));
+            e.0 += vcount[v];
+            e.1 += if at { vcount[v] } else { 0 };
+        }
         let mut best: Vec<(u32, &str)> = vec![(0, ""); nk];
-        for (v, w) in shown.iter().enumerate() {
+        for (v, &(w, neg, _)) in variants.iter().enumerate() {
             let k = variant_key[v] as usize;
-            let c = vcount[v];
-            if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w.as_str() < best[k].1)) {
-                best[k] = (c, w.as_str());
+            let c = uses.get(&(w, neg)).map_or(0, |u| u.0);
+            if c > best[k].0 || (c == best[k].0 && (best[k].1.is_empty() || w < best[k].1)) {
+                best[k] = (c, w);
             }
         }
         let mut terms: Vec<Term> = kept
@@ -401,9 +407,11 @@ impl Vocabulary {
             .map(|&k| {
                 let key = keys[k as usize];
                 let negated = key.starts_with("not_");
+                let w = best[k as usize].1;
+                let (all, at) = uses.get(&(w, negated)).copied().unwrap_or((0, 0));
                 Term {
                     key: key.to_string(),
-                    surface: best[k as usize].1.to_string(),
+                    surface: shown_as(w, negated, 2 * at > all),
                     kind: if negated { TermKind::Negated } else { TermKind::Word },
                     idf: idf(df[k as usize]),
                     parts: None,
@@ -477,7 +485,8 @@ impl Vocabulary {
         let mut phrase_surface: FxHashMap<(u32, u32), (u32, String)> = FxHashMap::default();
         for (&(va, vb), &c) in &pair_surfaces {
             let (Some(a), Some(b)) = (to_term(&Some(va)), to_term(&Some(vb))) else { continue };
-            let text = format!("{} {}", shown[va as usize], shown[vb as usize]);
+            let shown = |v: u32| variants.get(v as usize).map_or(String::new(), |&(w, neg, at)| shown_as(w, neg, at));
+            let text = format!("{} {}", shown(va), shown(vb));
             let slot = phrase_surface.entry((a, b)).or_insert((0, String::new()));
             if c > slot.0 || (c == slot.0 && text < slot.1) {
                 *slot = (c, text);
@@ -718,6 +727,10 @@ mod tests {
         assert_eq!(v.term(id).map(|t| t.surface.as_str()), Some("@acmecare"));
         // One term either way: the "@" does not split the counts.
         assert_eq!(v.vectorize(&seg, "@acmecare"), v.vectorize(&seg, "acmecare"));
+        // A word's uses count together, handle or not; "@" only when most are handles.
+        let (_, mixed) = learn(&["@acme late again", "acme late again", "acmes late again"]);
+        let acme = mixed.id_of("acm").and_then(|i| mixed.term(i)).map(|t| t.surface.as_str());
+        assert_eq!(acme, Some("acme"));
         // A lone "@" marks no handle.
         let (_, plain) = learn(&["meet @ noon", "noon again", "at noon"]);
         let noon = plain.id_of("noon").and_then(|i| plain.term(i)).map(|t| t.surface.as_str());
