@@ -318,8 +318,6 @@ def bench_dataset(pp, path: Path, args):
             "embeddings_cached": cached, "methods": results, "stability": stability, "reference_seeds": spread}
 
 
-# --- printing -----------------------------------------------------------------------------
-
 def bench_subsamples(pp, path: Path, sizes, draws=3):
     """painpoints and TF-IDF + KMeans on random subsets of one data set.
 
@@ -371,6 +369,8 @@ def bench_holdout(pp, path: Path, draws=3):
             "new_nmi": m[3], "new_ari": m[4], "new_noise_share": m[5]}
 
 
+# --- printing -----------------------------------------------------------------------------
+
 def print_subsamples(name, rows):
     if not rows:
         return
@@ -380,6 +380,13 @@ def print_subsamples(name, rows):
                   f"{r['painpoints_problems']:.0f} / {r['true_k']:.0f}", pct(r["painpoints_noise_share"]),
                   f"{r['tfidf_kmeans_nmi']:.3f} / {r['tfidf_kmeans_ari']:.3f}"] for r in rows],
                 right={0, 1, 2, 3, 4}))
+
+
+def print_holdout(name, h):
+    print(f"\n--- {name}: fit on a random half, predict() the other (median of {h['draws']} draws) ---")
+    print(table(["rows", "NMI", "ARI", "-1 share"],
+                [[half, f"{h[key + '_nmi']:.3f}", f"{h[key + '_ari']:.3f}", pct(h[key + "_noise_share"])]
+                 for half, key in (("fitted half", "fitted"), ("new half", "new"))]))
 
 
 def pct(x):
@@ -498,11 +505,8 @@ def main():
             d["subsamples"] = bench_subsamples(pp, p, sizes)
             print_subsamples(p.stem, d["subsamples"])
         if args.holdout:
-            h = d["holdout"] = bench_holdout(pp, p)
-            print(f"\n--- {p.stem}: fit on a random half, predict() the other (median of {h['draws']} draws) ---")
-            print(table(["rows", "NMI", "ARI", "-1 share"],
-                        [["fitted half", f"{h['fitted_nmi']:.3f}", f"{h['fitted_ari']:.3f}", pct(h["fitted_noise_share"])],
-                         ["new half", f"{h['new_nmi']:.3f}", f"{h['new_ari']:.3f}", pct(h["new_noise_share"])]]))
+            d["holdout"] = bench_holdout(pp, p)
+            print_holdout(p.stem, d["holdout"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
