@@ -161,6 +161,28 @@ def test_missing_column_exits_2_with_message(export_csv, capsys):
     assert "Traceback" not in captured.err
 
 
+def test_text_column_may_be_left_out_when_the_file_has_one(tmp_path, capsys):
+    only = tmp_path / "only.csv"
+    pd.DataFrame({"What went wrong?": [r["comment"] for r in _complaints()]}).to_csv(only, index=False)
+    out_json = tmp_path / "r.json"
+    rc = main(["analyze", str(only), "--json", str(out_json), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    # The one column was read as the complaints: all 90, in three problems.
+    assert doc["n_rows"] == 90
+    assert doc["n_problems"] == 3
+
+
+def test_text_column_is_required_when_the_file_has_several(export_csv, tmp_path, capsys):
+    rc = main(["fit", str(export_csv), "-o", str(tmp_path / "m.json")])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "4 columns" in captured.err and "'comment'" in captured.err and "--text COLUMN" in captured.err
+    assert "Traceback" not in captured.err
+    assert not (tmp_path / "m.json").exists()
+
+
 def test_missing_input_file_exits_2(tmp_path, capsys):
     rc = main(["fit", str(tmp_path / "nope.csv"), "--text", "comment", "-o", str(tmp_path / "m.json")])
     captured = capsys.readouterr()
@@ -201,7 +223,7 @@ def test_version(capsys):
 
 
 def test_usage_errors_exit_2(capsys):
-    assert main(["analyze"]) == 2  # missing EXPORT / --text
+    assert main(["analyze"]) == 2  # missing EXPORT
     assert main(["analyze", "x.csv", "--text", "c", "--top", "0"]) == 2
     assert main(["frobnicate"]) == 2
     assert main([]) == 2

@@ -94,15 +94,17 @@ def _version() -> str:
         return "unknown"
 
 
-def _add_input_args(p: argparse.ArgumentParser, *, text_required: bool = True) -> None:
+def _add_input_args(p: argparse.ArgumentParser, *, model_default: bool = False) -> None:
+    # model_default: without --text, the column the model was fitted on;
+    # otherwise the file's only column (see _text_column).
     p.add_argument("export", metavar="EXPORT", help="complaints file (CSV, TSV, JSONL, JSON, Parquet, Excel)")
     p.add_argument(
         "--text",
         "-t",
         metavar="COLUMN",
-        required=text_required,
-        help="column holding the complaint text (case-insensitive)"
-        + ("" if text_required else "; default: the column the model was fitted on"),
+        default=None,
+        help="column holding the complaint text (case-insensitive); default: "
+        + ("the column the model was fitted on" if model_default else "the only column, when the file has one"),
     )
     p.add_argument("--sheet", metavar="NAME", default=None, help="Excel worksheet name or 0-based index")
     p.add_argument(
@@ -166,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     p.add_argument("model", metavar="MODEL", help="model file written by 'painpoints fit'")
-    _add_input_args(p, text_required=False)
+    _add_input_args(p, model_default=True)
     p.add_argument("-o", "--output", metavar="PATH", required=True, help="scored output file; format from extension")
     p.set_defaults(func=_cmd_score)
 
@@ -337,13 +339,28 @@ def _label_for(model: Any, labels: Dict[int, str], pid: int) -> str:
 # commands
 
 
+def _text_column(df: Any, args: argparse.Namespace) -> Any:
+    """The column named by --text; without it, the file's only column."""
+    if args.text is not None:
+        return _io().resolve_column(df, args.text)
+    columns = list(df.columns)
+    if len(columns) == 1:
+        return columns[0]
+    import painpoints
+
+    shown = ", ".join(repr(str(c)) for c in columns[:10]) + (", ..." if len(columns) > 10 else "")
+    raise painpoints.InputError(
+        f"{args.export} has {len(columns)} columns ({shown}); name the one holding the complaints with --text COLUMN"
+    )
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import painpoints
 
     _check_output(args.html)
     _check_output(args.json)
     df = _load(args)
-    column = _io().resolve_column(df, args.text)
+    column = _text_column(df, args)
     texts = _texts(df, column)
     kwargs = _model_kwargs(args)
     kwargs["top"] = args.top
@@ -363,7 +380,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     _check_output(args.output)
     df = _load(args)
-    column = _io().resolve_column(df, args.text)
+    column = _text_column(df, args)
     texts = _texts(df, column)
     model = painpoints.ProblemModel(**_model_kwargs(args))
     model.fit(texts, embeddings=_embeddings(args))
