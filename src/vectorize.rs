@@ -680,9 +680,9 @@ impl WordCache {
 mod tests {
     use super::*;
 
-    fn learn(texts: &[&str]) -> (Segmenter, Vocabulary) {
+    fn learn<S: AsRef<str>>(texts: &[S]) -> (Segmenter, Vocabulary) {
         let seg = Segmenter::english();
-        let norm: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
+        let norm: Vec<String> = texts.iter().map(|t| normalize(t.as_ref())).collect();
         let v = Vocabulary::learn(&seg, &norm, &VocabularyParams { min_df: 1, ..Default::default() });
         (seg, v)
     }
@@ -761,8 +761,7 @@ mod tests {
             "well the refund never came",
             "as well as a late fee",
         ]);
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let (_, v) = learn(&refs);
+        let (_, v) = learn(&texts);
         let well = v.id_of("well").expect("word learned");
         assert_eq!(v.term(well).map(|t| t.surface.as_str()), Some("well"));
         let fargo = v.id_of("fargo").expect("word learned");
@@ -778,8 +777,7 @@ mod tests {
             "the service fee is high",
             "another customer complained",
         ]);
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let (seg, v) = learn(&refs);
+        let (seg, v) = learn(&texts);
         let id = v.id_of("custom servic").expect("phrase learned");
         assert_eq!(v.term(id).map(|t| t.surface.as_str()), Some("customer service"));
         let x = v.vectorize(&seg, "Customer service never answered");
