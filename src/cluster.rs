@@ -7,9 +7,11 @@
 //! 2. **Link** every node to its 10 most similar nodes, found through an
 //!    inverted index (each term keeps the rows where it weighs most; the
 //!    best candidates are re-scored exactly), so the work per complaint is
-//!    bounded and does not depend on the seed. With blended embeddings (see
-//!    [`crate::embed`]) the nearest rows by a fixed random sketch of the
-//!    embeddings join the candidates.
+//!    bounded and does not depend on the seed. With blended embeddings a
+//!    caller passes (see [`crate::embed`]) the nearest rows by a fixed
+//!    random sketch of the embeddings join the candidates; the built-in
+//!    word vectors ([`crate::wordvec`]) only re-score the candidates found
+//!    by shared words.
 //! 3. Find the communities of that graph with Louvain modularity
 //!    optimisation (resolution 1, no randomness): the count follows from the
 //!    data. Nodes are ordered by a hash of their contents, so the input
@@ -198,6 +200,12 @@ pub struct ClusterParams {
     /// [`crate::embed`]), not words: neighbours by them are searched
     /// exhaustively instead of through the inverted index.
     pub words: usize,
+    /// Whether neighbours are also searched by the dense features alone.
+    /// Off for the built-in word vectors: they are made of the complaint's
+    /// own words, candidates by shared words find the same neighbours (as
+    /// measured on the labelled data sets), and the exhaustive search would
+    /// cost more than the rest of the fit.
+    pub dense_search: bool,
 }
 
 impl Default for ClusterParams {
@@ -210,6 +218,7 @@ impl Default for ClusterParams {
             max_iter: 20,
             resolution: 1.0,
             words: usize::MAX,
+            dense_search: true,
         }
     }
 }
@@ -472,7 +481,7 @@ const RESCORE: usize = 150;
 /// partial similarity, and the best `RESCORE` of them are scored exactly.
 /// No randomness; below `POSTINGS` rows per term the search is exact over
 /// the rows sharing a query term.
-fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
+fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: bool) -> Vec<Vec<(usize, f32)>> {
     let n = rows.len();
     let (postings_cap, qterms, rescore) = (POSTINGS, QUERY_TERMS, RESCORE);
     let words = words.min(dim);
@@ -491,8 +500,10 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize) -> Vec<Vec<(usize
         }
     }
     let embedded_row = |i: usize| embedded.get(i * d..(i + 1) * d).unwrap_or(&[]);
-    let dense_near: Vec<Vec<u32>> =
-        DenseSketch::new(&embedded, n, d).map(|s| s.all_nearest(DENSE_CANDIDATES)).unwrap_or_default();
+    let dense_near: Vec<Vec<u32>> = match DenseSketch::new(&embedded, n, d) {
+        Some(s) if dense_search => s.all_nearest(DENSE_CANDIDATES),
+        _ => Vec::new(),
+    };
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for (i, x) in rows.iter().enumerate() {
         for &(t, w) in &x[..split(x)] {
@@ -974,7 +985,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     // nearest neighbours, and Louvain finds the groups.
     let (uniq, mult, hashes, of_row) = collapse(&rows);
     ctl.check()?;
-    let nb = knn(&uniq, dim, p.words, KNN);
+    let nb = knn(&uniq, dim, p.words, KNN, p.dense_search);
     ctl.check()?;
     let ucomm = consensus_louvain(&hashes, &nb, &mult, p.resolution.max(1e-3) as f64);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();

@@ -78,15 +78,30 @@ impl Blend {
     /// the dense pseudo-terms numbered from `offset`. A zero dense row adds
     /// nothing (the complaint is then compared by its keywords alone).
     pub fn apply(&self, x: &mut SparseVec, dense: &[f32], offset: u32) {
-        let ws = (1.0 - self.weight).max(0.0).sqrt();
         let norm = dense.iter().map(|v| v * v).sum::<f32>().sqrt();
         if norm > 0.0 && norm.is_finite() {
-            for e in x.iter_mut() {
-                e.1 *= ws;
-            }
-            let wd = self.weight.sqrt() / norm;
-            x.extend(dense.iter().enumerate().map(|(j, &v)| (offset + j as u32, v * wd)));
+            self.extend(x, dense, 1.0 / norm, offset);
         }
+    }
+
+    /// Like [`Blend::apply`], but `dense` is taken as it is, not brought to
+    /// unit length: for vectors already on a common scale, such as the
+    /// built-in word vectors less their mean (see [`crate::wordvec`]),
+    /// whose length says how far a complaint stands from the typical one.
+    /// A zero `dense` adds nothing.
+    pub fn apply_unscaled(&self, x: &mut SparseVec, dense: &[f32], offset: u32) {
+        if dense.iter().any(|&v| v != 0.0) && dense.iter().all(|v| v.is_finite()) {
+            self.extend(x, dense, 1.0, offset);
+        }
+    }
+
+    fn extend(&self, x: &mut SparseVec, dense: &[f32], scale: f32, offset: u32) {
+        let ws = (1.0 - self.weight).max(0.0).sqrt();
+        for e in x.iter_mut() {
+            e.1 *= ws;
+        }
+        let wd = self.weight.sqrt() * scale;
+        x.extend(dense.iter().enumerate().map(|(j, &v)| (offset + j as u32, v * wd)));
     }
 
     /// Check that `emb` fits a model fitted with this blend, for `rows` texts.
@@ -136,6 +151,19 @@ mod tests {
         assert!((dot - expected).abs() < 1e-6, "{dot} vs {expected}");
         let norm: f32 = x.iter().map(|e| e.1 * e.1).sum();
         assert!((norm - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unscaled_dense_parts_keep_their_length() {
+        let b = Blend { dim: 2, weight: 0.36 };
+        let mut x: SparseVec = vec![(0, 1.0)];
+        b.apply_unscaled(&mut x, &[0.5, 0.0], 10);
+        assert_eq!(x.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 10, 11]);
+        assert!((x[0].1 - 0.8).abs() < 1e-6);
+        assert!((x[1].1 - 0.3).abs() < 1e-6, "0.6 × 0.5, not stretched to 0.6");
+        let mut y: SparseVec = vec![(0, 1.0)];
+        b.apply_unscaled(&mut y, &[0.0, 0.0], 10);
+        assert_eq!(y, vec![(0, 1.0)], "a zero part adds nothing");
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! * [`cluster`]: a nearest-neighbour graph and consensus Louvain
 //!   communities, refined by spherical k-means; no `k` needed, and the row
 //!   order does not matter.
+//! * [`wordvec`]: built-in static word vectors (distilled from a sentence
+//!   model) blended into the similarity, so related words count as related.
 //! * [`embed`]: optional sentence embeddings blended into the similarity.
 //! * [`describe`]: keywords, labels, examples, cohesion.
 //! * [`rank`]: ordering and coverage.
@@ -53,6 +55,7 @@ pub mod rank;
 pub mod segment;
 pub mod themes;
 pub mod vectorize;
+pub mod wordvec;
 
 #[cfg(feature = "python")]
 mod python;

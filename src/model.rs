@@ -19,6 +19,7 @@ use crate::normalize::normalize;
 use crate::rank;
 use crate::segment::Segmenter;
 use crate::vectorize::{Scratch, SparseVec, Vocabulary, VocabularyParams};
+use crate::wordvec::{self, TokenScratch, WordVectors};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,10 @@ pub struct ProblemModelParams {
     /// With embeddings, the share of the similarity that comes from them
     /// (the rest comes from the keywords), in (0, 1).
     pub embedding_weight: f32,
+    /// Without embeddings, group the complaints by the built-in word
+    /// vectors as well as by their keywords (see [`crate::wordvec`]);
+    /// false groups them by keywords alone.
+    pub word_vectors: bool,
 }
 
 impl Default for ProblemModelParams {
@@ -70,6 +75,7 @@ impl Default for ProblemModelParams {
             vocabulary_sample: 50_000,
             min_df: 2,
             embedding_weight: DEFAULT_EMBEDDING_WEIGHT,
+            word_vectors: true,
         }
     }
 }
@@ -247,6 +253,11 @@ impl ProblemModelParams {
             embed::check_shape(e, texts.len(), None)?;
         }
         let blend = embeddings.map(|e| Blend { dim: e.dim(), weight: self.embedding_weight });
+        // Without embeddings, the built-in word vectors take part in the
+        // grouping only: the problems found are then described and scored
+        // by their keywords, so the model needs nothing more to score.
+        let builtin = (embeddings.is_none() && self.word_vectors)
+            .then_some(Blend { dim: wordvec::DIM, weight: wordvec::WORD_VECTOR_WEIGHT });
         let seg = segmenter();
         let n = texts.len();
         let mut rng = Rng::new(self.seed);
@@ -257,6 +268,7 @@ impl ProblemModelParams {
         let vocab_rows = sample(&nonempty, self.vocabulary_sample.max(self.sample_size), &mut rng);
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
+        let word_vectors = builtin.map(|_| WordVectors::learn(&normalized));
         let vocabulary = Vocabulary::learn(
             seg,
             &normalized,
@@ -278,14 +290,26 @@ impl ProblemModelParams {
         let rows: Vec<SparseVec> = seqs
             .par_iter()
             .zip(&picked)
-            .map(|(s, &p)| {
-                let mut x = vocabulary.weigh(s);
-                if let (Some(b), Some(e)) = (&blend, embeddings) {
-                    b.apply(&mut x, e.row(vocab_rows[p]), offset);
-                }
-                x
-            })
+            .map_init(
+                || (TokenScratch::default(), Vec::new()),
+                |(tokens, dense), (s, &p)| {
+                    let mut x = vocabulary.weigh(s);
+                    if let (Some(b), Some(e)) = (&blend, embeddings) {
+                        b.apply(&mut x, e.row(vocab_rows[p]), offset);
+                    } else if let (Some(b), Some(wv), false) = (&builtin, &word_vectors, x.is_empty()) {
+                        // (A complaint without keywords stays out of the
+                        // grouping, as without word vectors.)
+                        // The normalised text, as the keywords see it:
+                        // masked numbers, ids and dates read alike.
+                        wv.embed(&normalized[p], tokens, dense);
+                        b.apply_unscaled(&mut x, dense, offset);
+                    }
+                    x
+                },
+            )
             .collect();
+        drop(word_vectors);
+        let grouping_features = vocabulary.len() + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
         let features = vocabulary.len() + blend.map(|b| b.dim).unwrap_or(0);
         drop(normalized);
 
@@ -301,8 +325,18 @@ impl ProblemModelParams {
             resolution: self.resolution,
             max_iter: 20,
             words: vocabulary.len(),
+            dense_search: builtin.is_none(),
         };
-        let centroids = cluster::cluster(&rows, features, &cp, ctl)?;
+        let mut centroids = cluster::cluster(&rows, grouping_features, &cp, ctl)?;
+        let mut rows = rows;
+        if builtin.is_some() {
+            // Keep the words of each centre (and of each clustered row, for
+            // the descriptions): the model scores by keywords.
+            let words = vocabulary.len() as u32;
+            let keep_words = |v: &SparseVec| cluster::normalized(&v.iter().copied().filter(|e| e.0 < words).collect());
+            centroids = centroids.iter().map(keep_words).filter(|c| !c.is_empty()).collect();
+            rows = rows.iter().map(keep_words).collect();
+        }
         ctl.advance(4);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);

@@ -13,7 +13,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             min_size: Optional[int] = None, threshold: Optional[float] = None,
             resolution: float = 1.0, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None,
-            embedding_weight: float = 0.5) -> Analysis:
+            embedding_weight: float = 0.5, word_vectors: bool = True) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 
     Args:
@@ -29,6 +29,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             into the similarity; keywords and labels still come from the words.
         embedding_weight: the share (0..1, exclusive) of the similarity that
             comes from ``embeddings`` (default 0.5).
+        word_vectors: without ``embeddings``, also compare complaints by the
+            built-in word vectors (default True); see :class:`ProblemModel`.
 
     Returns:
         An :class:`Analysis`: ``result.top(3)``, ``result.labels``,
@@ -44,7 +46,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise ValueError(f"top must be a non-negative integer, got {top!r}")
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
-                         resolution=resolution, embedding_weight=embedding_weight, n_jobs=n_jobs,
-                         progress=progress)
+                         resolution=resolution, embedding_weight=embedding_weight,
+                         word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
     model.fit(texts, embeddings=embeddings)
     return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top)

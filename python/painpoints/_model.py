@@ -17,7 +17,7 @@ from ._result import Problem, Theme
 __all__ = ["ProblemModel"]
 
 _PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "resolution", "sample_size", "embedding_weight",
-                "n_jobs", "progress")
+                "word_vectors", "n_jobs", "progress")
 
 
 def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
@@ -63,6 +63,12 @@ class ProblemModel:
             (0..1, exclusive) of the similarity between two complaints that
             comes from their embeddings; the rest comes from their keywords
             (default 0.5).
+        word_vectors: without ``embeddings=``, also compare complaints by
+            painpoints' built-in word vectors (static vectors distilled from
+            the all-MiniLM-L6-v2 sentence model, shipped with the package; no
+            neural network runs), so complaints that say the same thing in
+            different words still meet. ``False`` compares by keywords alone.
+            Either way, keywords and labels come from the words (default True).
         n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
             negative counts back from all CPUs).
         progress: ``None`` shows a progress bar for long runs, ``True``
@@ -71,7 +77,7 @@ class ProblemModel:
 
     def __init__(self, *, seed: int = 0, max_problems: Optional[int] = None, min_size: Optional[int] = None,
                  threshold: Optional[float] = None, resolution: float = 1.0, sample_size: int = 20_000,
-                 embedding_weight: float = 0.5, n_jobs: Optional[int] = None,
+                 embedding_weight: float = 0.5, word_vectors: bool = True, n_jobs: Optional[int] = None,
                  progress: Optional[bool] = None) -> None:
         self.seed = seed
         self.max_problems = max_problems
@@ -80,6 +86,7 @@ class ProblemModel:
         self.resolution = resolution
         self.sample_size = sample_size
         self.embedding_weight = embedding_weight
+        self.word_vectors = word_vectors
         self.n_jobs = n_jobs
         self.progress = progress
         self._fitted: Optional[Any] = None
@@ -108,6 +115,8 @@ class ProblemModel:
             raise ParameterError(f"resolution must be above 0 (and at most 100), got {self.resolution}")
         if isinstance(self.embedding_weight, bool) or not (0.0 < float(self.embedding_weight) < 1.0):
             raise ParameterError(f"embedding_weight must be between 0 and 1 (exclusive), got {self.embedding_weight}")
+        if not isinstance(self.word_vectors, (bool, np.bool_)):
+            raise ParameterError(f"word_vectors must be True or False, got {self.word_vectors!r}")
         return json.dumps({
             "seed": int(self.seed),
             "max_problems": None if self.max_problems is None else int(self.max_problems),
@@ -116,6 +125,7 @@ class ProblemModel:
             "resolution": float(self.resolution),
             "sample_size": int(self.sample_size),
             "embedding_weight": float(self.embedding_weight),
+            "word_vectors": bool(self.word_vectors),
         })
 
     def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
@@ -133,8 +143,9 @@ class ProblemModel:
 
         ``embeddings``: optional N×d array, one sentence embedding per text
         (e.g. from sentence-transformers), blended into the similarity with
-        ``embedding_weight``; keywords and labels still come from the words.
-        A model fitted with embeddings needs them again to ``predict``.
+        ``embedding_weight``, in place of the built-in word vectors; keywords
+        and labels still come from the words. A model fitted with embeddings
+        needs them again to ``predict``.
         """
         rows = to_texts(texts)
         params = self._params_json()

@@ -120,6 +120,11 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="random seed for reproducible results (default: 0)")
     p.add_argument("--max-problems", type=_positive_int, default=None, metavar="N", help="upper bound on problems found")
     p.add_argument("--min-size", type=_positive_int, default=None, metavar="N", help="smallest number of complaints per problem")
+    p.add_argument(
+        "--no-word-vectors",
+        action="store_true",
+        help="compare complaints by their keywords alone, without the built-in word vectors",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,6 +265,8 @@ def _model_kwargs(args: argparse.Namespace) -> Dict[str, Any]:
         kwargs["max_problems"] = args.max_problems
     if getattr(args, "min_size", None) is not None:
         kwargs["min_size"] = args.min_size
+    if getattr(args, "no_word_vectors", False):
+        kwargs["word_vectors"] = False
     return kwargs
 
 
