@@ -500,9 +500,9 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
         }
     }
     let embedded_row = |i: usize| embedded.get(i * d..(i + 1) * d).unwrap_or(&[]);
-    let dense_near: Vec<Vec<u32>> = match DenseSketch::new(&embedded, n, d) {
-        Some(s) if dense_search => s.all_nearest(DENSE_CANDIDATES),
-        _ => Vec::new(),
+    let dense_near: Vec<Vec<u32>> = match dense_search.then(|| DenseSketch::new(&embedded, n, d)).flatten() {
+        Some(s) => s.all_nearest(DENSE_CANDIDATES),
+        None => Vec::new(),
     };
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for (i, x) in rows.iter().enumerate() {

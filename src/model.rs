@@ -268,7 +268,6 @@ impl ProblemModelParams {
         let vocab_rows = sample(&nonempty, self.vocabulary_sample.max(self.sample_size), &mut rng);
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
-        let word_vectors = builtin.map(|_| WordVectors::learn(&normalized));
         let vocabulary = Vocabulary::learn(
             seg,
             &normalized,
@@ -286,6 +285,11 @@ impl ProblemModelParams {
                 s
             })
             .collect();
+        // Token weights from the clustered sample, the only rows they serve.
+        let word_vectors = builtin.map(|_| {
+            let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
+            WordVectors::learn(&sample)
+        });
         let offset = vocabulary.len() as u32;
         let rows: Vec<SparseVec> = seqs
             .par_iter()
