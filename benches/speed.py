@@ -20,8 +20,11 @@ are loaded, and:
   painpoints  analyze(texts, embeddings=E) / fit + predict with embeddings=
   reference   MiniBatchKMeans(n_clusters=50, random_state=0, n_init=1) on E / its predict
 
+With --keywords-only, painpoints runs with word_vectors=False (grouping by
+keywords alone, without the built-in word vectors).
+
     python benches/speed.py [--rows 100000,1000000] [--runs 3] [--json speed.json]
-                            [--embedding-dim 384]
+                            [--embedding-dim 384] [--keywords-only]
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ from _common import (  # noqa: E402
 
 RESULT = "RESULT "  # prefix of the one line a child prints for the parent
 EMBEDDING_DIM = 0  # --embedding-dim, passed on to every child
+WORD_VECTORS = True  # False with --keywords-only, passed on to every child
 
 
 def maxrss_mib() -> float:
@@ -95,7 +99,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 
     if method == "painpoints-fit":
         t0 = time.perf_counter()
-        res = painpoints.analyze(texts, progress=False, embeddings=emb)
+        res = painpoints.analyze(texts, progress=False, embeddings=emb, word_vectors=WORD_VECTORS)
         out["time_s"] = time.perf_counter() - t0
         labels = np.asarray(res.labels)
         out["problems"] = len(res.problems)
@@ -107,7 +111,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
         out["time_s"] = time.perf_counter() - t0
     elif method == "painpoints-score":
         t0 = time.perf_counter()
-        model = painpoints.ProblemModel(seed=0).fit(
+        model = painpoints.ProblemModel(seed=0, word_vectors=WORD_VECTORS).fit(
             texts[:fit_rows], embeddings=None if emb is None else emb[:fit_rows])
         out["fit_s"] = time.perf_counter() - t0
         out["predict_s"] = []
@@ -137,6 +141,8 @@ def measure(method: str, corpus: Path, fit_rows: int = 0, repeat: int = 1) -> di
     """Run one measurement in a fresh interpreter and return what it reported."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", method, "--corpus", str(corpus),
            "--fit-rows", str(fit_rows), "--repeat", str(repeat), "--embedding-dim", str(EMBEDDING_DIM)]
+    if not WORD_VECTORS:
+        cmd.append("--keywords-only")
     p = subprocess.run(cmd, capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith(RESULT):
@@ -269,12 +275,15 @@ def main():
     ap.add_argument("--json", help="write all numbers to this JSON file")
     ap.add_argument("--embedding-dim", type=int, default=0, metavar="D",
                     help="also give every row a random D-column embedding (see above; default: none)")
+    ap.add_argument("--keywords-only", action="store_true",
+                    help="painpoints with word_vectors=False (keywords alone)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global EMBEDDING_DIM
+    global EMBEDDING_DIM, WORD_VECTORS
     EMBEDDING_DIM = max(0, args.embedding_dim)
+    WORD_VECTORS = not args.keywords_only
 
     if args.child:
         print(RESULT + json.dumps(child(args.child, args.corpus, args.fit_rows, args.repeat)), flush=True)
