@@ -98,6 +98,11 @@ def test_word_vectors_is_a_parameter():
     model = ProblemModel(word_vectors=False)
     assert model.get_params()["word_vectors"] is False
     assert model.set_params(word_vectors=True).word_vectors is True
+    # A model file remembers how it was fitted.
+    texts, _ = corpus()
+    keywords_only = ProblemModel(word_vectors=False, **QUIET).fit(texts)
+    assert ProblemModel.from_json(keywords_only.to_json()).word_vectors is False
+    assert "word_vectors=False" in repr(keywords_only)
 
 
 def test_cli_can_turn_them_off(tmp_path, capsys):
