@@ -370,6 +370,8 @@ mod tests {
         assert_eq!(pieces("unbelievablyxq"), ["un", "##bel", "##ie", "##va", "##bly", "##x", "##q"]);
         assert_eq!(pieces("Zoë’s naïve résumé—ok?"), ["zoe", "’", "s", "naive", "resume", "—", "ok", "?"]);
         assert_eq!(pieces("e-mail me@x.com #help"), ["e", "-", "mail", "me", "@", "x", ".", "com", "#", "help"]);
+        // CJK characters stand alone; those outside the table are dropped.
+        assert_eq!(pieces("退款 not received"), ["not", "received"]);
         assert!(pieces("").is_empty());
         assert!(pieces("\u{0}\u{200B}").is_empty());
     }
