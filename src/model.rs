@@ -301,10 +301,10 @@ impl ProblemModelParams {
                     if let (Some(b), Some(e)) = (&blend, embeddings) {
                         b.apply(&mut x, e.row(vocab_rows[p]), offset);
                     } else if let (Some(b), Some(wv), false) = (&builtin, &word_vectors, x.is_empty()) {
-                        // (A complaint without keywords stays out of the
-                        // grouping, as without word vectors.)
-                        // The normalised text, as the keywords see it:
-                        // masked numbers, ids and dates read alike.
+                        // The normalised text, as the keywords see it (masked
+                        // numbers, ids and dates read alike). A complaint
+                        // without keywords stays out of the grouping, as it
+                        // does without word vectors.
                         wv.embed(&normalized[p], tokens, dense);
                         b.apply_unscaled(&mut x, dense, offset);
                     }
