@@ -19,7 +19,7 @@ use crate::normalize::normalize;
 use crate::rank;
 use crate::segment::Segmenter;
 use crate::vectorize::{Scratch, SparseVec, Vocabulary, VocabularyParams};
-use crate::wordvec::{self, TokenScratch, WordVectors};
+use crate::wordvec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -285,32 +285,29 @@ impl ProblemModelParams {
                 s
             })
             .collect();
-        // Token weights from the clustered sample, the only rows they serve.
+        // Word vectors of the clustered rows, weighed over them alone.
         let word_vectors = builtin.map(|_| {
             let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
-            WordVectors::learn(&sample)
+            wordvec::sample_vectors(&sample)
         });
         let offset = vocabulary.len() as u32;
         let rows: Vec<SparseVec> = seqs
             .par_iter()
             .zip(&picked)
-            .map_init(
-                || (TokenScratch::default(), Vec::new()),
-                |(tokens, dense), (s, &p)| {
-                    let mut x = vocabulary.weigh(s);
-                    if let (Some(b), Some(e)) = (&blend, embeddings) {
-                        b.apply(&mut x, e.row(vocab_rows[p]), offset);
-                    } else if let (Some(b), Some(wv), false) = (&builtin, &word_vectors, x.is_empty()) {
-                        // The normalised text, as the keywords see it (masked
-                        // numbers, ids and dates read alike). A complaint
-                        // without keywords stays out of the grouping, as it
-                        // does without word vectors.
-                        wv.embed(&normalized[p], tokens, dense);
-                        b.apply_unscaled(&mut x, dense, offset);
-                    }
-                    x
-                },
-            )
+            .enumerate()
+            .map(|(i, (s, &p))| {
+                let mut x = vocabulary.weigh(s);
+                if let (Some(b), Some(e)) = (&blend, embeddings) {
+                    b.apply(&mut x, e.row(vocab_rows[p]), offset);
+                } else if let (Some(b), Some(wv), false) = (&builtin, &word_vectors, x.is_empty()) {
+                    // (Made from the normalised text, as the keywords see it:
+                    // masked numbers, ids and dates read alike.) A complaint
+                    // without keywords stays out of the grouping, as it does
+                    // without word vectors.
+                    b.apply_unscaled(&mut x, wv.get(i * wordvec::DIM..(i + 1) * wordvec::DIM).unwrap_or(&[]), offset);
+                }
+                x
+            })
             .collect();
         drop(word_vectors);
         let grouping_features = vocabulary.len() + blend.or(builtin).map(|b| b.dim).unwrap_or(0);

@@ -10,7 +10,7 @@
 //! A complaint's vector is the mean of its tokens' vectors, weighted by each
 //! token's inverse document frequency in the fitting sample, brought to
 //! unit length, less the mean of those vectors over the sample
-//! ([`WordVectors::learn`], [`WordVectors::embed`]). Taking the mean off
+//! ([`sample_vectors`]). Taking the mean off
 //! removes what every complaint shares, so two complaints are close only
 //! where they are closer than complaints usually are; keeping the
 //! remainder's length (rather than stretching it to unit length) gives
@@ -240,98 +240,78 @@ fn wordpiece(table: &Table, word: &str, piece: &mut String, ids: &mut Vec<u32>) 
     true
 }
 
-/// The built-in vectors as weighed for one fitting sample: each token by
-/// its inverse document frequency there, and less the sample's mean.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WordVectors {
-    /// Smoothed inverse document frequency of every token.
-    idf: Vec<f32>,
-    /// The mean unit-length vector of the fitting complaints.
-    mean: Vec<f32>,
+/// The vectors of the complaints in a fitting sample, one row of [`DIM`]
+/// values per text, row-major: each text's tokens' vectors averaged with
+/// weights from their inverse document frequency in `texts`, brought to
+/// unit length, less the mean of those rows. A text with no known token
+/// gets a row of zeros (and does not count in the mean).
+pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<f32> {
+    use rayon::prelude::*;
+    let ids: Vec<Vec<u32>> = texts
+        .par_iter()
+        .map_init(TokenScratch::default, |s, t| {
+            tokens(t.as_ref(), s);
+            s.ids.clone()
+        })
+        .collect();
+    let idf = token_idf(&ids);
+    let mut rows = vec![0.0f32; texts.len() * DIM];
+    rows.par_chunks_exact_mut(DIM).zip(&ids).for_each(|(row, ids)| unit_mean(ids, &idf, row));
+    // The mean of the rows with tokens, summed in a fixed order: the same
+    // whatever the number of threads.
+    let mut mean = vec![0.0f64; DIM];
+    let mut count = 0usize;
+    for row in rows.chunks_exact(DIM).filter(|r| r.iter().any(|&x| x != 0.0)) {
+        count += 1;
+        for (m, &x) in mean.iter_mut().zip(row) {
+            *m += x as f64;
+        }
+    }
+    let count = count.max(1) as f64;
+    let mean: Vec<f32> = mean.iter().map(|m| (m / count) as f32).collect();
+    rows.par_chunks_exact_mut(DIM).for_each(|row| {
+        if row.iter().any(|&x| x != 0.0) {
+            for (x, m) in row.iter_mut().zip(&mean) {
+                *x -= m;
+            }
+        }
+    });
+    rows
 }
 
-impl WordVectors {
-    /// Weigh the tokens by their document frequency in `texts` (the
-    /// fitting complaints) and take the complaints' mean vector.
-    pub fn learn<S: AsRef<str> + Sync>(texts: &[S]) -> WordVectors {
-        use rayon::prelude::*;
-        let n = Table::get().len();
-        let df = texts
-            .par_iter()
-            .fold(
-                || (TokenScratch::default(), vec![0u32; n]),
-                |(mut s, mut df), t| {
-                    tokens(t.as_ref(), &mut s);
-                    s.ids.sort_unstable();
-                    s.ids.dedup();
-                    for &i in &s.ids {
-                        if let Some(d) = df.get_mut(i as usize) {
-                            *d += 1;
-                        }
-                    }
-                    (s, df)
-                },
-            )
-            .map(|(_, df)| df)
-            .reduce(
-                || vec![0u32; n],
-                |mut a, b| {
-                    for (x, y) in a.iter_mut().zip(b) {
-                        *x += y;
-                    }
-                    a
-                },
-            );
-        let docs = texts.len() as f32;
-        let idf = df.iter().map(|&d| ((1.0 + docs) / (1.0 + d as f32)).ln() + 1.0).collect();
-        let mut w = WordVectors { idf, mean: Vec::new() };
-        // Sums over fixed chunks, added in order: the same mean whatever
-        // the number of threads.
-        let parts: Vec<Vec<f64>> = texts
-            .par_chunks(1024)
-            .map(|chunk| {
-                let (mut s, mut v, mut acc) = (TokenScratch::default(), Vec::new(), vec![0.0f64; DIM]);
-                for t in chunk {
-                    w.embed(t.as_ref(), &mut s, &mut v);
-                    for (a, x) in acc.iter_mut().zip(&v) {
-                        *a += *x as f64;
-                    }
-                }
-                acc
-            })
-            .collect();
-        let mut sum = vec![0.0f64; DIM];
-        for p in &parts {
-            for (a, x) in sum.iter_mut().zip(p) {
-                *a += x;
+/// Smoothed inverse document frequency of every token over texts given as
+/// their token ids: ln((1 + n) / (1 + df)) + 1.
+fn token_idf(ids: &[Vec<u32>]) -> Vec<f32> {
+    let mut df = vec![0u32; Table::get().len()];
+    let mut seen: Vec<u32> = Vec::new();
+    for t in ids {
+        seen.clear();
+        seen.extend_from_slice(t);
+        seen.sort_unstable();
+        seen.dedup();
+        for &i in &seen {
+            if let Some(d) = df.get_mut(i as usize) {
+                *d += 1;
             }
         }
-        let count = texts.len().max(1) as f64;
-        w.mean = sum.iter().map(|x| (x / count) as f32).collect();
-        w
     }
+    let n = ids.len() as f32;
+    df.iter().map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0).collect()
+}
 
-    /// The vector of `text` into `out` (length [`DIM`]): the unit-length
-    /// weighted mean of its tokens' vectors, less the fitting complaints'
-    /// mean; all zeros when no token is known.
-    pub fn embed(&self, text: &str, s: &mut TokenScratch, out: &mut Vec<f32>) {
-        out.clear();
-        out.resize(DIM, 0.0);
-        tokens(text, s);
-        let table = Table::get();
-        for &t in &s.ids {
-            let w = self.idf.get(t as usize).copied().unwrap_or(0.0);
-            table.add(t, w, out);
-        }
-        let n = out.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if n > 0.0 && n.is_finite() {
-            let mean = self.mean.iter().copied().chain(std::iter::repeat(0.0));
-            for (o, m) in out.iter_mut().zip(mean) {
-                *o = *o / n - m;
-            }
-        } else {
-            out.fill(0.0);
-        }
+/// The `idf`-weighted mean of the vectors of tokens `ids`, at unit length,
+/// into `out` (zeros when none is known).
+fn unit_mean(ids: &[u32], idf: &[f32], out: &mut [f32]) {
+    let table = Table::get();
+    out.fill(0.0);
+    for &t in ids {
+        table.add(t, idf.get(t as usize).copied().unwrap_or(0.0), out);
+    }
+    let n = out.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 && n.is_finite() {
+        out.iter_mut().for_each(|x| *x /= n);
+    } else {
+        out.fill(0.0);
     }
 }
 
@@ -386,11 +366,12 @@ mod tests {
 
     #[test]
     fn related_words_are_closer_than_unrelated_ones() {
-        let w = WordVectors::learn(&["a"]);
+        let ones = vec![1.0f32; Table::get().len()];
         let mut s = TokenScratch::default();
         let mut v = |t: &str| {
-            let mut out = Vec::new();
-            w.embed(t, &mut s, &mut out);
+            tokens(t, &mut s);
+            let mut out = vec![0.0f32; DIM];
+            unit_mean(&s.ids, &ones, &mut out);
             out
         };
         let (refund, money_back, mortgage) = (v("refund"), v("reimbursement"), v("mortgage"));
@@ -401,9 +382,36 @@ mod tests {
 
     #[test]
     fn common_tokens_weigh_less() {
-        let texts = ["the card", "the loan", "the fee", "the card fee"];
-        let w = WordVectors::learn(&texts);
         let id = |t: &str| VOCAB.lines().position(|l| l == t).expect("token");
-        assert!(w.idf[id("the")] < w.idf[id("loan")]);
+        let texts = ["the card", "the loan", "the fee", "the card fee"];
+        let mut s = TokenScratch::default();
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| {
+                tokens(t, &mut s);
+                s.ids.clone()
+            })
+            .collect();
+        let idf = token_idf(&ids);
+        assert!(idf[id("the")] < idf[id("card")]);
+        assert!(idf[id("card")] < idf[id("loan")]);
+    }
+
+    #[test]
+    fn sample_vectors_are_centred_rows() {
+        let texts = ["refund not received", "", "app crashes at login", "my refund is late", "\u{0}"];
+        let rows = sample_vectors(&texts);
+        assert_eq!(rows.len(), texts.len() * DIM);
+        let row = |i: usize| &rows[i * DIM..(i + 1) * DIM];
+        // No known token: a row of zeros, not minus the mean.
+        assert!(row(1).iter().all(|&x| x == 0.0));
+        assert!(row(4).iter().all(|&x| x == 0.0));
+        // The rows with tokens sum to zero: their mean is taken off.
+        for j in 0..DIM {
+            let sum: f32 = (0..texts.len()).map(|i| row(i)[j]).sum();
+            assert!(sum.abs() < 1e-4, "column {j} sums to {sum}");
+        }
+        assert!(cosine(row(0), row(3)) > cosine(row(0), row(2)));
+        assert_eq!(sample_vectors(&texts), rows);
     }
 }
