@@ -197,8 +197,8 @@ pub struct ClusterParams {
     /// Maximum k-means rounds per phase.
     pub max_iter: usize,
     /// Features numbered from here on are dense (blended embeddings, see
-    /// [`crate::embed`]), not words: neighbours by them are searched
-    /// exhaustively instead of through the inverted index.
+    /// [`crate::embed`]), not words: with `dense_search`, neighbours by
+    /// them are searched exhaustively besides the inverted index.
     pub words: usize,
     /// Whether neighbours are also searched by the dense features alone.
     /// Off for the built-in word vectors: they are made of the complaint's
