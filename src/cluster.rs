@@ -266,6 +266,12 @@ pub(crate) fn add_scaled(a: &SparseVec, b: &SparseVec) -> SparseVec {
     out
 }
 
+/// The word entries of a blended vector (terms below `words`; the dense
+/// part after them dropped), at unit length.
+pub(crate) fn words_only(v: &SparseVec, words: u32) -> SparseVec {
+    normalized(&v.iter().copied().filter(|e| e.0 < words).collect())
+}
+
 /// `v` scaled to unit length (unchanged if zero).
 pub(crate) fn normalized(v: &SparseVec) -> SparseVec {
     let n = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();

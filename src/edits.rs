@@ -9,7 +9,7 @@
 //! keeps its id, a new one gets a new id, and the ones that vanished are
 //! reported.
 
-use crate::cluster::{add_scaled as add, dot, normalized};
+use crate::cluster::{add_scaled as add, dot, normalized, words_only};
 use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::model::ProblemModel;
@@ -282,8 +282,7 @@ impl ProblemModel {
             .map(|c| normalized(&translate(c, &previous.vocabulary, &self.vocabulary)))
             .collect();
         let words = self.vocabulary.len() as u32;
-        let new: Vec<SparseVec> =
-            self.centroids.iter().map(|c| normalized(&c.iter().copied().filter(|e| e.0 < words).collect())).collect();
+        let new: Vec<SparseVec> = self.centroids.iter().map(|c| words_only(c, words)).collect();
         let matches = match_centres(&new, &prev, MATCH_SIMILARITY);
         let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
         let mut lineage = Lineage::default();

@@ -334,9 +334,8 @@ impl ProblemModelParams {
             // Keep the words of each centre (and of each clustered row, for
             // the descriptions): the model scores by keywords.
             let words = vocabulary.len() as u32;
-            let keep_words = |v: &SparseVec| cluster::normalized(&v.iter().copied().filter(|e| e.0 < words).collect());
-            centroids = centroids.iter().map(keep_words).filter(|c| !c.is_empty()).collect();
-            rows = rows.iter().map(keep_words).collect();
+            centroids = centroids.iter().map(|c| cluster::words_only(c, words)).filter(|c| !c.is_empty()).collect();
+            rows = rows.iter().map(|x| cluster::words_only(x, words)).collect();
         }
         ctl.advance(4);
 

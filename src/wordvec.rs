@@ -122,6 +122,9 @@ fn is_punctuation(c: char) -> bool {
     c.is_ascii_punctuation() || (!c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Punctuation)
 }
 
+/// BERT's "Chinese character" ranges, which its tokenizer spaces out (not
+/// [`crate::segment`]'s ideograph set, which adds kana: the pieces must
+/// split as the sentence model's own tokenizer splits them).
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2B73F
