@@ -24,13 +24,18 @@ original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
-                              [--subsample 300,1000] [--holdout]
+                              [--subsample 300,1000] [--holdout] [--resample]
 
 --subsample also scores painpoints and TF-IDF + KMeans on random subsets of
 each data set (median of 3 draws per size), since most exports are smaller
 than these files and a method must not depend on their size.
 --holdout fits on a random half and scores the other half with predict(),
 as when a model fitted once scores every new export.
+--resample measures stability under new data, which seeds and row order
+cannot: two random 80% subsets are fitted separately and their labels
+compared (ARI) on the complaints they share, for painpoints and the
+references (median of 3 pairs). A method that finds the same problems in
+next month's export scores near 1.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
 the theme of its problem (Analysis.theme_ids) and the three largest themes are
@@ -374,6 +379,51 @@ def bench_holdout(pp, path: Path, draws=3):
 
 # --- printing -----------------------------------------------------------------------------
 
+def bench_resample(pp, path: Path, args, draws=3, share=0.8):
+    """Stability under resampling: ARI between fits on two random subsets.
+
+    Each draw takes two random `share` subsets (numpy seeds 100 + 2d and
+    101 + 2d), fits every method on each, and compares the labels of the
+    complaints in both. The KMeans references are given the true k.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    texts, cats = load_dataset(path)
+    k = len(set(cats))
+    n = len(texts)
+    m = int(share * n)
+    emb = minilm_embeddings(path.name, texts, Path(args.cache))[0] if args.embeddings else None
+    methods = {
+        "painpoints": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0)[0],
+        "pp keywords only": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0, word_vectors=False)[0],
+        "tfidf+kmeans": lambda idx: run_tfidf_kmeans([texts[i] for i in idx], k)[0],
+    }
+    if emb is not None:
+        from sklearn.cluster import KMeans
+
+        methods["minilm+kmeans"] = lambda idx: KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(emb[idx])
+        methods["painpoints+minilm"] = lambda idx: run_painpoints(
+            pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
+    out = {name: [] for name in methods}
+    for d in range(draws):
+        a = np.sort(np.random.default_rng(100 + 2 * d).choice(n, m, replace=False))
+        b = np.sort(np.random.default_rng(101 + 2 * d).choice(n, m, replace=False))
+        common = np.intersect1d(a, b)
+        pos_a, pos_b = np.searchsorted(a, common), np.searchsorted(b, common)
+        for name, fit in methods.items():
+            la, lb = fit(a), fit(b)
+            out[name].append(float(adjusted_rand_score(np.asarray(la)[pos_a], np.asarray(lb)[pos_b])))
+    return {"draws": draws, "share": share, "ari": out}
+
+
+def print_resample(name, r):
+    print(f"\n--- {name}: stability under resampling, two random {r['share']:.0%} subsets fitted apart,"
+          f" ARI on the rows they share ({r['draws']} pairs) ---")
+    print(table(["method", "ARI median", "ARI range"],
+                [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}"] for mth, v in r["ari"].items()],
+                right={1, 2}))
+
+
 def print_subsamples(name, rows):
     if not rows:
         return
@@ -456,6 +506,11 @@ def print_summary(all_results):
         f"{Path(d['dataset']).stem} ARI {d['stability']['ari_seed0_seed1']:.3f}"
         f" (shuffled rows {d['stability']['ari_shuffled_rows']:.3f})"
         f" top-3 {'same' if d['stability']['top3_same_set'] else 'DIFFERENT'}" for d in all_results))
+    resampled = [d for d in all_results if "resample" in d]
+    if resampled:
+        print("stability under resampling (ARI between two 80% subsets, median): " + "; ".join(
+            f"{Path(d['dataset']).stem} " + ", ".join(f"{m} {median(v):.3f}" for m, v in d["resample"]["ari"].items())
+            for d in resampled))
     print("(NMI/ARI/V-measure over all rows, -1 counted as one cluster; reference pipelines are given the true k)")
 
 
@@ -475,6 +530,8 @@ def main():
                     help="also score random subsets of these sizes, e.g. 300,1000 (median of 3 draws each)")
     ap.add_argument("--holdout", action="store_true",
                     help="also fit on a random half and predict() the other half (median of 3 draws)")
+    ap.add_argument("--resample", action="store_true",
+                    help="also fit two random 80%% subsets apart and compare them (stability under new data)")
     ap.add_argument("--json", help="write all numbers to this JSON file")
     args = ap.parse_args()
     try:
@@ -510,6 +567,9 @@ def main():
         if args.holdout:
             d["holdout"] = bench_holdout(pp, p)
             print_holdout(p.stem, d["holdout"])
+        if args.resample:
+            d["resample"] = bench_resample(pp, p, args)
+            print_resample(p.stem, d["resample"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
