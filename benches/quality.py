@@ -306,6 +306,13 @@ def bench_dataset(pp, path: Path, args):
                 vals.append((got_m["nmi"], got_m["ari"]))
             spread[m] = {"seeds": args.ref_seeds, "nmi": [v[0] for v in vals], "ari": [v[1] for v in vals]}
 
+    # The references at painpoints' own granularity: KMeans given the number
+    # of problems painpoints found, to separate "how many groups" from "which".
+    ours_k = next(r["problems"] for r in results if r["method"] == "painpoints")
+    at_our_k = {"k": ours_k, "tfidf+kmeans": metrics(y, run_tfidf_kmeans(texts, ours_k)[0])}
+    if emb is not None:
+        at_our_k["minilm+kmeans"] = metrics(y, run_embedding_kmeans(emb, ours_k, X, terms)[0])
+
     # Stability: does another seed find the same problems?
     labels0, top0 = first["painpoints"][0], first["painpoints"][1]
     labels1, top1, t1, _ = run_painpoints(pp, texts, seed=1)
@@ -323,7 +330,8 @@ def bench_dataset(pp, path: Path, args):
 
     return {"dataset": path.name, "rows": len(texts), "categories": k,
             "true_top3": [(c, counts[c]) for c in true_top], "encode_s": encode_s,
-            "embeddings_cached": cached, "methods": results, "stability": stability, "reference_seeds": spread}
+            "embeddings_cached": cached, "methods": results, "stability": stability, "reference_seeds": spread,
+            "references_at_painpoints_k": at_our_k}
 
 
 def bench_subsamples(pp, path: Path, sizes, draws=3):
@@ -402,6 +410,8 @@ def bench_resample(pp, path: Path, args, draws=3, share=0.8):
         from sklearn.cluster import KMeans
 
         methods["minilm+kmeans"] = lambda idx: KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(emb[idx])
+        if have_bertopic():
+            methods["bertopic+minilm"] = lambda idx: run_bertopic([texts[i] for i in idx], emb[idx])[0]
         methods["painpoints+minilm"] = lambda idx: run_painpoints(
             pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
     out = {name: [] for name in methods}
@@ -470,6 +480,9 @@ def print_dataset(d, runs):
                          f"{median(v['ari']):.3f}", f"{min(v['ari']):.3f}-{max(v['ari']):.3f}"])
         print("\nreferences over KMeans seeds (the table above shows seed 0):")
         print(table(["method", "seeds", "NMI median", "NMI range", "ARI median", "ARI range"], rows))
+    a = d["references_at_painpoints_k"]
+    print(f"\nreferences given painpoints' number of problems (k = {a['k']}) instead of the true k: " + "; ".join(
+        f"{m} NMI {v['nmi']:.3f} ARI {v['ari']:.3f}" for m, v in a.items() if m != "k"))
     print("\ntop-3 recovery: each of the 3 largest categories vs the best (F1) of the method's 3 largest clusters")
     rows = []
     for i, (cat, n) in enumerate(d["true_top3"]):
