@@ -38,19 +38,22 @@ def import_painpoints():
     return painpoints
 
 
-def load_dataset(path: Path):
-    """Return (texts, labels) from one labelled CSV.
+def load_dataset(path: Path, column: str = "label"):
+    """Return (texts, labels) from one labelled CSV, labels from `column`.
 
     tweet_complaints.csv holds complaints and non-complaints; only rows with
     is_complaint == "1" are complaints, so only those are kept.
     """
     texts, labels = [], []
     with open(path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        if column not in (reader.fieldnames or []):
+            raise SystemExit(f"{path.name} has no column {column!r} (columns: {', '.join(reader.fieldnames or [])})")
+        for row in reader:
             if "is_complaint" in row and row["is_complaint"] != "1":
                 continue
             texts.append(row["text"])
-            labels.append(row["label"])
+            labels.append(row[column])
     return texts, labels
 
 

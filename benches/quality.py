@@ -52,6 +52,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,17 @@ from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, dump_json, environment, import_painpoints,
     load_average, load_dataset, median, name_match, table,
 )
+
+class Labelled(NamedTuple):
+    """One labelled data set: its CSV and the column whose values are the labels."""
+
+    path: Path
+    column: str = "label"
+
+    @property
+    def name(self) -> str:
+        return self.path.stem if self.column == "label" else f"{self.path.stem}:{self.column}"
+
 
 F1_MATCH = 0.5  # a category counts as recovered when its best cluster has F1 >= this
 
@@ -237,8 +249,8 @@ def top3_recovery(y, names, true_top, labels, top):
 
 # --- one data set ----------------------------------------------------------------------
 
-def bench_dataset(pp, path: Path, args):
-    texts, cats = load_dataset(path)
+def bench_dataset(pp, ds: Labelled, args):
+    texts, cats = load_dataset(ds.path, ds.column)
     names = sorted(set(cats))
     index = {n: i for i, n in enumerate(names)}
     y = np.array([index[c] for c in cats], dtype=np.int64)
@@ -249,7 +261,7 @@ def bench_dataset(pp, path: Path, args):
     emb = None
     encode_s, cached = None, False
     if args.embeddings:
-        emb, encode_s, cached = minilm_embeddings(path.name, texts, Path(args.cache))
+        emb, encode_s, cached = minilm_embeddings(ds.path.name, texts, Path(args.cache))
 
     methods = ["painpoints", "pp keywords only", "tfidf+kmeans"]
     if emb is not None:
@@ -328,20 +340,20 @@ def bench_dataset(pp, path: Path, args):
                  "top3_majority_seed0": maj0, "top3_majority_seed1": maj1,
                  "top3_same_set": set(maj0) == set(maj1), "time_s_seed1": t1}
 
-    return {"dataset": path.name, "rows": len(texts), "categories": k,
+    return {"dataset": ds.name, "rows": len(texts), "categories": k,
             "true_top3": [(c, counts[c]) for c in true_top], "encode_s": encode_s,
             "embeddings_cached": cached, "methods": results, "stability": stability, "reference_seeds": spread,
             "references_at_painpoints_k": at_our_k}
 
 
-def bench_subsamples(pp, path: Path, sizes, draws=3):
+def bench_subsamples(pp, ds: Labelled, sizes, draws=3):
     """painpoints and TF-IDF + KMeans on random subsets of one data set.
 
     Smaller exports are the common case, so each size n is drawn `draws`
     times (numpy seeds 0..draws-1, without replacement) and the medians are
     reported; KMeans gets the true number of labels present in each draw.
     """
-    texts, cats = load_dataset(path)
+    texts, cats = load_dataset(ds.path, ds.column)
     out = []
     for n in sizes:
         if n >= len(texts):
@@ -363,13 +375,13 @@ def bench_subsamples(pp, path: Path, sizes, draws=3):
     return out
 
 
-def bench_holdout(pp, path: Path, draws=3):
+def bench_holdout(pp, ds: Labelled, draws=3):
     """Fit on a random half, then score the other half with predict().
 
     The "fit once, score every new export" case: the new half's labels come
     from the fitted model alone. Medians over `draws` random halves.
     """
-    texts, cats = load_dataset(path)
+    texts, cats = load_dataset(ds.path, ds.column)
     y = np.array(cats)
     runs = []
     for draw in range(draws):
@@ -387,7 +399,7 @@ def bench_holdout(pp, path: Path, draws=3):
 
 # --- printing -----------------------------------------------------------------------------
 
-def bench_resample(pp, path: Path, args, draws=3, share=0.8):
+def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
     """Stability under resampling: ARI between fits on two random subsets.
 
     Each draw takes two random `share` subsets (numpy seeds 100 + 2d and
@@ -396,11 +408,11 @@ def bench_resample(pp, path: Path, args, draws=3, share=0.8):
     """
     from sklearn.metrics import adjusted_rand_score
 
-    texts, cats = load_dataset(path)
+    texts, cats = load_dataset(ds.path, ds.column)
     k = len(set(cats))
     n = len(texts)
     m = int(share * n)
-    emb = minilm_embeddings(path.name, texts, Path(args.cache))[0] if args.embeddings else None
+    emb = minilm_embeddings(ds.path.name, texts, Path(args.cache))[0] if args.embeddings else None
     methods = {
         "painpoints": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0)[0],
         "pp keywords only": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0, word_vectors=False)[0],
@@ -510,19 +522,19 @@ def print_summary(all_results):
     rows = []
     for d in all_results:
         for m in d["methods"]:
-            rows.append([Path(d["dataset"]).stem, m["method"], f"{m['nmi']:.3f}", f"{m['ari']:.3f}",
+            rows.append([d["dataset"], m["method"], f"{m['nmi']:.3f}", f"{m['ari']:.3f}",
                          f"{m['v_measure']:.3f}", f"{m['problems']} / {d['categories']}", pct(m["noise_share"]),
                          f"{m['time_s']:.2f}", f"{m['top3_matched']}/3", f"{m['top3_named']}/3"])
     print(table(["data set", "method", "NMI", "ARI", "V-meas", "found / true", "-1 share", "time s",
                  "top3 F1>=.5", "top3 named"], rows, right={2, 3, 4, 5, 6, 7, 8, 9}))
     print("painpoints stability (seed 0 vs 1): " + "; ".join(
-        f"{Path(d['dataset']).stem} ARI {d['stability']['ari_seed0_seed1']:.3f}"
+        f"{d['dataset']} ARI {d['stability']['ari_seed0_seed1']:.3f}"
         f" (shuffled rows {d['stability']['ari_shuffled_rows']:.3f})"
         f" top-3 {'same' if d['stability']['top3_same_set'] else 'DIFFERENT'}" for d in all_results))
     resampled = [d for d in all_results if "resample" in d]
     if resampled:
         print("stability under resampling (ARI between two 80% subsets, median): " + "; ".join(
-            f"{Path(d['dataset']).stem} " + ", ".join(f"{m} {median(v):.3f}" for m, v in d["resample"]["ari"].items())
+            f"{d['dataset']} " + ", ".join(f"{m} {median(v):.3f}" for m, v in d["resample"]["ari"].items())
             for d in resampled))
     print("(NMI/ARI/V-measure over all rows, -1 counted as one cluster; reference pipelines are given the true k)")
 
@@ -531,7 +543,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="folder with the labelled CSVs (default: %(default)s)")
     ap.add_argument("--datasets", default=",".join(Path(n).stem for n in DATASETS),
-                    help="comma-separated subset (default: %(default)s)")
+                    help="comma-separated subset (default: %(default)s); NAME:COLUMN takes the labels from"
+                         " another column, e.g. cfpb_products:issue")
     ap.add_argument("--runs", type=int, default=1, help="repeat each fit to report median times (default: 1)")
     ap.add_argument("--embeddings", action="store_true",
                     help="also run all-MiniLM-L6-v2 + KMeans and painpoints with those vectors")
@@ -557,13 +570,13 @@ def main():
         ap.error("--runs must be >= 1")
 
     data = Path(args.data)
-    paths = []
-    for name in args.datasets.split(","):
-        name = name.strip()
+    datasets = []
+    for spec in args.datasets.split(","):
+        name, _, column = spec.strip().partition(":")
         p = data / (name if name.endswith(".csv") else name + ".csv")
         if not p.exists():
             sys.exit(f"no such data set: {p}")
-        paths.append(p)
+        datasets.append(Labelled(p, column or "label"))
 
     pp = import_painpoints()
     env = environment()
@@ -571,18 +584,18 @@ def main():
     print("painpoints quality bench  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
     t0 = time.perf_counter()
     all_results = []
-    for p in paths:
-        d = bench_dataset(pp, p, args)
+    for ds in datasets:
+        d = bench_dataset(pp, ds, args)
         print_dataset(d, args.runs)
         if sizes:
-            d["subsamples"] = bench_subsamples(pp, p, sizes)
-            print_subsamples(p.stem, d["subsamples"])
+            d["subsamples"] = bench_subsamples(pp, ds, sizes)
+            print_subsamples(ds.name, d["subsamples"])
         if args.holdout:
-            d["holdout"] = bench_holdout(pp, p)
-            print_holdout(p.stem, d["holdout"])
+            d["holdout"] = bench_holdout(pp, ds)
+            print_holdout(ds.name, d["holdout"])
         if args.resample:
-            d["resample"] = bench_resample(pp, p, args)
-            print_resample(p.stem, d["resample"])
+            d["resample"] = bench_resample(pp, ds, args)
+            print_resample(ds.name, d["resample"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
