@@ -109,6 +109,20 @@ impl Centroids {
     pub fn scores(&self, x: &SparseVec, out: &mut Vec<f32>) {
         out.clear();
         out.resize(self.k, 0.0);
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.scores_avx2(x, out) };
+            return;
+        }
+        self.scores_into(x, out);
+    }
+
+    /// The loop of [`Self::scores`]: one multiply-add of `k` lanes per term.
+    /// Each lane sums in term order whatever the vector width, so the
+    /// result is the same bit for bit with or without AVX2.
+    #[inline(always)]
+    fn scores_into(&self, x: &SparseVec, out: &mut [f32]) {
         for &(t, w) in x {
             let start = t as usize * self.k;
             if let Some(row) = self.data.get(start..start + self.k) {
@@ -117,6 +131,16 @@ impl Centroids {
                 }
             }
         }
+    }
+
+    /// [`Self::scores_into`] compiled for AVX2 (eight lanes at a time).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scores_avx2(&self, x: &SparseVec, out: &mut [f32]) {
+        self.scores_into(x, out)
     }
 
     /// The most similar centroid and its similarity; `None` for an empty
@@ -703,6 +727,28 @@ impl DenseSketch {
 /// for rows without embeddings), in eight lanes.
 #[inline]
 fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { dense_dot_avx2(a, b) };
+    }
+    dense_dot_lanes(a, b)
+}
+
+/// [`dense_dot_lanes`] compiled for AVX2 (the eight lanes in one register).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dense_dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    dense_dot_lanes(a, b)
+}
+
+/// The dot product in eight lanes, each summed in order, then the lanes
+/// summed: the same bits at any vector width.
+#[inline(always)]
+fn dense_dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -1100,6 +1146,40 @@ mod tests {
         c.cancel();
         let err = cluster(&three_topics(), 20, &ClusterParams::default(), &c).expect_err("cancelled");
         assert_eq!(err.kind(), crate::ErrorKind::Cancelled);
+    }
+
+    /// Pseudo-random floats in [-1, 1) for the kernel tests.
+    fn floats(rng: &mut Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| (rng.next_f64() * 2.0 - 1.0) as f32).collect()
+    }
+
+    #[test]
+    fn vector_kernels_agree_bit_for_bit() {
+        // The AVX2 builds of the scoring loops must give exactly the
+        // portable result, or fits would depend on the machine.
+        let mut rng = Rng::new(7);
+        for k in [1usize, 3, 8, 13, 67] {
+            let dim = 200;
+            let data = floats(&mut rng, dim * k);
+            let c = Centroids { k, dim, data };
+            for len in [0usize, 1, 5, 40, 120] {
+                let mut x: SparseVec = (0..len).map(|_| (rng.below(dim + 5) as u32, floats(&mut rng, 1)[0])).collect();
+                x.sort_by_key(|e| e.0);
+                x.dedup_by_key(|e| e.0);
+                let mut fast = Vec::new();
+                c.scores(&x, &mut fast);
+                let mut portable = vec![0.0f32; k];
+                c.scores_into(&x, &mut portable);
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&portable), "k {k}, {len} terms");
+            }
+        }
+        for n in [0usize, 1, 7, 8, 9, 64, 100] {
+            let (a, b) = (floats(&mut rng, n), floats(&mut rng, n));
+            assert_eq!(dense_dot(&a, &b).to_bits(), dense_dot_lanes(&a, &b).to_bits(), "{n} dims");
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dense_dot(&a, &b) - plain).abs() <= 1e-4 * (1.0 + plain.abs()));
+        }
     }
 
     #[test]
