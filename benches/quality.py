@@ -62,6 +62,7 @@ from _common import (  # noqa: E402
     load_average, load_dataset, median, name_match, table,
 )
 
+
 class Labelled(NamedTuple):
     """One labelled data set: its CSV and the column whose values are the labels."""
 
@@ -397,8 +398,6 @@ def bench_holdout(pp, ds: Labelled, draws=3):
             "new_nmi": m[3], "new_ari": m[4], "new_noise_share": m[5]}
 
 
-# --- printing -----------------------------------------------------------------------------
-
 def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
     """Stability under resampling: ARI between fits on two random subsets.
 
@@ -437,6 +436,8 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
             out[name].append(float(adjusted_rand_score(np.asarray(la)[pos_a], np.asarray(lb)[pos_b])))
     return {"draws": draws, "share": share, "ari": out}
 
+
+# --- printing -----------------------------------------------------------------------------
 
 def print_resample(name, r):
     print(f"\n--- {name}: stability under resampling, two random {r['share']:.0%} subsets fitted apart,"
