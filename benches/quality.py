@@ -24,7 +24,7 @@ original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
-                              [--subsample 300,1000] [--holdout] [--resample]
+                              [--subsample 300,1000] [--holdout] [--resample] [--set KEY=VALUE]
 
 --subsample also scores painpoints and TF-IDF + KMeans on random subsets of
 each data set (median of 3 draws per size), since most exports are smaller
@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import sys
 import time
@@ -81,8 +82,12 @@ F1_MATCH = 0.5  # a category counts as recovered when its best cluster has F1 >=
 # Each returns (labels, top3, seconds, extra): labels aligned with the input,
 # top3 = the method's three largest clusters as dicts {id, size, label, keywords}.
 
+# Extra painpoints parameters for every painpoints run (--set KEY=VALUE).
+PP_OPTIONS: dict = {}
+
+
 def run_painpoints(pp, texts, seed, embeddings=None, **options):
-    kwargs = {"seed": seed, **options}
+    kwargs = {"seed": seed, "progress": False, **PP_OPTIONS, **options}
     if embeddings is not None:
         kwargs["embeddings"] = embeddings
     t0 = time.perf_counter()
@@ -388,7 +393,7 @@ def bench_holdout(pp, ds: Labelled, draws=3):
     for draw in range(draws):
         perm = np.random.default_rng(draw).permutation(len(texts))
         fit_rows, new_rows = np.sort(perm[: len(perm) // 2]), np.sort(perm[len(perm) // 2:])
-        model = pp.ProblemModel(seed=0, progress=False).fit([texts[i] for i in fit_rows])
+        model = pp.ProblemModel(**{"seed": 0, "progress": False, **PP_OPTIONS}).fit([texts[i] for i in fit_rows])
         fitted = metrics(y[fit_rows], np.asarray(model.labels_, dtype=np.int64))
         scored = metrics(y[new_rows], np.asarray(model.predict([texts[i] for i in new_rows]), dtype=np.int64))
         runs.append([fitted["nmi"], fitted["ari"], fitted["noise_share"], scored["nmi"], scored["ari"],
@@ -559,6 +564,9 @@ def main():
                     help="also fit on a random half and predict() the other half (median of 3 draws)")
     ap.add_argument("--resample", action="store_true",
                     help="also fit two random 80%% subsets apart and compare them (stability under new data)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a painpoints parameter for every painpoints run, e.g. --set resolution=0.7"
+                         " (VALUE is read as JSON, else as a string; repeat for more)")
     ap.add_argument("--json", help="write all numbers to this JSON file")
     args = ap.parse_args()
     try:
@@ -569,6 +577,15 @@ def main():
         ap.error("--subsample sizes must be at least 2")
     if args.runs < 1:
         ap.error("--runs must be >= 1")
+
+    for item in args.set:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            ap.error(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            PP_OPTIONS[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            PP_OPTIONS[key.strip()] = value
 
     data = Path(args.data)
     datasets = []
@@ -583,6 +600,8 @@ def main():
     env = environment()
     shown = {k: v for k, v in env.items() if k not in ("platform", "load_average")}
     print("painpoints quality bench  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
+    if PP_OPTIONS:
+        print(f"painpoints parameters for every run: {PP_OPTIONS}")
     t0 = time.perf_counter()
     all_results = []
     for ds in datasets:
