@@ -51,7 +51,8 @@ fn corpus() -> Vec<String> {
     if let Ok(data) = std::fs::read_to_string(path) {
         return first_column(&data);
     }
-    let words = ["card", "refund", "late", "transfer", "fee", "charged", "twice", "pending", "app", "pin", "blocked", "cash"];
+    let words =
+        ["card", "refund", "late", "transfer", "fee", "charged", "twice", "pending", "app", "pin", "blocked", "cash"];
     (0..13_083).map(|i| (0..8).map(|j| words[(i * 7 + j * 3) % words.len()]).collect::<Vec<_>>().join(" ")).collect()
 }
 
@@ -77,16 +78,30 @@ fn stages(c: &mut Criterion) {
             n
         })
     });
-    g.bench_function("vocabulary", |b| b.iter(|| Vocabulary::learn(&seg, black_box(&normalized), &VocabularyParams::default()).len()));
-    g.bench_function("vectorize", |b| b.iter(|| normalized.iter().map(|t| vocab.vectorize_normalized(&seg, black_box(t)).len()).sum::<usize>()));
+    g.bench_function("vocabulary", |b| {
+        b.iter(|| Vocabulary::learn(&seg, black_box(&normalized), &VocabularyParams::default()).len())
+    });
+    g.bench_function("vectorize", |b| {
+        b.iter(|| normalized.iter().map(|t| vocab.vectorize_normalized(&seg, black_box(t)).len()).sum::<usize>())
+    });
     g.bench_function("cluster", |b| {
-        b.iter(|| cluster(black_box(&rows), vocab.len(), &ClusterParams { initial: 150, min_size: 20, ..Default::default() }, &Control::new()).map(|c| c.len()))
+        b.iter(|| {
+            cluster(
+                black_box(&rows),
+                vocab.len(),
+                &ClusterParams { initial: 150, min_size: 20, ..Default::default() },
+                &Control::new(),
+            )
+            .map(|c| c.len())
+        })
     });
     let params = ProblemModelParams::default();
     let fit = params.fit(&opt, &Control::new()).ok();
     g.bench_function("fit", |b| b.iter(|| params.fit(black_box(&opt), &Control::new()).map(|f| f.labels.len())));
     if let Some(fit) = fit {
-        g.bench_function("predict", |b| b.iter(|| fit.model.predict(black_box(&opt), &Control::new()).map(|l| l.len())));
+        g.bench_function("predict", |b| {
+            b.iter(|| fit.model.predict(black_box(&opt), &Control::new()).map(|l| l.len()))
+        });
     }
     g.finish();
 }

@@ -248,9 +248,7 @@ impl Default for ClusterParams {
 }
 
 fn assign(c: &Centroids, rows: &[SparseVec]) -> Vec<usize> {
-    rows.par_iter()
-        .map_init(Vec::new, |scratch, x| c.best(x, scratch).map(|b| b.0).unwrap_or(usize::MAX))
-        .collect()
+    rows.par_iter().map_init(Vec::new, |scratch, x| c.best(x, scratch).map(|b| b.0).unwrap_or(usize::MAX)).collect()
 }
 
 /// Dot product of two sparse vectors (sorted by term id).
@@ -494,7 +492,6 @@ pub(crate) fn agglomerate(mut w: Vec<Vec<f64>>, until: Until) -> Vec<Vec<usize>>
     out
 }
 
-
 /// Neighbours per complaint in the similarity graph.
 const KNN: usize = 10;
 /// Postings kept per term (those where the term weighs most); terms rarer
@@ -680,7 +677,11 @@ impl DenseSketch {
         // Orders floats like numbers, as unsigned integers.
         let key = |v: f32| {
             let b = v.to_bits();
-            if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+            if b & 0x8000_0000 != 0 {
+                !b
+            } else {
+                b | 0x8000_0000
+            }
         };
         let blocks: Vec<Vec<Vec<u32>>> = self
             .data

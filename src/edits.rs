@@ -68,10 +68,8 @@ pub const MATCH_SIMILARITY: f32 = 0.5;
 
 /// Re-express a centre from one vocabulary in another, by term key.
 pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> SparseVec {
-    let mut out: SparseVec = v
-        .iter()
-        .filter_map(|&(t, w)| from.term(t).and_then(|term| to.id_of(&term.key)).map(|id| (id, w)))
-        .collect();
+    let mut out: SparseVec =
+        v.iter().filter_map(|&(t, w)| from.term(t).and_then(|term| to.id_of(&term.key)).map(|id| (id, w))).collect();
     out.sort_by_key(|e| e.0);
     out.dedup_by_key(|e| e.0);
     out
@@ -184,7 +182,8 @@ impl ProblemModel {
                 Ok(Edit::Drop { id, reassign })
             }
             Edit::Seed { id, keywords, label } => {
-                let words: Vec<String> = keywords.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+                let words: Vec<String> =
+                    keywords.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
                 if words.is_empty() {
                     return Err(Error::edit("a seeded problem needs at least one keyword"));
                 }
@@ -310,7 +309,8 @@ impl ProblemModel {
             let replay = match e {
                 Edit::Seed { id, .. } if self.problems.iter().any(|p| p.id == *id) => None,
                 Edit::Merge { ids, label } => {
-                    let present: Vec<u32> = ids.iter().copied().filter(|id| self.problems.iter().any(|p| p.id == *id)).collect();
+                    let present: Vec<u32> =
+                        ids.iter().copied().filter(|id| self.problems.iter().any(|p| p.id == *id)).collect();
                     (present.len() >= 2).then(|| Edit::Merge { ids: present, label: label.clone() })
                 }
                 other => Some(other.clone()),
@@ -381,7 +381,9 @@ mod tests {
         assert_eq!(labels.iter().filter(|&&l| l == NO_PROBLEM).count(), 42);
         assert_eq!(m.predict(&texts, &c).expect("predict"), labels);
 
-        let labels = m.edit(Edit::Seed { id: u32::MAX, keywords: vec!["crashes".into()], label: "crashes".into() }, &texts, &c).expect("seed");
+        let labels = m
+            .edit(Edit::Seed { id: u32::MAX, keywords: vec!["crashes".into()], label: "crashes".into() }, &texts, &c)
+            .expect("seed");
         let seeded = m.problems().iter().find(|p| p.label == "crashes").map(|p| p.id).expect("seeded");
         assert!(seeded > refund && seeded > app);
         let n_seeded = labels.iter().filter(|&&l| l == seeded as i64).count();
@@ -417,11 +419,8 @@ mod tests {
         let refund = id_with(&m, "refund");
         m.edit(Edit::Rename { id: refund, label: "money back".into() }, &texts, &c).expect("rename");
         // Next month: no app complaints, a new problem about passwords.
-        let mut next: Vec<Option<String>> = texts
-            .iter()
-            .filter(|t| t.as_deref().map(|s| !s.contains("app")).unwrap_or(true))
-            .cloned()
-            .collect();
+        let mut next: Vec<Option<String>> =
+            texts.iter().filter(|t| t.as_deref().map(|s| !s.contains("app")).unwrap_or(true)).cloned().collect();
         for i in 0..40 {
             next.push(Some(format!("password reset email never arrives, try {i}")));
         }

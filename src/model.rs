@@ -268,11 +268,8 @@ impl ProblemModelParams {
         let vocab_rows = sample(&nonempty, self.vocabulary_sample.max(self.sample_size), &mut rng);
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
-        let vocabulary = Vocabulary::learn(
-            seg,
-            &normalized,
-            &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() },
-        );
+        let vocabulary =
+            Vocabulary::learn(seg, &normalized, &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() });
         ctl.advance(2);
         ctl.check()?;
         let positions: Vec<usize> = (0..vocab_rows.len()).collect();
@@ -373,8 +370,7 @@ impl ProblemModelParams {
             }
             model.centroids = keep.iter().map(|&c| model.centroids[c].clone()).collect();
             model.scorer = Centroids::from_sparse(model.features(), &model.centroids);
-            let moved: Vec<usize> =
-                (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
+            let moved: Vec<usize> = (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
             let redo: Vec<Assignment> = moved
                 .par_iter()
                 .map_init(Scratch::default, |scratch, &i| {
@@ -418,7 +414,15 @@ struct SampleRows {
 
 impl Problem {
     fn placeholder(id: u32) -> Problem {
-        Problem { id, label: String::new(), keywords: Vec::new(), size: 0, share: 0.0, cohesion: 0.0, examples: Vec::new() }
+        Problem {
+            id,
+            label: String::new(),
+            keywords: Vec::new(),
+            size: 0,
+            share: 0.0,
+            cohesion: 0.0,
+            examples: Vec::new(),
+        }
     }
 }
 
@@ -509,7 +513,8 @@ impl ProblemModel {
         let k = self.centroids.len();
         let sample_labels: Vec<Option<usize>> =
             sample_rows.index.iter().map(|&i| best.get(i).and_then(|b| b.0)).collect();
-        let descriptions = describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
+        let descriptions =
+            describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
         let sizes = count(&best, k);
         let order = rank::rank_order(&sizes);
         let examples = examples(texts, &best, k);
@@ -555,7 +560,11 @@ impl ProblemModel {
     /// Re-assign `texts` (the fitting complaints) and refresh every
     /// problem's statistics, keeping ids and labels. Returns ids and
     /// similarities per row.
-    pub fn refresh<T: AsRef<str> + Sync>(&mut self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
+    pub fn refresh<T: AsRef<str> + Sync>(
+        &mut self,
+        texts: &[Option<T>],
+        ctl: &Control,
+    ) -> Result<(Vec<i64>, Vec<f32>)> {
         self.refresh_embedded(texts, None, ctl)
     }
 
@@ -738,7 +747,10 @@ impl ProblemModel {
                 // words ("report / credit"), one per word family (not
                 // "verified / verification"); a third keeps labels unique.
                 let words = crate::themes::one_per_family(
-                    picked.iter().filter_map(|&t| self.vocabulary.term(t)).map(|x| (x.key.as_str(), x.surface.as_str())),
+                    picked
+                        .iter()
+                        .filter_map(|&t| self.vocabulary.term(t))
+                        .map(|x| (x.key.as_str(), x.surface.as_str())),
                 );
                 let label = if g.len() == 1 || words.len() < 2 {
                     self.problems[g[0]].label.clone()
@@ -746,13 +758,16 @@ impl ProblemModel {
                     words[..2].join(" / ")
                 };
                 let longer = (g.len() > 1 && words.len() >= 3).then(|| words[..3].join(" / "));
-                (Theme {
-                    label,
-                    problem_ids: g.iter().map(|&a| self.problems[a].id).collect(),
-                    keywords,
-                    size,
-                    share: g.iter().map(|&a| self.problems[a].share).sum(),
-                }, longer)
+                (
+                    Theme {
+                        label,
+                        problem_ids: g.iter().map(|&a| self.problems[a].id).collect(),
+                        keywords,
+                        size,
+                        share: g.iter().map(|&a| self.problems[a].share).sum(),
+                    },
+                    longer,
+                )
             })
             .collect();
         let mut seen: Vec<String> = Vec::new();
@@ -812,7 +827,9 @@ impl ProblemModel {
     /// non-model JSON give a [`crate::ErrorKind::ModelFormat`] error saying what is wrong.
     pub fn from_json(json: &str) -> Result<ProblemModel> {
         let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            Error::format(format!("not a painpoints model file: invalid JSON ({e}); the file may be truncated or damaged"))
+            Error::format(format!(
+                "not a painpoints model file: invalid JSON ({e}); the file may be truncated or damaged"
+            ))
         })?;
         let version = value
             .get("schema_version")
@@ -827,8 +844,8 @@ impl ProblemModel {
         if version == 0 {
             return Err(Error::format("model schema version 0 is not valid"));
         }
-        let mut model: ProblemModel = serde_json::from_value(value)
-            .map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
+        let mut model: ProblemModel =
+            serde_json::from_value(value).map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
         model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
         model.rebuild_scorer();
         Ok(model)
@@ -868,9 +885,24 @@ pub(crate) mod tests {
 
     pub(crate) fn corpus() -> Vec<Option<String>> {
         let mut t = Vec::new();
-        let delivery = ["late delivery of my parcel", "my delivery is late again", "parcel delivery was late by a week", "the courier made the delivery late"];
-        let refund = ["refund not received", "my refund for the return was not received", "my refund has not been received", "refund for my return not received"];
-        let app = ["the app crashes on login", "app keeps crashing at login", "login crashes the app", "app crash when I open it"];
+        let delivery = [
+            "late delivery of my parcel",
+            "my delivery is late again",
+            "parcel delivery was late by a week",
+            "the courier made the delivery late",
+        ];
+        let refund = [
+            "refund not received",
+            "my refund for the return was not received",
+            "my refund has not been received",
+            "refund for my return not received",
+        ];
+        let app = [
+            "the app crashes on login",
+            "app keeps crashing at login",
+            "login crashes the app",
+            "app crash when I open it",
+        ];
         for i in 0..40 {
             t.push(Some(format!("{} {}", delivery[i % 4], if i % 3 == 0 { "again" } else { "" })));
             t.push(Some(refund[i % 4].to_string()));
@@ -889,7 +921,12 @@ pub(crate) mod tests {
     #[test]
     fn finds_the_three_problems() {
         let f = fit();
-        assert_eq!(f.model.problems().len(), 3, "{:?}", f.model.problems().iter().map(|p| &p.label).collect::<Vec<_>>());
+        assert_eq!(
+            f.model.problems().len(),
+            3,
+            "{:?}",
+            f.model.problems().iter().map(|p| &p.label).collect::<Vec<_>>()
+        );
         let labels: Vec<&str> = f.model.problems().iter().map(|p| p.label.as_str()).collect();
         assert!(labels.iter().any(|l| l.contains("refund")), "{labels:?}");
         assert!(labels.iter().any(|l| l.contains("app") || l.contains("crash")), "{labels:?}");
@@ -1010,6 +1047,9 @@ pub(crate) mod tests {
     fn bad_params_are_errors() {
         let p = ProblemModelParams { threshold: Some(2.0), ..Default::default() };
         let none: Vec<Option<String>> = vec![];
-        assert_eq!(p.fit(&none, &Control::new()).map(|_| ()).map_err(|e| e.kind()), Err(crate::ErrorKind::InvalidParameter));
+        assert_eq!(
+            p.fit(&none, &Control::new()).map(|_| ()).map_err(|e| e.kind()),
+            Err(crate::ErrorKind::InvalidParameter)
+        );
     }
 }

@@ -14,9 +14,7 @@ use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
 /// The placeholder words masks are replaced with. All start and end with `_`.
-pub const MASKS: &[&str] = &[
-    "_url_", "_email_", "_redacted_", "_money_", "_date_", "_phone_", "_id_", "_num_",
-];
+pub const MASKS: &[&str] = &["_url_", "_email_", "_redacted_", "_money_", "_date_", "_phone_", "_id_", "_num_"];
 
 /// True if `word` is one of the [`MASKS`].
 pub fn is_mask(word: &str) -> bool {
@@ -51,7 +49,10 @@ fn mask_groups() -> &'static [(usize, &'static str)] {
     static G: OnceLock<Vec<(usize, &'static str)>> = OnceLock::new();
     G.get_or_init(|| {
         let names: Vec<Option<&str>> = mask_regex().capture_names().collect();
-        GROUPS.iter().filter_map(|&(name, repl)| names.iter().position(|&n| n == Some(name)).map(|i| (i, repl))).collect()
+        GROUPS
+            .iter()
+            .filter_map(|&(name, repl)| names.iter().position(|&n| n == Some(name)).map(|i| (i, repl)))
+            .collect()
     })
 }
 
@@ -196,11 +197,7 @@ pub fn normalize_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    let nfkc: Cow<'_, str> = if text.is_ascii() {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.nfkc().collect())
-    };
+    let nfkc: Cow<'_, str> = if text.is_ascii() { Cow::Borrowed(text) } else { Cow::Owned(text.nfkc().collect()) };
     let unified = unify_punctuation(&nfkc);
     let masked = mask(&unified);
     // Fast path for ASCII; full Unicode folding otherwise.
@@ -266,8 +263,21 @@ mod tests {
     #[test]
     fn lowercase_only_shortcut_agrees() {
         let samples = [
-            "My Card Has Not Arrived", "plain text", "Tom & Jerry", "www.shop.com", "WWW.x", "a.b: c",
-            "see http://x", "XX", "X marks", "$5", "e@x.io", "fine.", "ｆｕｌｌ", "don\u{2019}t", "",
+            "My Card Has Not Arrived",
+            "plain text",
+            "Tom & Jerry",
+            "www.shop.com",
+            "WWW.x",
+            "a.b: c",
+            "see http://x",
+            "XX",
+            "X marks",
+            "$5",
+            "e@x.io",
+            "fine.",
+            "ｆｕｌｌ",
+            "don\u{2019}t",
+            "",
         ];
         for text in samples {
             let nfkc: String = text.nfkc().collect();

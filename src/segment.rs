@@ -58,21 +58,82 @@ pub enum Step<'a, T> {
 
 /// Words that flip the meaning of the next content word.
 const NEGATORS: &[&str] = &[
-    "not", "no", "never", "nor", "cannot", "without", "none", "nothing", "dont", "didnt", "doesnt",
-    "cant", "wont", "isnt", "wasnt", "arent", "werent", "havent", "hasnt", "hadnt", "couldnt",
-    "wouldnt", "shouldnt", "aint",
+    "not", "no", "never", "nor", "cannot", "without", "none", "nothing", "dont", "didnt", "doesnt", "cant", "wont",
+    "isnt", "wasnt", "arent", "werent", "havent", "hasnt", "hadnt", "couldnt", "wouldnt", "shouldnt", "aint",
 ];
 
 /// Extra stop words frequent in complaints yet never a topic.
 const EXTRA_STOP: &[&str] = &[
-    "would", "could", "also", "get", "got", "us", "im", "ive", "id", "u", "ur", "pls", "please",
-    "hi", "hello", "thanks", "thank", "amp", "rt", "via", "one", "still", "even", "really",
-    "like", "just", "yet", "since", "ever", "may", "might", "must", "shall", "want", "need",
+    "would",
+    "could",
+    "also",
+    "get",
+    "got",
+    "us",
+    "im",
+    "ive",
+    "id",
+    "u",
+    "ur",
+    "pls",
+    "please",
+    "hi",
+    "hello",
+    "thanks",
+    "thank",
+    "amp",
+    "rt",
+    "via",
+    "one",
+    "still",
+    "even",
+    "really",
+    "like",
+    "just",
+    "yet",
+    "since",
+    "ever",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "want",
+    "need",
     // Time words: how long something took is not what it is about.
-    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute",
-    "minutes", "today", "yesterday", "ago", "now", "already", "time", "times",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "today",
+    "yesterday",
+    "ago",
+    "now",
+    "already",
+    "time",
+    "times",
     // Interjections and chat filler say nothing about the problem.
-    "oh", "ah", "uh", "um", "hmm", "hey", "yeah", "yes", "ok", "okay", "lol", "wow", "omg", "btw",
+    "oh",
+    "ah",
+    "uh",
+    "um",
+    "hmm",
+    "hey",
+    "yeah",
+    "yes",
+    "ok",
+    "okay",
+    "lol",
+    "wow",
+    "omg",
+    "btw",
 ];
 
 /// Endings a stop word can take after an apostrophe and stay a stop word.
@@ -265,8 +326,7 @@ impl Segmenter {
         stop.extend(EXTRA_STOP.iter().map(|w| w.to_string()));
         // A stop word with a clitic is one too: "i'm", "they've", "what's",
         // "we'd" (possessives of content words, "company's", are not).
-        let clitics: Vec<String> =
-            stop.iter().flat_map(|w| CLITICS.iter().map(move |c| format!("{w}'{c}"))).collect();
+        let clitics: Vec<String> = stop.iter().flat_map(|w| CLITICS.iter().map(move |c| format!("{w}'{c}"))).collect();
         stop.extend(clitics);
         let mut class: FxHashMap<String, WordClass> = stop.iter().map(|w| (w.clone(), WordClass::Stop)).collect();
         for n in NEGATORS {
@@ -292,10 +352,14 @@ impl Segmenter {
 
     /// Call `f` for every piece of `normalized`, in order.
     pub fn for_each_piece<'a>(&self, normalized: &'a str, mut f: impl FnMut(Piece<'a>)) {
-        self.walk(normalized, |w| self.classify(w), |step: Step<'a, ()>| match step {
-            Step::Word { surface, negated, .. } => f(Piece::Word { surface, negated }),
-            Step::Break => f(Piece::Break),
-        });
+        self.walk(
+            normalized,
+            |w| self.classify(w),
+            |step: Step<'a, ()>| match step {
+                Step::Word { surface, negated, .. } => f(Piece::Word { surface, negated }),
+                Step::Break => f(Piece::Break),
+            },
+        );
     }
 
     /// How this segmenter itself classifies a word.
@@ -310,9 +374,7 @@ impl Segmenter {
     /// Stop words and negators, for callers that build one lookup table of
     /// their own (one hash lookup per word on the scoring path).
     pub fn word_classes(&self) -> impl Iterator<Item = (&str, Lookup<u32>)> {
-        self.class.iter().map(|(w, c)| {
-            (w.as_str(), if *c == WordClass::Stop { Lookup::Stop } else { Lookup::Negator })
-        })
+        self.class.iter().map(|(w, c)| (w.as_str(), if *c == WordClass::Stop { Lookup::Stop } else { Lookup::Negator }))
     }
 
     /// Like [`Segmenter::for_each_piece`], with the word lookup done by
@@ -334,7 +396,11 @@ impl Segmenter {
     /// [`Segmenter::pieces_from`] over [`AsciiWords`], fused into one pass
     /// over the bytes of an ASCII text: spaces and other lone non-word bytes
     /// (which hold no letter or digit) only matter if they break a phrase.
-    fn pieces_ascii<'a, T: Copy>(normalized: &'a str, classify: &impl Fn(&str) -> Lookup<T>, f: &mut impl FnMut(Step<'a, T>)) {
+    fn pieces_ascii<'a, T: Copy>(
+        normalized: &'a str,
+        classify: &impl Fn(&str) -> Lookup<T>,
+        f: &mut impl FnMut(Step<'a, T>),
+    ) {
         let bytes = normalized.as_bytes();
         let mut negated = false;
         let mut start = 0;
@@ -401,12 +467,15 @@ impl Segmenter {
             }
             let first = seg.as_bytes().first().copied().unwrap_or(b' ');
             let has_alnum = if first.is_ascii() {
-                first.is_ascii_alphanumeric() || (first == b'_' && seg.len() > 1) || (seg.len() > 1 && seg.chars().any(char::is_alphanumeric))
+                first.is_ascii_alphanumeric()
+                    || (first == b'_' && seg.len() > 1)
+                    || (seg.len() > 1 && seg.chars().any(char::is_alphanumeric))
             } else {
                 seg.chars().any(char::is_alphanumeric)
             };
             if !has_alnum {
-                let breaks = if seg.len() == 1 { BREAK_CHARS.contains(&(first as char)) } else { seg.contains(BREAK_CHARS) };
+                let breaks =
+                    if seg.len() == 1 { BREAK_CHARS.contains(&(first as char)) } else { seg.contains(BREAK_CHARS) };
                 if breaks || is_mask(seg) {
                     f(Step::Break);
                     negated = false;
@@ -520,16 +589,22 @@ mod tests {
             "i can't log in: the app's pin e.g. u.s.a fails at 10:30, 1,000.50 twice!",
             "hello   world -- foo_bar baz'qux' 'quoted' a.b. x:y 3.14.15 a1b2 _x_ __",
             "order _id_ late; _money_ charged. (refund?) \"why\" [n/a] {x} a|b \t tab\nline",
-            "end.", "'", "a'", "'a", "1,", ",1", "a:1", "1:a", "...", "",
+            "end.",
+            "'",
+            "a'",
+            "'a",
+            "1,",
+            ",1",
+            "a:1",
+            "1:a",
+            "...",
+            "",
         ];
         for text in samples {
-            let ours: Vec<(usize, &str)> = AsciiWords { text, pos: 0 }
-                .filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric()))
-                .collect();
-            let uax: Vec<(usize, &str)> = text
-                .split_word_bound_indices()
-                .filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric()))
-                .collect();
+            let ours: Vec<(usize, &str)> =
+                AsciiWords { text, pos: 0 }.filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric())).collect();
+            let uax: Vec<(usize, &str)> =
+                text.split_word_bound_indices().filter(|(_, w)| w.bytes().any(|b| b.is_ascii_alphanumeric())).collect();
             assert_eq!(ours, uax, "text: {text:?}");
         }
     }
@@ -542,7 +617,20 @@ mod tests {
             "hello   world -- foo_bar baz'qux' 'quoted' a.b. x:y 3.14.15 a1b2 _x_ __ _",
             "order _id_ late; _money_ charged. (refund?) \"why\" [n/a] {x} a|b \t tab\nline",
             "not  received, never   arrived _url_ not _num_ refund didn't come isn't 12 1a _1",
-            "end.", "'", "a'", "'a", "1,", ",1", "a:1", "1:a", "...", "", " ", "_", "__", "a",
+            "end.",
+            "'",
+            "a'",
+            "'a",
+            "1,",
+            ",1",
+            "a:1",
+            "1:a",
+            "...",
+            "",
+            " ",
+            "_",
+            "__",
+            "a",
         ];
         for text in samples {
             let classify = |w: &str| seg.classify(w);

@@ -95,8 +95,14 @@ mod tests {
 
     #[test]
     fn label_words_come_one_per_family() {
-        let terms = [("verifi", "verified"), ("verif", "verification"), ("account", "account"), ("custom", "customer"),
-            ("custom servic", "customer service"), ("letter", "letter")];
+        let terms = [
+            ("verifi", "verified"),
+            ("verif", "verification"),
+            ("account", "account"),
+            ("custom", "customer"),
+            ("custom servic", "customer service"),
+            ("letter", "letter"),
+        ];
         assert_eq!(one_per_family(terms.into_iter()), vec!["verified", "account", "customer", "letter"]);
     }
 

@@ -227,10 +227,8 @@ impl Vocabulary {
             lex.insert(w, c);
         }
         let idf = terms.iter().map(|t| t.idf).collect();
-        let negated_of = terms
-            .iter()
-            .map(|t| key_index.get(&format!("not_{}", t.key)).copied().unwrap_or(u32::MAX))
-            .collect();
+        let negated_of =
+            terms.iter().map(|t| key_index.get(&format!("not_{}", t.key)).copied().unwrap_or(u32::MAX)).collect();
         let mut starts_phrase = vec![false; terms.len()];
         for &(a, _) in phrase_of.keys() {
             if let Some(s) = starts_phrase.get_mut(a as usize) {
@@ -525,7 +523,14 @@ impl Vocabulary {
 
     /// [`Vocabulary::word_id`] with the ids of words outside the lexicon
     /// (stemmed on every occurrence otherwise) remembered in `cache`.
-    fn word_id_cached(&self, seg: &Segmenter, surface: &str, negated: bool, hint: Option<u32>, cache: &mut WordCache) -> Slot {
+    fn word_id_cached(
+        &self,
+        seg: &Segmenter,
+        surface: &str,
+        negated: bool,
+        hint: Option<u32>,
+        cache: &mut WordCache,
+    ) -> Slot {
         if hint.is_some() {
             return self.word_id(seg, surface, negated, hint);
         }
@@ -533,7 +538,8 @@ impl Vocabulary {
             Some(&ids) => ids,
             None => {
                 let key = seg.key(surface);
-                let ids = (self.key_index.get(key.as_ref()).copied(), self.key_index.get(&format!("not_{key}")).copied());
+                let ids =
+                    (self.key_index.get(key.as_ref()).copied(), self.key_index.get(&format!("not_{key}")).copied());
                 if cache.words.len() >= WordCache::CAPACITY {
                     cache.words.clear();
                 }
@@ -793,8 +799,26 @@ mod tests {
 
     #[test]
     fn word_keys_are_one_to_one() {
-        let words = ["", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi",
-            "abcdefghijklmno", "abcdefghijklmnop", "a\0", "\0", "\0\0", "ba", "abcdefgh\0", "zyxwvutsrqponm"];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "a\0",
+            "\0",
+            "\0\0",
+            "ba",
+            "abcdefgh\0",
+            "zyxwvutsrqponm",
+        ];
         let mut m = WordMap::default();
         for (i, w) in words.iter().enumerate() {
             m.insert(w, i);

@@ -7,7 +7,12 @@ fn three_topics() -> Vec<Option<String>> {
     let topics = [
         ["refund not received", "my refund was not received", "refund not received yet", "no refund received"],
         ["app crashes at login", "the app crashed at login", "login crashes the app", "app crash on login"],
-        ["customer service was rude", "rude customer service agent", "customer service rude again", "customer service is rude"],
+        [
+            "customer service was rude",
+            "rude customer service agent",
+            "customer service rude again",
+            "customer service is rude",
+        ],
     ];
     let mut texts = Vec::new();
     for i in 0..12 {

@@ -25,7 +25,9 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
     }
     let name = class_name(err.kind());
     match py.import("painpoints._errors").and_then(|m| m.getattr(name)) {
-        Ok(cls) => PyErr::from_value(cls.call1((err.message().to_string(),)).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any())),
+        Ok(cls) => PyErr::from_value(
+            cls.call1((err.message().to_string(),)).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()),
+        ),
         Err(_) => PyValueError::new_err(err.message().to_string()),
     }
 }

@@ -9,8 +9,8 @@ mod run;
 
 use crate::edits::Edit;
 use crate::model::{Problem, ProblemModel, ProblemModelParams};
-use pyo3::prelude::*;
 use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyTuple};
 
 type Texts = Vec<Option<String>>;
@@ -35,9 +35,8 @@ impl<'py> Dense<'py> {
             let in_place = cfg!(target_endian = "little")
                 && raw.len() % 4 == 0
                 && (raw.as_ptr() as usize) % std::mem::align_of::<f32>() == 0;
-            let copied = (!in_place).then(|| {
-                raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-            });
+            let copied = (!in_place)
+                .then(|| raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect());
             Dense { bytes, copied, rows, dim }
         })
     }
@@ -89,7 +88,10 @@ fn text_rows<'py>(texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
 fn borrow_texts<'a>(rows: &'a Bound<'_, PyTuple>) -> PyResult<Vec<Option<&'a str>>> {
     extern "C" {
         // In the stable ABI from Python 3.10 (callers check the version).
-        fn PyUnicode_AsUTF8AndSize(unicode: *mut pyo3::ffi::PyObject, size: *mut pyo3::ffi::Py_ssize_t) -> *const std::os::raw::c_char;
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut pyo3::ffi::PyObject,
+            size: *mut pyo3::ffi::Py_ssize_t,
+        ) -> *const std::os::raw::c_char;
     }
     let py = rows.py();
     let mut out = Vec::with_capacity(rows.len());
@@ -217,8 +219,7 @@ impl PyFittedModel {
 
     /// The recorded edits as JSON.
     fn edits_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.inner.edits())
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+        serde_json::to_string(self.inner.edits()).map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
     }
 
     /// How the problems relate to the previous model's: (kept, new, vanished).
@@ -325,9 +326,8 @@ fn fit<'py>(
 ) -> PyResult<(PyFittedModel, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let dense = Dense::from_arg(embeddings);
     let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
-    let params: ProblemModelParams = serde_json::from_str(params_json).map_err(|e| {
-        errors::to_py(py, crate::error::Error::param(format!("invalid parameters: {e}")))
-    })?;
+    let params: ProblemModelParams = serde_json::from_str(params_json)
+        .map_err(|e| errors::to_py(py, crate::error::Error::param(format!("invalid parameters: {e}"))))?;
     let prev = previous.as_ref().map(|p| &p.inner);
     let fit = run::run(py, n_jobs, progress, |ctl| params.fit_embedded(&texts, emb.as_ref(), prev, ctl))?;
     Ok((PyFittedModel { inner: fit.model }, i64_bytes(py, &fit.labels), f32_bytes(py, &fit.similarity)))

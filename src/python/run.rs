@@ -40,9 +40,7 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
 /// else the number of CPUs.
 pub fn thread_count(n_jobs: Option<i64>) -> PyResult<usize> {
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let from_env = || {
-        std::env::var("PAINPOINTS_NUM_THREADS").ok().and_then(|v| v.trim().parse::<i64>().ok())
-    };
+    let from_env = || std::env::var("PAINPOINTS_NUM_THREADS").ok().and_then(|v| v.trim().parse::<i64>().ok());
     let n = n_jobs.or_else(from_env).unwrap_or(0);
     Ok(match n {
         0 => cpus,
@@ -84,10 +82,8 @@ where
                 if *guard {
                     return true;
                 }
-                let (guard, _) = finished
-                    .1
-                    .wait_timeout(guard, Duration::from_millis(100))
-                    .unwrap_or_else(|p| p.into_inner());
+                let (guard, _) =
+                    finished.1.wait_timeout(guard, Duration::from_millis(100)).unwrap_or_else(|p| p.into_inner());
                 *guard
             });
             if let Some(cb) = progress {
