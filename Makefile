@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test install install-test rust-test py-test stubtest typecheck bench-quality bench-speed bench-rust fuzz clean
+.PHONY: demo test install install-test fmt-check rust-test py-test stubtest typecheck bench-quality bench-speed bench-rust fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ install-test: $(PY)
 demo: install
 	$(PY) -m painpoints demo
 
+# Rust formatting (rustfmt.toml); `cargo fmt` fixes it. Toolchains without
+# the rustfmt component say so instead of failing the build.
+fmt-check:
+	@if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; \
+	else echo "rustfmt is not installed (rustup component add rustfmt): format not checked"; fi
+
 rust-test:
 	cargo test --release
 
@@ -34,7 +40,7 @@ stubtest: install-test
 typecheck: install-test
 	$(PY) -m mypy
 
-test: rust-test py-test stubtest typecheck
+test: fmt-check rust-test py-test stubtest typecheck
 
 bench-quality: install-test
 	$(PIP) install --quiet scikit-learn
