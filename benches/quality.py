@@ -431,15 +431,36 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
         methods["painpoints+minilm"] = lambda idx: run_painpoints(
             pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
     out = {name: [] for name in methods}
+    kept = {name: [] for name in methods}
     for d in range(draws):
         a = np.sort(np.random.default_rng(100 + 2 * d).choice(n, m, replace=False))
         b = np.sort(np.random.default_rng(101 + 2 * d).choice(n, m, replace=False))
         common = np.intersect1d(a, b)
         pos_a, pos_b = np.searchsorted(a, common), np.searchsorted(b, common)
         for name, fit in methods.items():
-            la, lb = fit(a), fit(b)
-            out[name].append(float(adjusted_rand_score(np.asarray(la)[pos_a], np.asarray(lb)[pos_b])))
-    return {"draws": draws, "share": share, "ari": out}
+            la, lb = np.asarray(fit(a))[pos_a], np.asarray(fit(b))[pos_b]
+            out[name].append(float(adjusted_rand_score(la, lb)))
+            kept[name].append((top3_kept(la, lb) + top3_kept(lb, la)) / 2)
+    return {"draws": draws, "share": share, "ari": out, "top3_kept": kept}
+
+
+def top3_kept(la, lb):
+    """How many of the three largest groups of `la` have their closest group
+    of `lb` (highest Jaccard overlap, -1 excluded) among the three largest of
+    `lb`: 3 when both fits lead with the same three problems."""
+    top_a = [c for c, _ in top_clusters(la)]
+    top_b = {c for c, _ in top_clusters(lb)}
+    count = 0
+    for c in top_a:
+        members = la == c
+        best, best_j = None, -1.0
+        for o in np.unique(lb[members & (lb >= 0)]):
+            other = lb == o
+            j = (members & other).sum() / (members | other).sum()
+            if j > best_j:
+                best, best_j = int(o), j
+        count += best in top_b
+    return count
 
 
 # --- printing -----------------------------------------------------------------------------
@@ -447,9 +468,12 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
 def print_resample(name, r):
     print(f"\n--- {name}: stability under resampling, two random {r['share']:.0%} subsets fitted apart,"
           f" ARI on the rows they share ({r['draws']} pairs) ---")
-    print(table(["method", "ARI median", "ARI range"],
-                [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}"] for mth, v in r["ari"].items()],
-                right={1, 2}))
+    print(table(["method", "ARI median", "ARI range", "top-3 kept (of 3), per pair"],
+                [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}",
+                  ", ".join(f"{x:g}" for x in r["top3_kept"][mth])] for mth, v in r["ari"].items()],
+                right={1, 2, 3}))
+    print("(top-3 kept: how many of one fit's three largest groups have their closest group of the other"
+          " fit among its three largest, averaged over both directions)")
 
 
 def print_subsamples(name, rows):
