@@ -381,7 +381,7 @@ def test_redact_leaves_amounts_dates_and_non_luhn_numbers(text: str) -> None:
 )
 def test_redact_grouped_reference_number_is_not_a_phone(text: str) -> None:
     # Regression: the phone pattern matched three of the four groups
-    # ("Order [phone] 3456"). Fix in /tmp/robust-fixes.patch (_redact.py).
+    # ("Order [phone] 3456"); fixed in _redact.py.
     assert pp.redact(text) == text
 
 
