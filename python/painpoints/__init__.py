@@ -18,7 +18,7 @@ from ._errors import (
     ParameterError,
 )
 from ._redact import redact
-from ._result import Analysis, Example, Problem, Theme
+from ._result import Analysis, Example, Problem, ProblemStability, Theme
 from ._model import ProblemModel
 from ._api import analyze
 from ._sample import load_sample, load_sample_labels
@@ -31,6 +31,7 @@ __all__ = [
     "Problem",
     "Theme",
     "Example",
+    "ProblemStability",
     "ProblemModel",
     "load_sample",
     "load_sample_labels",

@@ -1,0 +1,88 @@
+"""Analysis.stability(): refits on resampled complaints, per-problem agreement
+and how often a problem stays in the headline top n."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import painpoints as pp
+from painpoints import NotFittedError, ParameterError, ProblemStability
+
+QUIET = dict(progress=False)
+
+
+def test_clear_problems_are_found_again_and_keep_their_place(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    checks = result.stability(runs=3)
+    assert [c.id for c in checks] == [p.id for p in result.problems]
+    assert [c.label for c in checks] == [p.label for p in result.problems]
+    assert [c.rank for c in checks] == [1, 2, 3]
+    for c in checks:
+        assert isinstance(c, ProblemStability)
+        assert c.agreement > 0.95
+        assert c.top_rate == 1.0
+
+
+def test_a_headline_of_one_separates_the_leader_from_the_rest():
+    # One problem twice the size of the other two: it leads every refit,
+    # and the other two never make a top of one.
+    texts = (["my refund was not received", "refund not received yet", "still no refund received"] * 20
+             + ["the app crashes at login", "app crash on login screen"] * 15
+             + ["parcel delivery was late", "late delivery of my parcel"] * 15)
+    result = pp.analyze(texts, top=1, min_size=3, **QUIET)
+    checks = result.stability(runs=4, seed=3)
+    assert checks[0].top_rate == 1.0
+    assert all(c.top_rate == 0.0 for c in checks[1:])
+    assert all(0.0 < c.agreement <= 1.0 for c in checks)
+
+
+def test_same_seed_same_answer_and_the_seed_matters_only_to_the_draws(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    assert result.stability(runs=2, seed=5) == result.stability(runs=2, seed=5)
+
+
+def test_labels_and_problems_are_left_as_they_were(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    labels, problems = result.labels.copy(), list(result.problems)
+    result.stability(runs=2)
+    assert np.array_equal(result.labels, labels)
+    assert result.problems == problems
+
+
+def test_missing_rows_and_embeddings_are_resampled_with_their_texts(complaints):
+    texts, _ = complaints
+    rows = list(texts) + [None, "", float("nan")]
+    emb = np.random.default_rng(0).standard_normal((len(rows), 8)).astype(np.float32)
+    result = pp.analyze(rows, embeddings=emb, min_size=3, **QUIET)
+    checks = result.stability(runs=2)
+    assert len(checks) == len(result.problems)
+    assert all(0.0 <= c.agreement <= 1.0 and 0.0 <= c.top_rate <= 1.0 for c in checks)
+
+
+@pytest.mark.parametrize("kwargs", [dict(runs=0), dict(runs=101), dict(runs=2.0), dict(runs=True),
+                                    dict(share=0.0), dict(share=1.0), dict(share="0.8"),
+                                    dict(seed=-1), dict(seed=1.5)])
+def test_bad_parameters_say_what_to_pass(complaints, kwargs):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    with pytest.raises(ParameterError, match=next(iter(kwargs))):
+        result.stability(**kwargs)
+
+
+def test_nothing_to_check_without_problems():
+    assert pp.analyze([], **QUIET).stability() == []
+    assert pp.analyze([None, "", "ok"], **QUIET).stability(runs=1) == []
+
+
+def test_an_analysis_without_its_complaints_cannot_be_resampled(complaints, tmp_path):
+    texts, _ = complaints
+    model = pp.ProblemModel(min_size=3, **QUIET).fit(texts)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = pp.ProblemModel.load(path)
+    result = pp.Analysis(loaded.problems_, model.labels_, model.similarity_, loaded)
+    with pytest.raises(NotFittedError, match="analyze"):
+        result.stability(runs=1)
