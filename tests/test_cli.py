@@ -90,6 +90,21 @@ def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv,
     assert sum(t["size"] for t in doc["themes"]) == sum(p["size"] for p in doc["problems"])
 
 
+def test_analyze_can_show_how_stable_the_top_problems_are(export_csv, capsys):
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--stability", "2", "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    section = captured.out.split("stability over 2 refits", 1)[1].strip().splitlines()[1:]
+    ranks = [line.split()[0] for line in section]
+    assert ranks[:3] == ["#1", "#2", "#3"]
+    assert all(line.endswith("/2") and "found again" in line for line in section)
+
+
+def test_analyze_stability_runs_are_bounded(export_csv, capsys):
+    assert main(["analyze", str(export_csv), "--text", "comment", "--stability", "101", "--no-progress"]) != 0
+    assert "runs" in capsys.readouterr().err
+
+
 def test_fit_writes_json_model(tmp_path, export_csv, capsys):
     path = tmp_path / "model.json"
     rc = main(["fit", str(export_csv), "--text", "comment", "-o", str(path), "--seed", "1"])

@@ -127,8 +127,10 @@ class ProblemStability:
     complaints and the closest problem the refit found, both counted on the
     complaints the run kept: 1 means found again exactly."""
     top_rate: float
-    """Share of runs (0..1) in which that closest problem ranked within the
-    analysis' headline count (``top``, 3 by default)."""
+    """Share of runs (0..1) in which the problem was found again (its
+    closest refit problem overlaps no other problem more) and that refit
+    problem ranked within the analysis' headline count (``top``, 3 by
+    default)."""
 
 
 def _bar(share: float, width: int = 20) -> str:
@@ -251,22 +253,34 @@ class Analysis:
         labels = np.asarray(self.labels, dtype=np.int64)
         overlaps: dict = {p.id: [] for p in self.problems}
         in_top: dict = {p.id: [] for p in self.problems}
+        ids = [p.id for p in self.problems]
+        row_of = {pid: r for r, pid in enumerate(ids)}
         for _ in range(runs):
             idx = np.sort(rng.choice(n, keep, replace=False))
             refit = type(self.model)(**params).fit(
                 [texts[i] for i in idx], embeddings=None if embeddings is None else embeddings[idx])
-            mine, theirs = labels[idx], np.asarray(refit.labels_, dtype=np.int64)
+            mine = np.array([row_of.get(int(x), -1) for x in labels[idx]], dtype=np.int64)
+            theirs = np.asarray(refit.labels_, dtype=np.int64)
+            k = int(theirs.max(initial=-1)) + 1
+            # Overlap (Jaccard) of every problem with every refit problem,
+            # both counted on the rows this run kept.
+            both = (mine >= 0) & (theirs >= 0)
+            shared = np.zeros((len(ids), k))
+            np.add.at(shared, (mine[both], theirs[both]), 1.0)
+            sizes = np.bincount(mine[mine >= 0], minlength=len(ids)).astype(float)
+            found = np.bincount(theirs[theirs >= 0], minlength=k).astype(float)
+            union = sizes[:, None] + found[None, :] - shared
+            jac = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
             rank_of = {p.id: r for r, p in enumerate(refit.problems_, start=1)}
-            for p in self.problems:
-                members = mine == p.id
-                best, best_j = None, 0.0
-                for other in np.unique(theirs[members & (theirs >= 0)]):
-                    found = theirs == other
-                    j = float((members & found).sum() / (members | found).sum())
-                    if j > best_j:
-                        best, best_j = int(other), j
-                overlaps[p.id].append(best_j)
-                in_top[p.id].append(best is not None and rank_of.get(best, self._top + 1) <= self._top)
+            for r, pid in enumerate(ids):
+                best = int(jac[r].argmax()) if k else -1
+                overlap = float(jac[r, best]) if k else 0.0
+                overlaps[pid].append(overlap)
+                # Found again: the refit problem that overlaps this one most
+                # overlaps no other problem more (so a small problem swallowed
+                # by a large one does not borrow its rank).
+                mutual = overlap > 0 and int(jac[:, best].argmax()) == r
+                in_top[pid].append(mutual and rank_of.get(best, self._top + 1) <= self._top)
         return [ProblemStability(id=p.id, label=p.label, rank=p.rank, agreement=float(np.median(overlaps[p.id])),
                                  top_rate=float(np.mean(in_top[p.id]))) for p in self.problems]
 

@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive_int, default=3, metavar="N", help="number of problems to show (default: 3)")
     p.add_argument("--html", metavar="PATH", default=None, help="also write an HTML report to PATH")
     p.add_argument("--json", metavar="PATH", default=None, help="also write the full result as JSON to PATH")
+    p.add_argument(
+        "--stability",
+        type=_positive_int,
+        default=None,
+        metavar="RUNS",
+        help="also refit RUNS times on 80%% of the rows and show how often each problem stays in the top N"
+        " (costs RUNS fits; at most 100)",
+    )
     _add_model_args(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.set_defaults(func=_cmd_analyze)
@@ -277,6 +285,19 @@ def _summary(result: Any, top: int) -> str:
     return str(result)
 
 
+def _stability(result: Any, runs: int, top: int, seed: int) -> str:
+    """Per problem in (or once in) the top ``top``: how well refits find it
+    again and how often it stays in the top (see Analysis.stability)."""
+    checks = result.stability(runs=runs, seed=seed)
+    lines = [f"stability over {runs} refits on 80% of the rows (found again: median overlap with the closest problem)"]
+    for c in checks:
+        if c.rank <= top or c.top_rate > 0:
+            lines.append(
+                f"#{c.rank} {c.label}  found again {c.agreement:.2f}  in the top {top}: {round(c.top_rate * runs)}/{runs}"
+            )
+    return "\n".join(lines)
+
+
 def _write_html(result: Any, path: str, top: int) -> None:
     result.to_html(path, top=top)
     _err(f"wrote HTML report to {path}")
@@ -375,6 +396,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         kwargs["progress"] = False
     result = painpoints.analyze(texts, embeddings=_embeddings(args), **kwargs)
     print(_summary(result, args.top))
+    if args.stability:
+        print()
+        print(_stability(result, args.stability, args.top, args.seed))
     if args.html:
         _write_html(result, args.html, args.top)
     if args.json:
