@@ -90,14 +90,20 @@ def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv,
     assert sum(t["size"] for t in doc["themes"]) == sum(p["size"] for p in doc["problems"])
 
 
-def test_analyze_can_show_how_stable_the_top_problems_are(export_csv, capsys):
-    rc = main(["analyze", str(export_csv), "--text", "comment", "--stability", "2", "--no-progress"])
+def test_analyze_can_show_how_stable_the_top_problems_are(tmp_path, export_csv, capsys):
+    out_json = tmp_path / "result.json"
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--stability", "2", "--json", str(out_json),
+               "--no-progress"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     section = captured.out.split("stability over 2 refits", 1)[1].strip().splitlines()[1:]
     ranks = [line.split()[0] for line in section]
     assert ranks[:3] == ["#1", "#2", "#3"]
     assert all(line.endswith("/2") and "found again" in line for line in section)
+    # The JSON result carries the same checks, one per problem.
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    assert [c["id"] for c in doc["stability"]] == [p["problem_id"] for p in doc["problems"]]
+    assert all(0.0 <= c["agreement"] <= 1.0 and c["top_rate"] in (0.0, 0.5, 1.0) for c in doc["stability"])
 
 
 def test_analyze_stability_runs_are_bounded(export_csv, capsys):

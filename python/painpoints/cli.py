@@ -6,6 +6,7 @@ Run ``painpoints --help`` (or ``python -m painpoints --help``) for usage.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -285,10 +286,9 @@ def _summary(result: Any, top: int) -> str:
     return str(result)
 
 
-def _stability(result: Any, runs: int, top: int, seed: int) -> str:
+def _stability_text(checks: Sequence[Any], runs: int, top: int) -> str:
     """Per problem in (or once in) the top ``top``: how well refits find it
     again and how often it stays in the top (see Analysis.stability)."""
-    checks = result.stability(runs=runs, seed=seed)
     lines = [f"stability over {runs} refits on 80% of the rows (found again: median overlap with the closest problem)"]
     for c in checks:
         if c.rank <= top or c.top_rate > 0:
@@ -337,8 +337,11 @@ def _result_dict(result: Any) -> Dict[str, Any]:
     }
 
 
-def _write_json(result: Any, path: str) -> None:
-    text = json.dumps(_result_dict(result), indent=2, ensure_ascii=False)
+def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = None) -> None:
+    doc = _result_dict(result)
+    if stability is not None:
+        doc["stability"] = [dataclasses.asdict(c) for c in stability]
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text + "\n")
     _err(f"wrote JSON result to {path}")
@@ -396,13 +399,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         kwargs["progress"] = False
     result = painpoints.analyze(texts, embeddings=_embeddings(args), **kwargs)
     print(_summary(result, args.top))
-    if args.stability:
+    checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
+    if checks is not None:
         print()
-        print(_stability(result, args.stability, args.top, args.seed))
+        print(_stability_text(checks, args.stability, args.top))
     if args.html:
         _write_html(result, args.html, args.top)
     if args.json:
-        _write_json(result, args.json)
+        _write_json(result, args.json, checks)
     return 0
 
 
