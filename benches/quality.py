@@ -143,14 +143,16 @@ def run_tfidf_kmeans(texts, k, seed=0):
     return np.asarray(km.labels_, dtype=np.int64), top, dt, {"X": X, "terms": terms}
 
 
-def run_embedding_kmeans(emb, k, X, terms, seed=0):
+def run_embedding_kmeans(emb, k, X=None, terms=None, seed=0):
+    """MiniLM + KMeans; with the TF-IDF matrix `X` and its `terms`, the top
+    clusters are also named by their members' mean TF-IDF."""
     from sklearn.cluster import KMeans
 
     t0 = time.perf_counter()
     km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(emb)
     dt = time.perf_counter() - t0
     top = []
-    for c, size in top_clusters(km.labels_):
+    for c, size in top_clusters(km.labels_) if X is not None else []:
         # No vocabulary of its own: name the cluster by its members' mean TF-IDF.
         centroid = np.asarray(X[km.labels_ == c].mean(axis=0)).ravel()
         top.append({"id": c, "size": size, "label": "",
@@ -423,9 +425,7 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
         "tfidf+kmeans": lambda idx: run_tfidf_kmeans([texts[i] for i in idx], k)[0],
     }
     if emb is not None:
-        from sklearn.cluster import KMeans
-
-        methods["minilm+kmeans"] = lambda idx: KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(emb[idx])
+        methods["minilm+kmeans"] = lambda idx: run_embedding_kmeans(emb[idx], k)[0]
         if have_bertopic():
             methods["bertopic+minilm"] = lambda idx: run_bertopic([texts[i] for i in idx], emb[idx])[0]
         methods["painpoints+minilm"] = lambda idx: run_painpoints(

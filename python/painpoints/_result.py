@@ -251,10 +251,11 @@ class Analysis:
         keep = min(n, max(2, int(round(float(share) * n))))
         rng = np.random.default_rng(seed)
         labels = np.asarray(self.labels, dtype=np.int64)
-        overlaps: dict = {p.id: [] for p in self.problems}
-        in_top: dict = {p.id: [] for p in self.problems}
         ids = [p.id for p in self.problems]
         row_of = {pid: r for r, pid in enumerate(ids)}
+        # Per problem (in ``self.problems`` order), one entry per run.
+        overlaps: List[List[float]] = [[] for _ in ids]
+        in_top: List[List[bool]] = [[] for _ in ids]
         for _ in range(runs):
             idx = np.sort(rng.choice(n, keep, replace=False))
             refit = type(self.model)(**params).fit(
@@ -272,17 +273,17 @@ class Analysis:
             union = sizes[:, None] + found[None, :] - shared
             jac = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
             rank_of = {p.id: r for r, p in enumerate(refit.problems_, start=1)}
-            for r, pid in enumerate(ids):
+            for r in range(len(ids)):
                 best = int(jac[r].argmax()) if k else -1
                 overlap = float(jac[r, best]) if k else 0.0
-                overlaps[pid].append(overlap)
+                overlaps[r].append(overlap)
                 # Found again: the refit problem that overlaps this one most
                 # overlaps no other problem more (so a small problem swallowed
                 # by a large one does not borrow its rank).
                 mutual = overlap > 0 and int(jac[:, best].argmax()) == r
-                in_top[pid].append(mutual and rank_of.get(best, self._top + 1) <= self._top)
-        return [ProblemStability(id=p.id, label=p.label, rank=p.rank, agreement=float(np.median(overlaps[p.id])),
-                                 top_rate=float(np.mean(in_top[p.id]))) for p in self.problems]
+                in_top[r].append(mutual and rank_of.get(best, self._top + 1) <= self._top)
+        return [ProblemStability(id=p.id, label=p.label, rank=p.rank, agreement=float(np.median(overlaps[r])),
+                                 top_rate=float(np.mean(in_top[r]))) for r, p in enumerate(self.problems)]
 
     @property
     def theme_ids(self) -> np.ndarray:
