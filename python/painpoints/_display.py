@@ -10,6 +10,7 @@ import html
 from typing import TYPE_CHECKING
 
 from ._redact import redact as _redact
+from ._snippet import redacted_snippet
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._result import Analysis
@@ -28,11 +29,6 @@ _STYLE = """
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) -> str:
@@ -57,12 +53,11 @@ def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) 
         theme = result.theme_of(p.id)
         if len(theme.problem_ids) > 1:
             parts.append(f'<div class="pp-kw">theme: {_e(theme)}</div>')
+        words = [k for k, _ in p.keywords[:8]]
         for ex in p.examples[:3]:
-            # Shorten before redacting (redaction is slow on a huge complaint;
-            # the 400-character margin keeps a number cut at 300 redacted).
-            parts.append(
-                f'<div class="pp-ex">“{_e(_short(clean(_short(ex.text, 400))))}” <span class="pp-row">row {ex.row}</span></div>'
-            )
+            # The part of the complaint that holds the problem's keywords.
+            text = redacted_snippet(ex.text, words, 300, clean)
+            parts.append(f'<div class="pp-ex">“{_e(text)}” <span class="pp-row">row {ex.row}</span></div>')
         parts.append("</div>")
     parts.append("</div>")
     body = "\n".join(parts)

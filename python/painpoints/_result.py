@@ -9,6 +9,7 @@ import numpy as np
 
 from ._errors import NotFittedError, ParameterError
 from ._redact import redact as _redact
+from ._snippet import redacted_snippet
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -136,11 +137,6 @@ class ProblemStability:
 def _bar(share: float, width: int = 20) -> str:
     filled = int(round(share * width))
     return "█" * filled + "·" * (width - filled)
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Analysis:
@@ -366,11 +362,10 @@ class Analysis:
             t = self.theme_of(p.id)
             if len(t.problem_ids) > 1:
                 lines.append(f"   theme: {t}")
+            words = [k for k, _ in p.keywords[:8]]
             for e in p.examples[:3]:
-                # Shorten before redacting: redaction is slow on a huge complaint
-                # and only the start is shown (the margin keeps a card number
-                # cut at the limit from showing unredacted).
-                lines.append(f"   - [row {e.row}] {_short(clean(_short(e.text, 260)))}")
+                # The part of the complaint that holds the problem's keywords.
+                lines.append(f"   - [row {e.row}] {redacted_snippet(e.text, words, 160, clean)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
