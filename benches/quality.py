@@ -60,7 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, dump_json, environment, import_painpoints,
-    load_average, load_dataset, median, name_match, table,
+    load_average, load_dataset, median, name_match, stems, table,
 )
 
 
@@ -114,9 +114,45 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
         warnings.append("problems are not ranked by size")
     themes = res.themes()
     theme_top = [{"id": t.id, "size": t.size, "label": t.label, "keywords": list(t.keywords[:5])} for t in themes[:3]]
-    extra = {"coverage3": float(res.coverage(3)), "warnings": warnings,
+    # The examples as the summary shows them (top 10 problems, 3 each), for
+    # examples_check(): the displayed stretch and, for comparison, the first
+    # 160 characters.
+    from painpoints._snippet import snippet
+
+    shown = []
+    for p in res.problems[:10]:
+        words = [str(k) for k, _ in list(p.keywords)[:8]]
+        shown.append({"id": int(p.id), "keywords": words[:3],
+                      "examples": [(int(e.row), snippet(e.text, words, 160), clip(e.text, 160)) for e in p.examples[:3]]})
+    extra = {"coverage3": float(res.coverage(3)), "warnings": warnings, "examples": shown,
              "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
     return labels, top, dt, extra
+
+
+def examples_check(y, labels, shown):
+    """How well the displayed examples show their problem: the share naming
+    one of its top-3 keywords (crude stems, matched as in name_match), as
+    displayed and as their first 160 characters; and the share carrying the
+    problem's majority category, against a random member's chance (purity)."""
+    def names(text, keywords):
+        got = set(stems(text))
+        return any(any(len(k) >= 3 and (t.startswith(k) or k.startswith(t)) for t in got)
+                   for k in stems(" ".join(keywords)))
+    named, named_first, agree, purity = [], [], [], []
+    for p in shown:
+        members = y[labels == p["id"]]
+        if len(members) == 0:
+            continue
+        values, counts = np.unique(members, return_counts=True)
+        top = values[np.argmax(counts)]
+        purity.append(counts.max() / len(members))
+        for row, displayed, first in p["examples"]:
+            named.append(names(displayed, p["keywords"]))
+            named_first.append(names(first, p["keywords"]))
+            agree.append(y[row] == top)
+    mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
+    return {"named": mean(named), "named_first_160": mean(named_first), "majority": mean(agree),
+            "purity": mean(purity), "examples": len(named)}
 
 
 def top_clusters(labels, n=3):
@@ -308,6 +344,8 @@ def bench_dataset(pp, ds: Labelled, args):
         r["top3_named"] = sum(bool(t["named_by"]) for t in r["top3"])
         if "coverage3" in extra:
             r["coverage3"] = extra["coverage3"]
+        if "examples" in extra:
+            r["examples_shown"] = examples_check(y, labels, extra["examples"])
         if extra.get("warnings"):
             r["warnings"] = extra["warnings"]
         results.append(r)
@@ -514,6 +552,13 @@ def print_dataset(d, runs):
     for m in d["methods"]:
         for w in m.get("warnings", []):
             print(f"WARNING {m['method']}: {w}")
+
+    for m in d["methods"]:
+        e = m.get("examples_shown")
+        if e:
+            print(f"{m['method']}: of {e['examples']} examples shown (top 10 problems, 3 each), {pct(e['named'])} name a"
+                  f" top-3 keyword (their first 160 characters: {pct(e['named_first_160'])}); {pct(e['majority'])}"
+                  f" have their problem's majority category (a random member: {pct(e['purity'])})")
 
     if d["reference_seeds"]:
         rows = []
