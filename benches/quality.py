@@ -114,13 +114,13 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
         warnings.append("problems are not ranked by size")
     themes = res.themes()
     theme_top = [{"id": t.id, "size": t.size, "label": t.label, "keywords": list(t.keywords[:5])} for t in themes[:3]]
-    # The examples as the summary shows them (top 10 problems, 3 each), for
-    # examples_check(): the displayed stretch and, for comparison, the first
-    # 160 characters.
+    # The examples as the summary shows them (3 per problem, every problem),
+    # for examples_check(): the displayed stretch and, for comparison, the
+    # first 160 characters.
     from painpoints._snippet import snippet
 
     shown = []
-    for p in res.problems[:10]:
+    for p in res.problems:
         words = [str(k) for k, _ in list(p.keywords)[:8]]
         shown.append({"id": int(p.id), "keywords": words[:3],
                       "examples": [(int(e.row), snippet(e.text, words, 160), clip(e.text, 160)) for e in p.examples[:3]]})
@@ -556,7 +556,7 @@ def print_dataset(d, runs):
     for m in d["methods"]:
         e = m.get("examples_shown")
         if e:
-            print(f"{m['method']}: of {e['examples']} examples shown (top 10 problems, 3 each), {pct(e['named'])} name a"
+            print(f"{m['method']}: of {e['examples']} examples shown (3 per problem), {pct(e['named'])} name a"
                   f" top-3 keyword (their first 160 characters: {pct(e['named_first_160'])}); {pct(e['majority'])}"
                   f" have their problem's majority category (a random member: {pct(e['purity'])})")
 

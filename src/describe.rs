@@ -4,9 +4,10 @@
 //! of the problem's complaints times how rare it is across problems, as in
 //! c-TF-IDF), a short label (the best-scoring run of one to three adjacent
 //! keywords as complaints write them, so "refund not received" rather than
-//! "refund_not_receiv"), representative complaints (the most similar to the
-//! problem's centre, duplicates skipped) and cohesion (mean similarity of
-//! members to the centre).
+//! "refund_not_receiv"), and a profile of its most distinctive terms from
+//! which the model picks representative complaints (typical of the centre
+//! and saying what sets the problem apart). Cohesion (mean similarity of
+//! members to the centre) is computed with the assignment.
 
 use crate::vectorize::{SparseVec, TermKind, Vocabulary};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -39,7 +40,14 @@ pub struct Description {
     pub keywords: Vec<Keyword>,
     /// Label candidates, best first (the first unused one is taken).
     pub label_candidates: Vec<String>,
+    /// The problem's most distinctive terms with their class-based TF-IDF
+    /// weights, as a unit-length vector sorted by term id: what sets its
+    /// complaints apart, used to pick examples that show it.
+    pub profile: SparseVec,
 }
+
+/// How many terms a problem's [`Description::profile`] keeps.
+pub const N_PROFILE: usize = 30;
 
 /// How many keywords each problem keeps.
 pub const N_KEYWORDS: usize = 10;
@@ -181,7 +189,13 @@ pub fn describe(
                 label_candidates.push(kw.text.clone());
             }
         }
-        out.push(Description { keywords, label_candidates });
+        let mut profile: SparseVec = weights.iter().take(N_PROFILE).map(|&(t, w)| (t, w as f32)).collect();
+        let norm = profile.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            profile.iter_mut().for_each(|e| e.1 /= norm);
+        }
+        profile.sort_by_key(|e| e.0);
+        out.push(Description { keywords, label_candidates, profile });
     }
     out
 }
@@ -255,8 +269,8 @@ mod tests {
 
     #[test]
     fn labels_never_repeat() {
-        let a = Description { keywords: vec![], label_candidates: vec!["card".into()] };
-        let b = Description { keywords: vec![], label_candidates: vec!["card".into()] };
+        let a = Description { keywords: vec![], label_candidates: vec!["card".into()], profile: vec![] };
+        let b = Description { keywords: vec![], label_candidates: vec!["card".into()], profile: vec![] };
         let c = Description::default();
         let got = unique_labels(&[&a, &b, &c]);
         assert_eq!(got[0], "card");

@@ -102,7 +102,8 @@ pub struct Problem {
     pub share: f64,
     /// Mean similarity of its complaints to its centre, in [0, 1].
     pub cohesion: f32,
-    /// Representative complaints, most typical first.
+    /// Representative complaints, best first: close to the problem's centre
+    /// and saying its most distinctive terms.
     pub examples: Vec<Example>,
 }
 
@@ -442,25 +443,50 @@ fn count(best: &[Assignment], k: usize) -> Vec<usize> {
     sizes
 }
 
-/// Up to five most typical complaints per cluster, skipping near-copies.
-fn examples<T: AsRef<str>>(texts: &[Option<T>], best: &[Assignment], k: usize) -> Vec<Vec<Example>> {
+/// Candidates per problem for its examples: its complaints most similar to
+/// its centre.
+const EXAMPLE_POOL: usize = 200;
+
+/// Up to five typical complaints per problem that show what sets it apart,
+/// skipping near-copies. Of the complaints most similar to the problem's
+/// centre, those first that also say its most distinctive terms (its
+/// [`describe::Description::profile`]): the centre alone favours short,
+/// generic complaints ("Why did I get a fee?" for a problem about fees
+/// charged twice), which the label then does not describe.
+fn examples<T: AsRef<str> + Sync>(
+    texts: &[Option<T>],
+    best: &[Assignment],
+    descriptions: &[describe::Description],
+    vocabulary: &Vocabulary,
+) -> Vec<Vec<Example>> {
+    let k = descriptions.len();
+    let pool = EXAMPLE_POOL;
     let mut top: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
     for (i, &(c, s)) in best.iter().enumerate() {
-        if let Some(c) = c {
-            let t = &mut top[c];
+        if let Some(t) = c.and_then(|c| top.get_mut(c)) {
             t.push((s, i));
-            if t.len() > 64 {
+            if t.len() >= 2 * pool {
                 t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                t.truncate(24);
+                t.truncate(pool);
             }
         }
     }
-    top.into_iter()
-        .map(|mut t| {
+    top.into_par_iter()
+        .zip(descriptions.par_iter())
+        .map_init(Scratch::default, |scratch, (mut t, d)| {
             t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            t.truncate(pool);
+            let mut scored: Vec<(f32, f32, usize)> = t
+                .into_iter()
+                .map(|(s, i)| {
+                    let x = vocabulary.vectorize_with(segmenter(), text_of(&texts[i]), scratch);
+                    (s + cluster::dot(x, &d.profile), s, i)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
             let mut seen: Vec<String> = Vec::new();
             let mut out = Vec::new();
-            for (s, i) in t {
+            for (_, s, i) in scored {
                 let text = text_of(&texts[i]);
                 let key: String = normalize(text).split_whitespace().collect::<Vec<_>>().join(" ");
                 if seen.contains(&key) {
@@ -517,7 +543,7 @@ impl ProblemModel {
             describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
         let sizes = count(&best, k);
         let order = rank::rank_order(&sizes);
-        let examples = examples(texts, &best, k);
+        let examples = examples(texts, &best, &descriptions, &self.vocabulary);
         let mut cohesion = vec![0.0f64; k];
         for &(c, s) in &best {
             if let Some(c) = c {
@@ -958,6 +984,57 @@ pub(crate) mod tests {
             assert_eq!(t.size, p.size);
             assert!(!t.keywords.is_empty());
         }
+    }
+
+    #[test]
+    fn examples_show_what_sets_the_problem_apart() {
+        // One problem about being charged twice; its short generic complaints
+        // sit closest to its centre, but its examples should say "twice".
+        let seg = segmenter();
+        let mut texts: Vec<Option<String>> = Vec::new();
+        let things = ["coffee", "lunch", "taxi", "book", "ticket", "hotel", "pizza", "game", "film", "shirt"];
+        for x in things {
+            texts.push(Some(format!("why was i charged for the {x}")));
+            texts.push(Some(format!("charged twice for one {x}")));
+            texts.push(Some(format!("the card was charged twice at the {x} shop")));
+        }
+        let norm: Vec<String> = texts.iter().map(|t| normalize(text_of(t))).collect();
+        let vocab = Vocabulary::learn(seg, &norm, &VocabularyParams::default());
+        let rows: Vec<SparseVec> = norm.iter().map(|t| vocab.vectorize_normalized(seg, t)).collect();
+        let seqs: Vec<Vec<Option<u32>>> = norm
+            .iter()
+            .map(|t| {
+                let mut q = Vec::new();
+                vocab.sequence(seg, t, &mut q);
+                q
+            })
+            .collect();
+        let labels = vec![Some(0usize); texts.len()];
+        // A second problem makes "twice" distinctive only if it lacks it.
+        let mut other_rows = rows.clone();
+        let mut other_seqs = seqs.clone();
+        let mut all_labels = labels.clone();
+        for x in things {
+            let t = normalize(&format!("my parcel with the {x} was late"));
+            other_rows.push(vocab.vectorize_normalized(seg, &t));
+            let mut q = Vec::new();
+            vocab.sequence(seg, &t, &mut q);
+            other_seqs.push(q);
+            all_labels.push(Some(1));
+        }
+        let d = describe::describe(&vocab, 2, &other_rows, &other_seqs, &all_labels);
+        // The generic complaints are given the highest centre similarity.
+        let best: Vec<Assignment> =
+            texts.iter().map(|t| (Some(0), if text_of(t).contains("twice") { 0.6 } else { 0.9 })).collect();
+        let got = examples(&texts, &best, &d[..1], &vocab);
+        assert_eq!(got[0].len(), 5);
+        assert!(got[0].iter().all(|e| e.text.contains("twice")), "{:?}", got[0]);
+        // Similarity stays the similarity to the centre.
+        assert!(got[0].iter().all(|e| e.similarity == 0.6));
+        // With nothing distinctive to say, the centre decides.
+        let plain = describe::Description::default();
+        let got = examples(&texts, &best, std::slice::from_ref(&plain), &vocab);
+        assert!(got[0].iter().all(|e| !e.text.contains("twice")), "{:?}", got[0]);
     }
 
     #[test]

@@ -49,7 +49,8 @@ class Problem:
     cohesion: float
     """Mean similarity of its complaints to its centre (0..1); higher is tighter."""
     examples: Tuple[Example, ...] = field(default_factory=tuple)
-    """Representative complaints, most typical first."""
+    """Representative complaints, best first: close to the problem's centre
+    and saying its most distinctive terms."""
     rank: int = 0
     """1 for the largest problem."""
 
