@@ -120,19 +120,26 @@ impl ProblemModel {
         if !texts.is_empty() {
             self.check_embeddings(embeddings, texts.len())?;
         }
-        let edit = self.apply_edit(edit, texts)?;
+        let edit = self.apply_edit(edit, texts, false)?;
         self.record(edit);
         let (labels, _) = self.refresh_embedded(texts, embeddings, ctl)?;
         Ok(labels)
     }
 
     /// Validate and apply an edit without refreshing statistics. Returns the
-    /// edit as it should be recorded (a seed gets its id here).
-    pub(crate) fn apply_edit<T: AsRef<str> + Sync>(&mut self, edit: Edit, texts: &[Option<T>]) -> Result<Edit> {
+    /// edit as it should be recorded (a seed gets its id here). A `replay`
+    /// (an analyst's edit applied again on a refit) may take a label a fresh
+    /// problem already has: the caller makes labels unique afterwards.
+    pub(crate) fn apply_edit<T: AsRef<str> + Sync>(
+        &mut self,
+        edit: Edit,
+        texts: &[Option<T>],
+        replay: bool,
+    ) -> Result<Edit> {
         match edit {
             Edit::Rename { id, label } => {
                 let label = clean_label(&label)?;
-                if self.problems.iter().any(|p| p.label == label && p.id != id) {
+                if !replay && self.problems.iter().any(|p| p.label == label && p.id != id) {
                     return Err(Error::edit(format!("another problem is already labelled {label:?}")));
                 }
                 let i = self.index_of(id)?;
@@ -195,7 +202,7 @@ impl ProblemModel {
                 }
                 let v = self.seed_centre(&v, texts);
                 let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
-                if self.problems.iter().any(|p| p.label == label) {
+                if !replay && self.problems.iter().any(|p| p.label == label) {
                     return Err(Error::edit(format!("another problem is already labelled {label:?}")));
                 }
                 let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
@@ -304,25 +311,51 @@ impl ProblemModel {
             }
         }
         self.next_id = next;
-        // Replay edits; one that no longer applies (its problem vanished) is kept on record.
+        // Replay edits; one that no longer applies (its problem vanished) is
+        // kept on record. A problem found again keeps the label an edit gave
+        // it: a merge whose other problems stayed merged (they came back as
+        // one) and a seed found again as a problem of its own are renames now.
+        let mut labelled: Vec<u32> = Vec::new();
         for e in &previous.edits {
+            let present = |id: &u32| self.problems.iter().any(|p| p.id == *id);
             let replay = match e {
-                Edit::Seed { id, .. } if self.problems.iter().any(|p| p.id == *id) => None,
+                Edit::Seed { id, label, .. } if present(id) => Some(Edit::Rename { id: *id, label: label.clone() }),
                 Edit::Merge { ids, label } => {
-                    let present: Vec<u32> =
-                        ids.iter().copied().filter(|id| self.problems.iter().any(|p| p.id == *id)).collect();
-                    (present.len() >= 2).then(|| Edit::Merge { ids: present, label: label.clone() })
+                    let found: Vec<u32> = ids.iter().copied().filter(|id| present(id)).collect();
+                    match (found.len(), ids.first(), label) {
+                        (2.., _, _) => Some(Edit::Merge { ids: found, label: label.clone() }),
+                        (1, Some(first), Some(l)) if found[0] == *first => {
+                            Some(Edit::Rename { id: *first, label: l.clone() })
+                        }
+                        _ => None,
+                    }
                 }
                 other => Some(other.clone()),
             };
-            if let Some(r) = replay {
-                let _ = self.apply_edit(r, texts);
+            let labels = match &replay {
+                Some(Edit::Rename { id, .. } | Edit::Seed { id, .. }) => Some(*id),
+                Some(Edit::Merge { ids, label: Some(_) }) => ids.first().copied(),
+                _ => None,
+            };
+            // An analyst's label wins over a fresh one it collides with (the
+            // fresh one gets a suffix below).
+            let applied = replay.is_some_and(|r| self.apply_edit(r, texts, true).is_ok());
+            if let (true, Some(id)) = (applied, labels) {
+                labelled.retain(|&x| x != id);
+                labelled.push(id);
             }
             self.edits.push(e.clone());
         }
-        // Unique labels after renames: a fresh label equal to a renamed one gets a suffix.
+        // Unique labels: the analyst's labels first (the latest edit wins),
+        // then a fresh label equal to one already taken gets a suffix.
+        let mut order: Vec<usize> = (0..self.problems.len()).collect();
+        order.sort_by_key(|&i| {
+            let id = self.problems[i].id;
+            (labelled.iter().rposition(|&x| x == id).map(|r| labelled.len() - r).unwrap_or(usize::MAX), i)
+        });
         let mut seen: Vec<String> = Vec::new();
-        for p in self.problems.iter_mut() {
+        for i in order {
+            let p = &mut self.problems[i];
             let mut label = p.label.clone();
             let mut n = 2;
             while seen.contains(&label) {
@@ -437,6 +470,33 @@ mod tests {
         assert!(lineage.new[0] >= 3);
         assert_eq!(m2.predict(&next, &c).expect("predict"), fit.labels);
         assert_eq!(m2.edits().len(), 1);
+    }
+
+    #[test]
+    fn refit_keeps_the_labels_of_merges_and_seeds() {
+        let (mut m, texts) = fitted();
+        let c = Control::new();
+        let (delivery, app) = (id_with(&m, "delivery"), id_with(&m, "app"));
+        m.edit(Edit::Merge { ids: vec![delivery, app], label: Some("orders and app".into()) }, &texts, &c)
+            .expect("merge");
+        let seeded = m
+            .edit(Edit::Seed { id: u32::MAX, keywords: vec!["refund".into()], label: "money back".into() }, &texts, &c)
+            .expect("seed");
+        assert!(!seeded.is_empty());
+        let seed_id = m.problems().iter().find(|p| p.label == "money back").map(|p| p.id).expect("seeded");
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let m2 = p.fit_with(&texts, Some(&m), &c).expect("refit").model;
+        let label_of = |id: u32| m2.problems().iter().find(|p| p.id == id).map(|p| p.label.clone());
+        // Both problems were found again, and keep the analyst's labels
+        // (before, the merge's other id was gone and the seed matched a found
+        // problem, so neither edit was replayed and fresh labels came back).
+        assert_eq!(label_of(delivery).as_deref(), Some("orders and app"), "{:?}", m2.problems());
+        assert_eq!(label_of(seed_id).as_deref(), Some("money back"), "{:?}", m2.problems());
+        let mut labels: Vec<&str> = m2.problems().iter().map(|p| p.label.as_str()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), m2.problems().len());
+        assert_eq!(m2.edits().len(), 2);
     }
 
     #[test]
