@@ -163,6 +163,36 @@ def test_tables(result):
     np.testing.assert_array_equal(a["problem_id"].to_numpy(), result.labels)
 
 
+def test_assignments_keep_a_series_index_for_joining_back(complaints):
+    # A filtered, sorted DataFrame: its index is neither 0..n nor in order.
+    df = pd.DataFrame({"comment": complaints[0]}).iloc[::-1]
+    df = df[df.index % 7 != 3]
+    result = pp.analyze(df["comment"], min_size=5)
+    a = result.assignments()
+    assert list(a.index) == list(df.index)
+    assert list(a["row"]) == list(range(len(df)))
+    joined = df.join(a)
+    np.testing.assert_array_equal(joined["problem_id"].to_numpy(), result.labels)
+    # A list has no index to keep: positions.
+    assert list(pp.analyze(list(df["comment"]), min_size=5).assignments().index) == list(range(len(df)))
+
+
+def test_problem_and_example_reprs_are_compact(result):
+    p = result.problems[0]
+    text = repr(p)
+    assert text.startswith("Problem(id=") and repr(p.label) in text
+    assert len(text) < 300
+    assert not any(e.text in text for e in p.examples if len(e.text) > 40)
+    e = repr(p.examples[0])
+    assert e.startswith(f"Example(row={p.examples[0].row}") and len(e) < 140
+
+
+def test_bad_top_is_a_parameter_error(complaints):
+    for bad in ("3", -1, 2.5, True):
+        with pytest.raises(pp.ParameterError, match="top"):
+            pp.analyze(complaints[0][:30], top=bad)
+
+
 def test_text_summary(result):
     text = str(result)
     assert result.problems[0].label in text

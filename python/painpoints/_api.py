@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ._errors import ParameterError
 from ._model import ProblemModel
 from ._result import Analysis
 
@@ -44,9 +45,11 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     True
     """
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
-        raise ValueError(f"top must be a non-negative integer, got {top!r}")
+        raise ParameterError(f"top must be a non-negative integer, got {top!r}")
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
                          resolution=resolution, embedding_weight=embedding_weight,
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
     model.fit(texts, embeddings=embeddings)
-    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top)
+    # A pandas Series keeps its index in assignments(), for joining back.
+    index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=index)

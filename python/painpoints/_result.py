@@ -25,11 +25,16 @@ class Example:
     """A real complaint shown as evidence for a problem."""
 
     row: int
-    """Row number in the analysed input."""
+    """Position of the complaint in the analysed input (0-based)."""
     text: str
     """The complaint as written."""
     similarity: float
     """How close it is to the problem's centre (0..1)."""
+
+    def __repr__(self) -> str:
+        text = " ".join(self.text.split())
+        text = text if len(text) <= 80 else text[:79] + "…"
+        return f"Example(row={self.row}, similarity={self.similarity:.2f}, text={text!r})"
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,13 @@ class Problem:
     def __str__(self) -> str:
         kws = ", ".join(k for k, _ in self.keywords[:5])
         return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}); keywords: {kws}"
+
+    def __repr__(self) -> str:
+        # Compact: the examples' full text is in .examples, not on screen.
+        kws = [k for k, _ in self.keywords[:5]]
+        return (f"Problem(id={self.id}, rank={self.rank}, label={self.label!r}, size={self.size}, "
+                f"share={self.share:.3f}, cohesion={self.cohesion:.2f}, keywords={kws}, "
+                f"examples=<{len(self.examples)}>)")
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,14 @@ class ProblemStability:
     default)."""
 
 
+def _pandas(what: str) -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(f"{what} needs pandas: pip install pandas") from None
+    return pandas
+
+
 def _bar(share: float, width: int = 20) -> str:
     filled = int(round(share * width))
     return "█" * filled + "·" * (width - filled)
@@ -149,12 +169,15 @@ class Analysis:
     """
 
     def __init__(self, problems: Sequence[Problem], labels: np.ndarray, similarity: np.ndarray,
-                 model: "ProblemModel", top: int = 3, themes: Optional[Sequence[Theme]] = None) -> None:
+                 model: "ProblemModel", top: int = 3, themes: Optional[Sequence[Theme]] = None,
+                 index: Any = None) -> None:
         self.problems: List[Problem] = list(problems)
         self.labels: np.ndarray = labels
         self.similarity: np.ndarray = similarity
         self.model = model
         self._top = top
+        # The pandas index of the complaints, when they came as a Series.
+        self._index = index if index is not None and len(index) == len(labels) else None
         self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
@@ -314,7 +337,7 @@ class Analysis:
 
     def to_pandas(self) -> "pandas.DataFrame":
         """One row per problem: rank, id, label, size, share, cohesion, keywords, examples, theme."""
-        import pandas as pd
+        pd = _pandas("to_pandas()")
 
         cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "keywords", "examples", "example_rows",
                 "theme"]
@@ -322,7 +345,10 @@ class Analysis:
 
     def to_polars(self) -> "polars.DataFrame":
         """:meth:`to_pandas` as a polars DataFrame."""
-        import polars as pl
+        try:
+            import polars as pl
+        except ImportError:
+            raise ImportError("to_polars() needs polars: pip install polars") from None
 
         rows = self._problem_rows()
         schema: "dict[str, Any]" = {
@@ -333,9 +359,14 @@ class Analysis:
         return pl.DataFrame(rows, schema=schema)
 
     def assignments(self) -> "pandas.DataFrame":
-        """One row per complaint, in input order: row, problem_id, label, similarity."""
-        import pandas as pd
+        """One row per complaint, in input order: row (0-based position),
+        problem_id, label, similarity.
 
+        When the complaints were a pandas Series, the frame keeps its index,
+        so ``df.join(result.assignments())`` lines up with the rows they came
+        from even after filtering or sorting ``df``.
+        """
+        pd = _pandas("assignments()")
         names = {p.id: p.label for p in self.problems}
         labels = self.labels
         return pd.DataFrame(
@@ -344,7 +375,8 @@ class Analysis:
                 "problem_id": labels,
                 "label": [names.get(int(i), None) for i in labels],
                 "similarity": self.similarity,
-            }
+            },
+            index=self._index,
         )
 
     # -- display --------------------------------------------------------
