@@ -182,6 +182,32 @@ def test_missing_column_exits_2_with_message(export_csv, capsys):
     assert "Traceback" not in captured.err
 
 
+def test_a_number_column_is_refused_like_in_python(tmp_path, capsys):
+    path = tmp_path / "ids.csv"
+    pd.DataFrame({"id": [101, 102, None, 104], "rating": ["4.5", "1,000", "3", " 2 "],
+                  "comment": ["card declined", "refund not received", None, "app crashes"]}).to_csv(path, index=False)
+    for column in ("id", "rating"):
+        rc = main(["analyze", str(path), "--text", column, "--no-progress"])
+        captured = capsys.readouterr()
+        assert rc == 2
+        assert f"column '{column}' holds numbers" in captured.err and "--text COLUMN" in captured.err
+        assert "Traceback" not in captured.err
+    # A text column with some numbers in it is still text.
+    mixed = tmp_path / "mixed.csv"
+    pd.DataFrame({"comment": ["42", "refund not received", "7"]}).to_csv(mixed, index=False)
+    assert main(["analyze", str(mixed), "--no-progress"]) == 0
+
+
+def test_too_few_complaints_say_why_there_is_no_problem(tmp_path, capsys):
+    path = tmp_path / "tiny.csv"
+    pd.DataFrame({"comment": ["my card was declined", "refund not received", "app crashes"]}).to_csv(path, index=False)
+    assert main(["analyze", str(path), "--no-progress"]) == 0
+    assert "No problem found" in capsys.readouterr().out
+    assert main(["fit", str(path), "-o", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Found 0 problems" in out and "--min-size" in out
+
+
 def test_text_column_may_be_left_out_when_the_file_has_one(tmp_path, capsys):
     only = tmp_path / "only.csv"
     pd.DataFrame({"What went wrong?": [r["comment"] for r in _complaints()]}).to_csv(only, index=False)

@@ -147,6 +147,12 @@ class ProblemStability:
     default)."""
 
 
+NO_PROBLEMS_HINT = (
+    "No problem found: no group of at least min_size similar complaints (by default 0.4% of the rows, "
+    "at least 3). With few complaints, analyze more of them or set min_size lower (min_size=2, or --min-size 2)."
+)
+
+
 def _pandas(what: str) -> Any:
     try:
         import pandas
@@ -388,6 +394,8 @@ class Analysis:
             f"painpoints: {self.n_rows} complaints, {len(self.problems)} problems, "
             f"top {min(n, len(self.problems))} cover {self.coverage(n):.1%}, no problem {self.no_problem_share:.1%}",
         ]
+        if not self.problems and self.n_rows > 0:
+            lines.append(NO_PROBLEMS_HINT)
         for p in self.top(n):
             lines.append("")
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%})  cohesion {p.cohesion:.2f}")

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -254,9 +255,22 @@ def _is_missing(value: Any) -> bool:
     return bool(result) if getattr(result, "ndim", 0) == 0 else False
 
 
+_NUMBER = re.compile(r"^\s*[-+]?[\d.,]*\d[\d.,]*\s*$")
+
+
 def _texts(df: Any, column: Any) -> List[Optional[str]]:
+    values = df[column].tolist()
+    present = [v for v in values if not _is_missing(v)]
+    if present and all(isinstance(v, (int, float)) or (isinstance(v, str) and _NUMBER.match(v)) for v in present):
+        # An id or rating column picked by mistake: numbers are no complaints
+        # (the Python API refuses them too).
+        import painpoints
+
+        raise painpoints.InputError(
+            f"column {str(column)!r} holds numbers, not complaint text; name the text column with --text COLUMN"
+        )
     out: List[Optional[str]] = []
-    for value in df[column].tolist():
+    for value in values:
         if _is_missing(value):
             out.append(None)
         elif isinstance(value, str):
@@ -426,6 +440,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     model.save(args.output)
     problems = list(getattr(model, "problems_", None) or [])
     print(f"Found {len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(texts)} complaints.")
+    if not problems:
+        from ._result import NO_PROBLEMS_HINT
+
+        print(NO_PROBLEMS_HINT)
     for rank, problem in enumerate(problems[:3], start=1):
         size = getattr(problem, "size", None)
         extra = f" ({size} complaints)" if size is not None else ""
