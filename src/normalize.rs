@@ -1,7 +1,8 @@
 //! Stage 1: normalisation.
 //!
 //! Unicode NFKC, case folding, typographic apostrophes and common HTML
-//! entities unified, and everything that is not a topic masked: URLs, e-mail
+//! entities unified, markup tags dropped, and everything that is not a
+//! topic masked: URLs, e-mail
 //! addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
 //! dates, order/account numbers and other numbers, and redaction marks such
 //! as `XXXX` or `XX/XX/XXXX`. Masks become placeholder words (`_url_`,
@@ -120,7 +121,7 @@ fn only_lowercase(text: &str) -> bool {
         let mut t = [false; 256];
         let mut c = 0;
         while c < 0x80 {
-            t[c] = c != b'&' as usize && !TRIGGER[c];
+            t[c] = c != b'&' as usize && c != b'<' as usize && !TRIGGER[c];
             c += 1;
         }
         t
@@ -130,7 +131,11 @@ fn only_lowercase(text: &str) -> bool {
         if PLAIN[c as usize] {
             continue;
         }
-        if c >= 0x80 || c == b'&' || mask_starts(b, i, c) {
+        if c >= 0x80
+            || c == b'&'
+            || (c == b'<' && tag_len(b, i).is_some())
+            || (TRIGGER[c as usize] && mask_starts(b, i, c))
+        {
             return false;
         }
     }
@@ -152,6 +157,58 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         }
         " "
     })
+}
+
+/// Longest markup tag considered (characters from `<` to `>`).
+const MAX_TAG: usize = 300;
+
+/// Length of the HTML/XML tag starting at byte `i` (`<p>`, `</b>`,
+/// `<img src=x onerror=...>`, `<br/>`), if one does: `<`, an optional `/`,
+/// a letter, then no `<` before the closing `>`. "a < b" and "<3" are text.
+fn tag_len(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if b.get(j) == Some(&b'/') {
+        j += 1;
+    }
+    if !b.get(j).is_some_and(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let end = b.len().min(i + MAX_TAG);
+    (j..end).find_map(|k| match b[k] {
+        b'>' => Some(Some(k + 1 - i)),
+        b'<' => Some(None),
+        _ => None,
+    })?
+}
+
+/// Markup tags replaced by a space, so pasted HTML (ticket systems export
+/// it) does not turn tag and attribute names into keywords.
+fn strip_tags(text: &str) -> Cow<'_, str> {
+    let b = text.as_bytes();
+    if !b.contains(&b'<') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'<' {
+            if let Some(n) = tag_len(b, i) {
+                // Tags are ASCII from '<' to '>', so both ends are char boundaries.
+                out.push_str(&text[last..i]);
+                out.push(' ');
+                i += n;
+                last = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
 }
 
 fn unify_punctuation(text: &str) -> Cow<'_, str> {
@@ -199,7 +256,8 @@ pub fn normalize_into(text: &str, out: &mut String) {
     }
     let nfkc: Cow<'_, str> = if text.is_ascii() { Cow::Borrowed(text) } else { Cow::Owned(text.nfkc().collect()) };
     let unified = unify_punctuation(&nfkc);
-    let masked = mask(&unified);
+    let untagged = strip_tags(&unified);
+    let masked = mask(&untagged);
     // Fast path for ASCII; full Unicode folding otherwise.
     if masked.is_ascii() {
         out.push_str(&masked);
@@ -224,6 +282,22 @@ mod tests {
         assert_eq!(n("Straße"), "straße");
         assert_eq!(n("don\u{2019}t"), "don't");
         assert_eq!(n("Tom &amp; Jerry"), "tom & jerry");
+    }
+
+    #[test]
+    fn markup_tags_are_dropped_and_comparisons_kept() {
+        assert_eq!(n("<p>Refund <b>not</b> received</p>"), "refund not received");
+        assert_eq!(n("<img src=x onerror=alert(1)> refund"), "refund");
+        assert_eq!(n("line one<br/>line two"), "line one line two");
+        assert_eq!(n("&lt;b&gt;late&lt;/b&gt; delivery"), "late delivery");
+        // Not tags: text that merely has '<' in it.
+        assert_eq!(n("fee < 5 and i <3 it"), "fee < _num_ and i < _num_ it");
+        assert_eq!(n("a <b and c"), "a <b and c");
+        assert_eq!(n("é <i>ça</i> marche"), "é ça marche");
+        // A plain ASCII text without tags takes the fast path unchanged.
+        assert!(only_lowercase("refund not received"));
+        assert!(only_lowercase("fee < x"));
+        assert!(!only_lowercase("<p>refund</p>"));
     }
 
     #[test]
