@@ -37,6 +37,48 @@ def test_a_headline_of_one_separates_the_leader_from_the_rest():
     assert all(0.0 < c.agreement <= 1.0 for c in checks)
 
 
+def test_the_largest_piece_of_a_mix_is_not_found_again():
+    # Refits are replaced by a fixed answer: problem #2 comes back mixed with
+    # 60% of #1 and of #3 into the refit's largest problem. #2 is that mix's
+    # largest piece, but overlaps it by less than half (Jaccard 1/2.2), so
+    # it is not "found again" and does not borrow the mix's first place.
+    texts = ([f"my refund number {w} was not received" for w in WORDS]
+             + [f"the app crashes at login on {w}" for w in WORDS]
+             + [f"parcel {w} was delivered late" for w in WORDS])
+    result = pp.analyze(texts, top=1, min_size=3, **QUIET)
+    assert len(result.problems) == 3
+    rank = {p.id: p.rank for p in result.problems}
+    ranked = np.array([rank.get(int(i), 0) for i in result.labels])
+    row_of = {t: i for i, t in enumerate(texts)}
+
+    class Mixing(type(result.model)):
+        def fit(self, rows, embeddings=None):
+            labels = []
+            for t in rows:
+                i = row_of[t]
+                r = int(ranked[i])
+                labels.append(0 if r == 2 or (r in (1, 3) and i % 5 < 3) else r)
+            self.labels_ = np.array(labels, dtype=np.int64)
+            self.problems_ = [Problem(0), Problem(1), Problem(3)]
+            return self
+
+    result.model.__class__ = Mixing
+    checks = {c.rank: c for c in result.stability(runs=3, share=0.9)}
+    assert 0.3 < checks[2].agreement <= 0.5
+    assert checks[2].top_rate == 0.0
+    # The leader's own remnant (40% of it) is not it either.
+    assert checks[1].top_rate == 0.0
+
+
+class Problem:
+    def __init__(self, id):
+        self.id = id
+
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+         "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango"]
+
+
 def test_same_seed_same_answer_and_the_seed_matters_only_to_the_draws(complaints):
     texts, _ = complaints
     result = pp.analyze(texts, min_size=3, **QUIET)

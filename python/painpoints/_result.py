@@ -142,10 +142,14 @@ class ProblemStability:
     complaints the run kept: 1 means found again exactly."""
     top_rate: float
     """Share of runs (0..1) in which the problem was found again (its
-    closest refit problem overlaps no other problem more) and that refit
-    problem ranked within the analysis' headline count (``top``, 3 by
-    default)."""
+    closest refit problem overlaps it by more than half, Jaccard > 0.5;
+    at or below that a cluster counts as dissolved, as in Hennig's
+    bootstrap cluster stability) and that refit problem ranked within the
+    analysis' headline count (``top``, 3 by default)."""
 
+
+# Jaccard overlap above which a problem counts as found again in a refit.
+FOUND_AGAIN = 0.5
 
 NO_PROBLEMS_HINT = (
     "No problem found: no group of at least min_size similar complaints (by default 0.4% of the rows, "
@@ -303,11 +307,13 @@ class Analysis:
                 best = int(jac[r].argmax()) if k else -1
                 overlap = float(jac[r, best]) if k else 0.0
                 overlaps[r].append(overlap)
-                # Found again: the refit problem that overlaps this one most
-                # overlaps no other problem more (so a small problem swallowed
-                # by a large one does not borrow its rank).
-                mutual = overlap > 0 and int(jac[:, best].argmax()) == r
-                in_top[r].append(mutual and rank_of.get(best, self._top + 1) <= self._top)
+                # Found again: the closest refit problem overlaps it by more
+                # than half (Hennig 2007: at Jaccard 0.5 or less a cluster is
+                # dissolved). A small problem swallowed by a large one, or the
+                # largest piece of a mix, does not borrow the refit's rank;
+                # above 0.5 no other problem can be closer to that refit one.
+                found = overlap > FOUND_AGAIN
+                in_top[r].append(found and rank_of.get(best, self._top + 1) <= self._top)
         return [ProblemStability(id=p.id, label=p.label, rank=p.rank, agreement=float(np.median(overlaps[r])),
                                  top_rate=float(np.mean(in_top[r]))) for r, p in enumerate(self.problems)]
 
