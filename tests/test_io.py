@@ -126,6 +126,20 @@ def test_qualtrics_csv_three_header_rows(tmp_path):
     assert df["Q2_TEXT"].iloc[2] == "NA"
 
 
+def test_qualtrics_question_text_names_its_column(tmp_path):
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(QUALTRICS_CSV, encoding="utf-8-sig")
+    df = read_table(path)
+    assert resolve_column(df, "Q2_TEXT") == "Q2_TEXT"
+    assert resolve_column(df, "What went wrong? (please describe)") == "Q2_TEXT"
+    assert resolve_column(df, "what went wrong?") == "Q2_TEXT"      # its beginning, any case
+    assert resolve_column(df, "How satisfied are you?") == "Q1"
+    with pytest.raises(painpoints.InputError) as err:
+        resolve_column(df, "comments")
+    # The error lists the questions beside the ids.
+    assert "'Q2_TEXT' ('What went wrong? (please describe)')" in str(err.value)
+
+
 def test_qualtrics_xlsx_three_header_rows(tmp_path):
     import openpyxl  # noqa: F401  (a test dependency: missing means failing, not skipping)
     rows = [

@@ -336,8 +336,12 @@ def _apply_header(raw: pd.DataFrame) -> pd.DataFrame:
             raise pd.errors.EmptyDataError("no columns")
         return raw
     n_header = _qualtrics_header_rows(raw)
+    questions: List[str] = []
     if n_header:
         names = _row(raw, 0)
+        if n_header == 3:
+            # Row 2 holds the question texts, which --text also accepts.
+            questions = _row(raw, 1)
     elif _is_surveymonkey(raw):
         n_header = 2
         names = _surveymonkey_names(_row(raw, 0), _row(raw, 1))
@@ -346,7 +350,13 @@ def _apply_header(raw: pd.DataFrame) -> pd.DataFrame:
         names = [_header_name(v) for v in raw.iloc[0].tolist()]
     body = raw.iloc[n_header:].reset_index(drop=True)
     body.columns = _dedupe(names)
+    if questions:
+        body.attrs[QUESTIONS] = {c: q for c, q in zip(body.columns, questions) if q and q != c}
     return body
+
+
+# Key of ``DataFrame.attrs`` holding a survey export's question text per column.
+QUESTIONS = "painpoints_questions"
 
 
 def _header_name(value: Any) -> str:
@@ -427,12 +437,25 @@ def resolve_column(df: pd.DataFrame, name: str) -> Hashable:
     if len(matches) > 1:
         options = ", ".join(repr(str(c)) for c in matches)
         raise _input_error(f"column {name!r} is ambiguous; it matches {options}")
+    # A survey question's text ("What went wrong?") names its column too,
+    # whole or by its beginning.
+    questions: Dict[Any, str] = df.attrs.get(QUESTIONS) or {}
+    by_question = [c for c, q in questions.items() if _norm(q) == target]
+    if not by_question and target:
+        by_question = [c for c, q in questions.items() if _norm(q).startswith(target)]
+    if len(by_question) == 1 and by_question[0] in columns:
+        return by_question[0]
+    if len(by_question) > 1:
+        options = ", ".join(f"{str(c)!r} ({questions[c]!r})" for c in by_question)
+        raise _input_error(f"question {name!r} is ambiguous; it matches {options}")
 
     shown = [str(c) for c in columns]
     if not shown:
         raise _input_error(f"column {name!r} not found; the table has no columns")
     limit = 30
-    available = ", ".join(repr(c) for c in shown[:limit])
+    available = ", ".join(
+        repr(c) + (f" ({' '.join(questions[c].split())!r})" if c in questions else "") for c in shown[:limit]
+    )
     if len(shown) > limit:
         available += f", ... ({len(shown) - limit} more)"
     message = f"column {name!r} not found; available: {available}"
