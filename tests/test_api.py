@@ -232,12 +232,22 @@ def test_html_escapes_complaints(render):
 
 
 def test_html_report_file_and_redaction(tmp_path, complaints):
-    texts = list(complaints[0]) + ["refund not received, mail me at jane.doe@example.com"] * 4
-    r = pp.analyze(texts, min_size=3)
+    # A problem of its own whose every complaint carries the address, so
+    # its examples must show it.
+    extra = [f"parking fine {w} was unfair, write to jane.doe@example.com" for w in
+             ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")]
+    texts = list(complaints[0]) + extra
+    r = pp.analyze(texts, min_size=3, top=10)
+    shown = [e.text for p in r.top(10) for e in p.examples[:3]]
+    assert any("jane.doe@example.com" in t for t in shown)
     path = tmp_path / "report.html"
-    page = r.to_html(path, top=5)
+    page = r.to_html(path)
     assert path.read_text(encoding="utf-8") == page
-    assert "jane.doe@example.com" not in page
+    assert "jane.doe@example.com" not in page and "[email]" in page
+    # The notebook view is saved in the notebook file: redacted too.
+    view = r._repr_html_()
+    assert "jane.doe@example.com" not in view and "[email]" in view
+    assert "jane.doe@example.com" in r.to_html(redact=False)
 
 
 def test_pickle_round_trip(complaints):

@@ -438,9 +438,11 @@ class Analysis:
         return page
 
     def _repr_html_(self) -> str:
+        # Redacted like the report: a notebook's output is saved in the
+        # .ipynb file and travels with it. summary() and .examples show all.
         from ._display import render_html
 
-        return render_html(self, top=self._top, redact=False, full_page=False)
+        return render_html(self, top=self._top, redact=True, full_page=False)
 
 
 def escape(text: str) -> str:
