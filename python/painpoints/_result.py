@@ -312,8 +312,8 @@ class Analysis:
                 # dissolved). A small problem swallowed by a large one, or the
                 # largest piece of a mix, does not borrow the refit's rank;
                 # above 0.5 no other problem can be closer to that refit one.
-                found = overlap > FOUND_AGAIN
-                in_top[r].append(found and rank_of.get(best, self._top + 1) <= self._top)
+                again = overlap > FOUND_AGAIN
+                in_top[r].append(again and rank_of.get(best, self._top + 1) <= self._top)
         return [ProblemStability(id=p.id, label=p.label, rank=p.rank, agreement=float(np.median(overlaps[r])),
                                  top_rate=float(np.mean(in_top[r]))) for r, p in enumerate(self.problems)]
 
