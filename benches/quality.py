@@ -60,7 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, dump_json, environment, import_painpoints,
-    load_average, load_dataset, median, name_match, stems, table,
+    load_average, load_dataset, median, name_match, table,
 )
 
 
@@ -135,9 +135,7 @@ def examples_check(y, labels, shown):
     displayed and as their first 160 characters; and the share carrying the
     problem's majority category, against a random member's chance (purity)."""
     def names(text, keywords):
-        got = set(stems(text))
-        return any(any(len(k) >= 3 and (t.startswith(k) or k.startswith(t)) for t in got)
-                   for k in stems(" ".join(keywords)))
+        return bool(name_match(" ".join(keywords), text, []))
     named, named_first, agree, purity = [], [], [], []
     for p in shown:
         members = y[labels == p["id"]]
