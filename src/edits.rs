@@ -310,6 +310,24 @@ impl ProblemModel {
                 lineage.vanished.push((p.id, p.label.clone()));
             }
         }
+        // For each new problem (no previous id), the previous problem it is
+        // closest to, if close enough to be a part of it: a merged problem
+        // that this fit split again shows up as one kept part and such parts.
+        let part_of: Vec<Option<u32>> = matches
+            .iter()
+            .zip(&new)
+            .map(|(m, c)| {
+                if m.is_some() {
+                    return None;
+                }
+                let (j, sim) = prev
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| (j, dot(c, p)))
+                    .fold((usize::MAX, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+                (sim >= MATCH_SIMILARITY).then(|| previous.problems.get(j).map(|p| p.id)).flatten()
+            })
+            .collect();
         self.next_id = next;
         // Replay edits; one that no longer applies (its problem vanished) is
         // kept on record. A problem found again keeps the label an edit gave
@@ -321,7 +339,15 @@ impl ProblemModel {
             let replay = match e {
                 Edit::Seed { id, label, .. } if present(id) => Some(Edit::Rename { id: *id, label: label.clone() }),
                 Edit::Merge { ids, label } => {
-                    let found: Vec<u32> = ids.iter().copied().filter(|id| present(id)).collect();
+                    let mut found: Vec<u32> = ids.iter().copied().filter(|id| present(id)).collect();
+                    // Merged problems this fit split again are merged again.
+                    if let Some(&first) = ids.first().filter(|id| present(id)) {
+                        for (p, part) in self.problems.iter().zip(&part_of) {
+                            if *part == Some(first) && !found.contains(&p.id) {
+                                found.push(p.id);
+                            }
+                        }
+                    }
                     match (found.len(), ids.first(), label) {
                         (2.., _, _) => Some(Edit::Merge { ids: found, label: label.clone() }),
                         (1, Some(first), Some(l)) if found[0] == *first => {
@@ -365,6 +391,11 @@ impl ProblemModel {
             p.label = label.clone();
             seen.push(label);
         }
+        // Parts merged back are not new; a seed replayed under its old id
+        // has not vanished.
+        lineage.new.retain(|id| self.problems.iter().any(|p| p.id == *id));
+        lineage.kept.retain(|id| self.problems.iter().any(|p| p.id == *id));
+        lineage.vanished.retain(|(id, _)| !self.problems.iter().any(|p| p.id == *id));
         self.lineage = lineage;
     }
 }
@@ -473,30 +504,58 @@ mod tests {
     }
 
     #[test]
-    fn refit_keeps_the_labels_of_merges_and_seeds() {
+    fn refit_merges_again_what_the_analyst_merged() {
         let (mut m, texts) = fitted();
         let c = Control::new();
         let (delivery, app) = (id_with(&m, "delivery"), id_with(&m, "app"));
         m.edit(Edit::Merge { ids: vec![delivery, app], label: Some("orders and app".into()) }, &texts, &c)
             .expect("merge");
-        let seeded = m
-            .edit(Edit::Seed { id: u32::MAX, keywords: vec!["refund".into()], label: "money back".into() }, &texts, &c)
-            .expect("seed");
-        assert!(!seeded.is_empty());
-        let seed_id = m.problems().iter().find(|p| p.label == "money back").map(|p| p.id).expect("seeded");
         let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
-        let m2 = p.fit_with(&texts, Some(&m), &c).expect("refit").model;
-        let label_of = |id: u32| m2.problems().iter().find(|p| p.id == id).map(|p| p.label.clone());
-        // Both problems were found again, and keep the analyst's labels
-        // (before, the merge's other id was gone and the seed matched a found
-        // problem, so neither edit was replayed and fresh labels came back).
-        assert_eq!(label_of(delivery).as_deref(), Some("orders and app"), "{:?}", m2.problems());
-        assert_eq!(label_of(seed_id).as_deref(), Some("money back"), "{:?}", m2.problems());
-        let mut labels: Vec<&str> = m2.problems().iter().map(|p| p.label.as_str()).collect();
+        let fit = p.fit_with(&texts, Some(&m), &c).expect("refit");
+        let m2 = fit.model;
+        // The refit finds delivery and app apart again; the analyst said they
+        // are one problem, so they are merged again under the analyst's label.
+        assert_eq!(m2.problems().len(), 2, "{:?}", m2.problems());
+        let merged = m2.problems().iter().find(|p| p.id == delivery).expect("merged problem kept");
+        assert_eq!(merged.label, "orders and app");
+        assert_eq!(merged.size, 80);
+        assert!(m2.lineage().new.is_empty(), "{:?}", m2.lineage());
+        assert_eq!(m2.predict(&texts, &c).expect("predict"), fit.labels);
+        assert_eq!(m2.edits().len(), 1);
+    }
+
+    #[test]
+    fn refit_keeps_the_label_of_a_seed_it_finds_itself() {
+        // Four password complaints are too few for a problem: the analyst
+        // seeds one. Next month there are forty, the fit finds them itself,
+        // and the problem keeps the seed's id and label.
+        let c = Control::new();
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let password = |i: usize| {
+            Some(format!("password reset email never arrives, try {}", ["again", "now", "today", "twice"][i % 4]))
+        };
+        let mut texts = corpus();
+        texts.extend((0..4).map(password));
+        let mut m = p.fit(&texts, &c).expect("fit").model;
+        assert!(!m.problems().iter().any(|q| q.label.contains("password")));
+        m.edit(
+            Edit::Seed { id: u32::MAX, keywords: vec!["password".into()], label: "login trouble".into() },
+            &texts,
+            &c,
+        )
+        .expect("seed");
+        let seed_id = m.problems().iter().find(|q| q.label == "login trouble").map(|q| q.id).expect("seeded");
+        let mut next = corpus();
+        next.extend((0..40).map(password));
+        let m2 = p.fit_with(&next, Some(&m), &c).expect("refit").model;
+        let found = m2.problems().iter().find(|q| q.id == seed_id).expect("seed found again");
+        assert_eq!(found.label, "login trouble");
+        assert!(found.size >= 40, "{found:?}");
+        assert!(m2.lineage().kept.contains(&seed_id) && m2.lineage().vanished.is_empty(), "{:?}", m2.lineage());
+        let mut labels: Vec<&str> = m2.problems().iter().map(|q| q.label.as_str()).collect();
         labels.sort_unstable();
         labels.dedup();
         assert_eq!(labels.len(), m2.problems().len());
-        assert_eq!(m2.edits().len(), 2);
     }
 
     #[test]

@@ -175,6 +175,11 @@ def test_assignments_keep_a_series_index_for_joining_back(complaints):
     np.testing.assert_array_equal(joined["problem_id"].to_numpy(), result.labels)
     # A list has no index to keep: positions.
     assert list(pp.analyze(list(df["comment"]), min_size=5).assignments().index) == list(range(len(df)))
+    # A repeated index (pd.concat without ignore_index) is not kept: a join on
+    # it would multiply rows.
+    doubled = pd.concat([df["comment"], df["comment"]])
+    assert not doubled.index.is_unique
+    assert list(pp.analyze(doubled, min_size=5).assignments().index) == list(range(len(doubled)))
 
 
 def test_problem_and_example_reprs_are_compact(result):

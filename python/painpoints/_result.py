@@ -186,8 +186,10 @@ class Analysis:
         self.similarity: np.ndarray = similarity
         self.model = model
         self._top = top
-        # The pandas index of the complaints, when they came as a Series.
-        self._index = index if index is not None and len(index) == len(labels) else None
+        # The pandas index of the complaints, when they came as a Series with
+        # unique labels (a repeated label would multiply rows in a join).
+        unique = index is not None and len(index) == len(labels) and bool(getattr(index, "is_unique", False))
+        self._index = index if unique else None
         self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
@@ -374,9 +376,10 @@ class Analysis:
         """One row per complaint, in input order: row (0-based position),
         problem_id, label, similarity.
 
-        When the complaints were a pandas Series, the frame keeps its index,
-        so ``df.join(result.assignments())`` lines up with the rows they came
-        from even after filtering or sorting ``df``.
+        When the complaints were a pandas Series with a unique index, the
+        frame keeps it, so ``df.join(result.assignments())`` lines up with the
+        rows they came from even after filtering or sorting ``df``. Otherwise
+        the index is the position (use ``df.reset_index()`` first).
         """
         pd = _pandas("assignments()")
         names = {p.id: p.label for p in self.problems}
