@@ -62,15 +62,28 @@ def test_the_window_with_most_distinct_keywords_wins():
 
 
 def test_redaction_never_shows_part_of_a_number_cut_at_an_edge():
-    # Slide the card number across every position around the extract: its
-    # digits are either redacted whole or not shown at all.
+    # The keyword sentence stays in place while a card number slides across
+    # both edges of the stretch that is redacted (about 130 characters
+    # before the sentence and 130 after the extract): its digits are either
+    # redacted whole or not shown at all.
     tail = "Then my card was declined at the store twice. "
-    for shift in range(0, 400, 7):
-        text = ("x " * shift) + CARD + " " + BACKGROUND * 2 + tail + BACKGROUND * 2
+    filler = "x " * 400
+    for shift in range(0, 360, 2):
+        before = filler[: 2 * 150 + shift] if shift < 180 else filler[:480]
+        after = "" if shift < 180 else filler[: 2 * (shift - 180)]
+        text = before + (CARD + " " if shift < 180 else "") + filler[: 500 - len(before)] + tail + \
+            after + (CARD + " " if shift >= 180 else "") + filler
         out = redacted_snippet(text, ["declined", "card"], 160, pp.redact)
         assert "declined" in out
-        assert not re.search(r"\d{4}", out), (shift, out)
-        assert len(out) <= 160
+        assert not re.search(r"\d", out), (shift, out)
+
+
+def test_redaction_sees_a_long_address_cut_at_an_edge():
+    text = ("word " * 300 + "contact jo@mail-" + "x" * 110 + ".example.com my card was declined at the till. "
+            + "word " * 300)
+    out = redacted_snippet(text, ["declined", "card"], 160, pp.redact)
+    assert "declined" in out
+    assert "example.com" not in out and "xxxxx" not in out, out
 
 
 def test_redacted_snippet_of_a_short_text_redacts_it_all():

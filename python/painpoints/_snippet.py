@@ -152,9 +152,21 @@ def redacted_snippet(text: str, keywords: Sequence[str], limit: int, redact: Cal
     a, b = _window(text, keywords, limit, 0, min(len(text), _SEARCH))
     lo, hi = max(0, a - _MARGIN), min(len(text), b + _MARGIN)
     part = redact(text[lo:hi])
-    # The stretch's own edges may cut a number: keep the extract clear of them.
-    inner_lo = 0 if lo == 0 else _MARGIN // 2
-    inner_hi = len(part) if hi == len(text) else len(part) - _MARGIN // 2
+    # The stretch's own edges may cut a number or an address, which
+    # redaction then misses: keep the extract clear of them, by half the
+    # margin (numbers written with spaces are shorter) and past the word
+    # each edge cuts (an address has no spaces, however long).
+    inner_lo, inner_hi = 0, len(part)
+    if lo > 0:
+        space = part.find(" ", 0, len(part))
+        inner_lo = max(_MARGIN // 2, space + 1) if space >= 0 else len(part)
+    if hi < len(text):
+        space = part.rfind(" ", inner_lo, len(part))
+        inner_hi = min(len(part) - _MARGIN // 2, space) if space >= 0 else inner_lo
+    if inner_hi - inner_lo < limit // 2:
+        # Edges too close to leave a readable extract (one enormous word):
+        # redact the whole text instead.
+        return snippet(redact(text), keywords, limit)
     limit = max(limit, 2)
     a, b = _window(part, keywords, limit - 2, inner_lo, max(inner_lo, inner_hi))
     head = "…" if lo + a > 0 else ""
