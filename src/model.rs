@@ -460,14 +460,13 @@ fn examples<T: AsRef<str> + Sync>(
     vocabulary: &Vocabulary,
 ) -> Vec<Vec<Example>> {
     let k = descriptions.len();
-    let pool = EXAMPLE_POOL;
     let mut top: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
     for (i, &(c, s)) in best.iter().enumerate() {
         if let Some(t) = c.and_then(|c| top.get_mut(c)) {
             t.push((s, i));
-            if t.len() >= 2 * pool {
+            if t.len() >= 2 * EXAMPLE_POOL {
                 t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                t.truncate(pool);
+                t.truncate(EXAMPLE_POOL);
             }
         }
     }
@@ -475,7 +474,7 @@ fn examples<T: AsRef<str> + Sync>(
         .zip(descriptions.par_iter())
         .map_init(Scratch::default, |scratch, (mut t, d)| {
             t.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            t.truncate(pool);
+            t.truncate(EXAMPLE_POOL);
             let mut scored: Vec<(f32, f32, usize)> = t
                 .into_iter()
                 .map(|(s, i)| {
