@@ -331,8 +331,9 @@ impl ProblemModel {
         self.next_id = next;
         // Replay edits; one that no longer applies (its problem vanished) is
         // kept on record. A problem found again keeps the label an edit gave
-        // it: a merge whose other problems stayed merged (they came back as
-        // one) and a seed found again as a problem of its own are renames now.
+        // it: a merge that came back as one problem and a seed the fit found
+        // itself are renames now; merged problems found apart again (kept
+        // part plus new parts) are merged again.
         let mut labelled: Vec<u32> = Vec::new();
         for e in &previous.edits {
             let present = |id: &u32| self.problems.iter().any(|p| p.id == *id);
@@ -393,9 +394,10 @@ impl ProblemModel {
         }
         // Parts merged back are not new; a seed replayed under its old id
         // has not vanished.
-        lineage.new.retain(|id| self.problems.iter().any(|p| p.id == *id));
-        lineage.kept.retain(|id| self.problems.iter().any(|p| p.id == *id));
-        lineage.vanished.retain(|(id, _)| !self.problems.iter().any(|p| p.id == *id));
+        let ids: Vec<u32> = self.problems.iter().map(|p| p.id).collect();
+        lineage.new.retain(|id| ids.contains(id));
+        lineage.kept.retain(|id| ids.contains(id));
+        lineage.vanished.retain(|(id, _)| !ids.contains(id));
         self.lineage = lineage;
     }
 }
