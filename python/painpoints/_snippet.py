@@ -158,7 +158,7 @@ def redacted_snippet(text: str, keywords: Sequence[str], limit: int, redact: Cal
     # each edge cuts (an address has no spaces, however long).
     inner_lo, inner_hi = 0, len(part)
     if lo > 0:
-        space = part.find(" ", 0, len(part))
+        space = part.find(" ")
         inner_lo = max(_MARGIN // 2, space + 1) if space >= 0 else len(part)
     if hi < len(text):
         space = part.rfind(" ", inner_lo, len(part))
