@@ -201,6 +201,10 @@ impl ProblemModel {
                     )));
                 }
                 let v = self.seed_centre(&v, texts);
+                // Seeding what was dropped lifts the drop: a dropped centre
+                // as close as a refit match would otherwise keep the
+                // seeded problem's complaints at -1.
+                self.suppressed.retain(|c| dot(&normalized(c), &v) < MATCH_SIMILARITY);
                 let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
                 if !replay && self.problems.iter().any(|p| p.label == label) {
                     return Err(Error::edit(format!("another problem is already labelled {label:?}")));

@@ -222,7 +222,8 @@ class ProblemModel:
     def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None,
                      embeddings: Any = None) -> int:
         """Add a problem defined by keywords ("refund", "chargeback"): the
-        complaints that use them form its centre. Returns its id."""
+        complaints that use them form its centre. Returns its id. Seeding a
+        problem like one dropped earlier lifts that drop."""
         if isinstance(keywords, str):
             keywords = [keywords]
         words = [str(k) for k in keywords]
