@@ -98,7 +98,13 @@ pub fn describe(
             })
             .collect();
         weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let top12: FxHashSet<u32> = weights.iter().take(12).map(|&(t, _)| t).collect();
+        // The 12 best terms, and the words of the phrases among them (so
+        // "customer" can be extended to "customer service").
+        let mut top12: FxHashSet<u32> = FxHashSet::default();
+        for &(t, _) in weights.iter().take(12) {
+            top12.insert(t);
+            top12.extend(vocab.term(t).and_then(|x| x.parts).into_iter().flatten());
+        }
 
         // Keywords: skip a word already shown inside a higher-ranked phrase.
         let mut keywords = Vec::new();
@@ -265,6 +271,61 @@ mod tests {
         assert!(picked[1].contains("delivery"), "{}", picked[1]);
         assert!(d[0].keywords.iter().any(|k| k.text == "refund"));
         assert!(d[0].keywords.windows(2).all(|w| w[0].weight >= w[1].weight));
+    }
+
+    #[test]
+    fn a_top_phrase_extends_its_first_word_into_the_label() {
+        // "customer" leads; "service" alone ranks low because the other
+        // problem uses it too, yet the problem says "customer service".
+        let seg = Segmenter::english();
+        let words = [
+            "rude",
+            "unhelpful",
+            "hung",
+            "callback",
+            "ignored",
+            "emails",
+            "lied",
+            "transferred",
+            "twice",
+            "escalate",
+            "supervisor",
+            "manager",
+        ];
+        let mut texts = Vec::new();
+        for i in 0..15 {
+            let rest: Vec<&str> =
+                words.iter().enumerate().filter(|&(j, _)| j != i && j + 2 != i).map(|(_, w)| *w).collect();
+            let opening = if i == 14 { "customer support" } else { "customer service" };
+            texts.push(format!("{opening} {}", rest.join(" ")));
+            let fee = if i < 8 { "service fee" } else { "fee" };
+            texts.push(format!("{fee} charged for delivery {i}"));
+        }
+        for i in 0..30 {
+            texts.push(format!("parcel arrived damaged {i}"));
+        }
+        let norm: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
+        let v = Vocabulary::learn(&seg, &norm, &VocabularyParams::default());
+        let keys: Vec<&str> = v.terms().iter().map(|t| t.key.as_str()).collect();
+        assert!(keys.iter().any(|k| k.contains(" ")), "{keys:?}");
+        let rows: Vec<SparseVec> = norm.iter().map(|t| v.vectorize_normalized(&seg, t)).collect();
+        let seqs: Vec<Vec<Option<u32>>> = norm
+            .iter()
+            .map(|t| {
+                let mut s = Vec::new();
+                v.sequence(&seg, t, &mut s);
+                s
+            })
+            .collect();
+        let labels: Vec<Option<usize>> = (0..texts.len()).map(|i| (i < 30).then_some(i % 2)).collect();
+        let d = describe(&v, 2, &rows, &seqs, &labels);
+        assert_eq!(
+            d[0].label_candidates.first().map(String::as_str),
+            Some("customer service"),
+            "{:?} {:?}",
+            d[0].keywords,
+            keys
+        );
     }
 
     #[test]
