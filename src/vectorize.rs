@@ -19,7 +19,7 @@
 //! complaints that repeat an odd word do not make it a topic. In one-line
 //! complaints (surveys, tweets, chat) nearly every term occurs once per
 //! complaint and the bonus is close to 0; in long narratives it lifts the
-//! topic words. Measured on the labelled sets, see `benches/README.md`.
+//! topic words (measured in the README's Quality section).
 
 use crate::normalize::{normalize, normalize_into};
 use crate::phrases::{self, PhraseParams};
