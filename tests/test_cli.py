@@ -319,7 +319,13 @@ def test_qualtrics_export_end_to_end(tmp_path, capsys):
     export = tmp_path / "qualtrics.csv"
     export.write_text("\n".join(header + body) + "\n", encoding="utf-8-sig")
     model = tmp_path / "m.json"
-    assert main(["fit", str(export), "--text", "q2_text", "-o", str(model)]) == 0
+    capsys.readouterr()
+    # By its question's beginning: the column read is named on stderr.
+    assert main(["fit", str(export), "--text", "what went", "-o", str(model)]) == 0
+    assert "reading column 'Q2_TEXT' ('What went wrong?')" in capsys.readouterr().err
+    # By its exact name: nothing to say.
+    assert main(["fit", str(export), "--text", "Q2_TEXT", "-o", str(model)]) == 0
+    assert "reading column" not in capsys.readouterr().err
     out = tmp_path / "scored.parquet"
     import pyarrow  # noqa: F401  (a test dependency: missing means failing, not skipping)
     assert main(["score", str(model), str(export), "-o", str(out)]) == 0

@@ -384,10 +384,22 @@ def _label_for(model: Any, labels: Dict[int, str], pid: int) -> str:
 # commands
 
 
+def _resolve_text(df: Any, name: str) -> Any:
+    """The column ``name`` designates; says on stderr which one was read when
+    it was found by another spelling or by its survey question."""
+    ppio = _io()
+    column = ppio.resolve_column(df, name)
+    if str(column) != name:
+        question = (df.attrs.get(ppio.QUESTIONS) or {}).get(column)
+        shown = f"{str(column)!r}" + (f" ({' '.join(str(question).split())!r})" if question else "")
+        print(f"{PROG}: --text {name!r}: reading column {shown}", file=sys.stderr)
+    return column
+
+
 def _text_column(df: Any, args: argparse.Namespace) -> Any:
     """The column named by --text; without it, the file's only column."""
     if args.text is not None:
-        return _io().resolve_column(df, args.text)
+        return _resolve_text(df, args.text)
     columns = list(df.columns)
     if len(columns) == 1:
         return columns[0]
@@ -462,7 +474,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     df = _load(args)
     ppio = _io()
     if args.text is not None:
-        column = ppio.resolve_column(df, args.text)
+        column = _resolve_text(df, args.text)
     else:
         stored = getattr(model, "text_column_", None)
         if not stored:
