@@ -64,7 +64,7 @@ def child(job_path: str, out_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     out = {}
     for name, draws in job["draws"].items():
-        texts, _ = load_dataset(Path(job["data"]) / name)
+        texts, _ = load_dataset(Path(job["data"]) / name.partition(":")[0])
         out[name] = []
         for rows in draws:
             result = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"])
@@ -102,7 +102,8 @@ def main() -> None:
     ap.add_argument("--share", type=float, default=0.8, help="share of rows in each subset (default: %(default)s)")
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="folder with the labelled CSVs (default: %(default)s)")
     ap.add_argument("--datasets", default=",".join(Path(n).stem for n in DATASETS),
-                    help="comma-separated data set names (default: all)")
+                    help="comma-separated data set names (default: all); NAME:COLUMN takes the labels "
+                         "from another column, e.g. cfpb_products:issue")
     ap.add_argument("--child", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -117,10 +118,15 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    names = [f"{n.strip()}.csv" for n in args.datasets.split(",") if n.strip()]
+    names = []
+    for spec in args.datasets.split(","):
+        stem, _, column = spec.strip().partition(":")
+        if stem:
+            names.append(f"{stem}.csv" + (f":{column}" if column else ""))
     truth, draws = {}, {}
     for name in names:
-        _, labels = load_dataset(Path(args.data) / name)
+        file, _, column = name.partition(":")
+        _, labels = load_dataset(Path(args.data) / file, column or "label")
         truth[name] = np.asarray(labels)
         n = len(labels)
         size = max(2, int(args.share * n))
@@ -146,7 +152,7 @@ def main() -> None:
         for col, metric in ((0, "NMI"), (1, "ARI")):
             diff = sb[:, col] - sa[:, col]
             wins, losses = int((diff > 1e-12).sum()), int((diff < -1e-12).sum())
-            rows.append([Path(name).stem if col == 0 else "", metric, f"{sa[:, col].mean():.3f}",
+            rows.append([name.replace(".csv", "") if col == 0 else "", metric, f"{sa[:, col].mean():.3f}",
                          f"{sb[:, col].mean():.3f}", f"{diff.mean():+.3f}", f"{wins}/{args.draws}",
                          f"{sign_test(wins, losses):.3f}",
                          f"{np.median(sa[:, 2]):.0f} / {np.median(sb[:, 2]):.0f}" if col == 0 else ""])
