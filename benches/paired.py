@@ -53,6 +53,8 @@ def parse_settings(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise SystemExit(f"--a-set / --b-set take KEY=VALUE, got {item!r}")
+        if key in ("seed", "progress", "texts"):
+            raise SystemExit(f"--a-set / --b-set cannot set {key!r}: paired.py fits every draw with seed=0")
         out[key] = parse_value(value)
     return out
 

@@ -126,10 +126,10 @@ pub fn describe(
         }
 
         // Label: the top keyword, extended to the run of 2-3 adjacent
-        // keywords complaints most often write around it ("refund" →
-        // "refund not received") when at least 30% of the complaints that
-        // use it say it that way. Other keywords follow as fallbacks so
-        // labels can stay unique.
+        // keywords (or words of keyword phrases) complaints most often
+        // write around it ("refund" → "refund not received") when at least
+        // 30% of the complaints that use it say it that way. Other keywords
+        // follow as fallbacks so labels can stay unique.
         let mut label_candidates: Vec<String> = Vec::new();
         if let Some(&(top, _)) = weights.first() {
             let core: Vec<u32> = match vocab.term(top).and_then(|t| t.parts) {

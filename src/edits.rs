@@ -201,16 +201,17 @@ impl ProblemModel {
                     )));
                 }
                 let v = self.seed_centre(&v, texts);
-                // Seeding what was dropped lifts the drop: a dropped centre
-                // as close as a refit match would otherwise keep the
-                // seeded problem's complaints at -1.
-                self.suppressed.retain(|c| dot(&normalized(c), &v) < MATCH_SIMILARITY);
                 let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
                 if !replay && self.problems.iter().any(|p| p.label == label) {
                     return Err(Error::edit(format!("another problem is already labelled {label:?}")));
                 }
                 let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
                 self.next_id = self.next_id.max(id.saturating_add(1));
+                // Seeding what was dropped lifts the drop: a dropped centre
+                // whose words are as close as a refit match would otherwise
+                // keep the seeded problem's complaints at -1.
+                let n_words = self.vocabulary.len() as u32;
+                self.suppressed.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
                 self.centroids.push(v);
                 self.problems.push(crate::model::Problem {
                     id,
@@ -463,6 +464,31 @@ mod tests {
         let back = ProblemModel::from_json(&m.to_json().expect("json")).expect("load");
         assert_eq!(back.edits(), m.edits());
         assert_eq!(back.predict(&texts, &c).expect("predict"), labels);
+    }
+
+    #[test]
+    fn seeding_what_was_dropped_lifts_the_drop_unless_the_seed_fails() {
+        let (mut m, texts) = fitted();
+        let c = Control::new();
+        let refund = id_with(&m, "refund");
+        let before = m.predict(&texts, &c).expect("predict");
+        let dropped = m.edit(Edit::Drop { id: refund, reassign: false }, &texts, &c).expect("drop");
+        // A seed that fails (its label is taken) changes nothing.
+        let saved = m.to_json().expect("json");
+        let taken = m.problems()[0].label.clone();
+        let failed = m.edit(Edit::Seed { id: u32::MAX, keywords: vec!["refund".into()], label: taken }, &texts, &c);
+        assert!(failed.is_err());
+        assert_eq!(m.to_json().expect("json"), saved);
+        assert_eq!(m.predict(&texts, &c).expect("predict"), dropped);
+        // Seeding the same words again takes the dropped complaints back.
+        let labels = m
+            .edit(Edit::Seed { id: u32::MAX, keywords: vec!["refund".into()], label: "refunds".into() }, &texts, &c)
+            .expect("seed");
+        let seeded = m.problems().iter().find(|p| p.label == "refunds").map(|p| p.id).expect("seeded");
+        let was_refund: Vec<bool> = before.iter().map(|&l| l == refund as i64).collect();
+        let is_seeded: Vec<bool> = labels.iter().map(|&l| l == seeded as i64).collect();
+        assert!(was_refund.iter().filter(|&&x| x).count() >= 40);
+        assert_eq!(is_seeded, was_refund);
     }
 
     #[test]

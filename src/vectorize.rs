@@ -1,4 +1,4 @@
-//! Stage 3: vocabulary and TF-IDF vectors.
+//! Stage 3: vocabulary and weighted term vectors (TF-IDF with a burstiness bonus).
 //!
 //! [`Vocabulary::learn`] counts term keys over a fitting sample, keeps those
 //! in at least `min_df` complaints (plus frequent phrases, see
@@ -10,7 +10,8 @@
 //!
 //! A term's weight is its smoothed IDF plus a burstiness bonus,
 //! `BURST_WEIGHT · ln((cf + BURST_PRIOR) / (df + BURST_PRIOR))`, where `cf`
-//! counts its occurrences and `df` the complaints that use it. Words a
+//! counts its occurrences (at most `MAX_COUNTED` per complaint) and `df`
+//! the complaints that use it. Words a
 //! complaint is *about* recur within it ("credit report" five times in one
 //! narrative), words said in passing do not (Church & Gale 1995, "Poisson
 //! mixtures"). IDF alone cannot tell them apart and down-weights the word
@@ -66,6 +67,10 @@ const BURST_WEIGHT: f64 = 2.0;
 /// Pseudo-complaints, each using a term once, added to every term's counts
 /// before its mean count per complaint is taken.
 const BURST_PRIOR: f64 = 10.0;
+
+/// Occurrences of a term counted per complaint, at most: one complaint that
+/// repeats a word a hundred times does not make it a topic.
+const MAX_COUNTED: usize = 10;
 
 /// A term's weight from the number of complaints `n`, the complaints that
 /// use it (`df`) and its occurrences (`cf`): smoothed IDF plus the
@@ -369,34 +374,37 @@ impl Vocabulary {
             })
             .collect();
 
-        // 3. Document frequency of keys, occurrences of variants (integer sums: exact in any order).
+        // 3. Document frequency of keys, their occurrences (at most
+        // `MAX_COUNTED` per complaint), occurrences of variants (integer
+        // sums: exact in any order).
         let nk = keys.len();
         let nv = variants.len();
-        let (df, vcount) = docs
+        let (df, cf, vcount) = docs
             .par_iter()
             .fold(
-                || (vec![0u32; nk], vec![0u32; nv], Vec::new()),
-                |(mut df, mut vc, mut seen), doc| {
+                || (vec![0u32; nk], vec![0u32; nk], vec![0u32; nv], Vec::new()),
+                |(mut df, mut cf, mut vc, mut seen), doc| {
                     seen.clear();
                     for &v in doc.iter().flatten() {
                         vc[v as usize] += 1;
                         seen.push(variant_key[v as usize]);
                     }
                     seen.sort_unstable();
-                    seen.dedup();
-                    for &k in &seen {
-                        df[k as usize] += 1;
+                    for run in seen.chunk_by(|a, b| a == b) {
+                        df[run[0] as usize] += 1;
+                        cf[run[0] as usize] += run.len().min(MAX_COUNTED) as u32;
                     }
-                    (df, vc, seen)
+                    (df, cf, vc, seen)
                 },
             )
-            .map(|(df, vc, _)| (df, vc))
+            .map(|(df, cf, vc, _)| (df, cf, vc))
             .reduce(
-                || (vec![0u32; nk], vec![0u32; nv]),
-                |(mut a, mut va), (b, vb)| {
+                || (vec![0u32; nk], vec![0u32; nk], vec![0u32; nv]),
+                |(mut a, mut ca, mut va), (b, cb, vb)| {
                     a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    ca.iter_mut().zip(cb).for_each(|(x, y)| *x += y);
                     va.iter_mut().zip(vb).for_each(|(x, y)| *x += y);
-                    (a, va)
+                    (a, ca, va)
                 },
             );
 
@@ -408,11 +416,6 @@ impl Vocabulary {
             kept.sort_unstable();
         }
         let n_docs = normalized.len();
-        // Occurrences per key, for the burstiness bonus.
-        let mut cf = vec![0u64; nk];
-        for (v, &c) in vcount.iter().enumerate() {
-            cf[variant_key[v] as usize] += u64::from(c);
-        }
         let mut term_of_key = vec![u32::MAX; nk];
         for (i, &k) in kept.iter().enumerate() {
             term_of_key[k as usize] = i as u32;
@@ -444,7 +447,7 @@ impl Vocabulary {
                     key: key.to_string(),
                     surface: shown_as(w, negated, 2 * at > all),
                     kind: if negated { TermKind::Negated } else { TermKind::Word },
-                    idf: term_weight(n_docs, df[k as usize], cf[k as usize]),
+                    idf: term_weight(n_docs, df[k as usize], u64::from(cf[k as usize])),
                     parts: None,
                 }
             })
@@ -494,31 +497,44 @@ impl Vocabulary {
         // A phrase is shown as complaints most often write it ("wells
         // fargo"), not as its words' own most frequent forms ("well fargo").
         let chosen_set: FxHashSet<(u32, u32)> = chosen_sorted.iter().map(|x| x.0).collect();
-        let pair_surfaces = if chosen_set.is_empty() {
-            FxHashMap::default()
+        // How often each written pair of a phrase occurs, and each
+        // phrase's occurrences (at most `MAX_COUNTED` per complaint).
+        type PairCounts = FxHashMap<(u32, u32), u32>;
+        let (pair_surfaces, phrase_cf) = if chosen_set.is_empty() {
+            (PairCounts::default(), PairCounts::default())
         } else {
             docs.par_iter()
-                .fold(FxHashMap::<(u32, u32), u32>::default, |mut acc, doc| {
-                    for w in doc.windows(2) {
-                        if let (Some(va), Some(vb)) = (w[0], w[1]) {
-                            if let (Some(a), Some(b)) = (to_term(&w[0]), to_term(&w[1])) {
-                                if chosen_set.contains(&(a, b)) {
-                                    *acc.entry((va, vb)).or_insert(0) += 1;
+                .fold(
+                    || (PairCounts::default(), PairCounts::default(), Vec::new()),
+                    |(mut written, mut cf, mut found), doc| {
+                        found.clear();
+                        for w in doc.windows(2) {
+                            if let (Some(va), Some(vb)) = (w[0], w[1]) {
+                                if let (Some(a), Some(b)) = (to_term(&w[0]), to_term(&w[1])) {
+                                    if chosen_set.contains(&(a, b)) {
+                                        *written.entry((va, vb)).or_insert(0) += 1;
+                                        found.push((a, b));
+                                    }
                                 }
                             }
                         }
-                    }
-                    acc
-                })
-                .reduce(FxHashMap::default, add_pair_counts)
+                        found.sort_unstable();
+                        for run in found.chunk_by(|x, y| x == y) {
+                            *cf.entry(run[0]).or_insert(0) += run.len().min(MAX_COUNTED) as u32;
+                        }
+                        (written, cf, found)
+                    },
+                )
+                .map(|(written, cf, _)| (written, cf))
+                .reduce(
+                    || (PairCounts::default(), PairCounts::default()),
+                    |(wa, ca), (wb, cb)| (add_pair_counts(wa, wb), add_pair_counts(ca, cb)),
+                )
         };
-        // Most frequent written pair per phrase (ties: the alphabetically
-        // first), and each phrase's occurrences.
+        // Most frequent written pair per phrase (ties: the alphabetically first).
         let mut phrase_surface: FxHashMap<(u32, u32), (u32, String)> = FxHashMap::default();
-        let mut phrase_cf: FxHashMap<(u32, u32), u64> = FxHashMap::default();
         for (&(va, vb), &c) in &pair_surfaces {
             let (Some(a), Some(b)) = (to_term(&Some(va)), to_term(&Some(vb))) else { continue };
-            *phrase_cf.entry((a, b)).or_insert(0) += u64::from(c);
             let shown = |v: u32| variants.get(v as usize).map_or(String::new(), |&(w, neg, at)| shown_as(w, neg, at));
             let text = format!("{} {}", shown(va), shown(vb));
             let slot = phrase_surface.entry((a, b)).or_insert((0, String::new()));
@@ -532,7 +548,7 @@ impl Vocabulary {
                 Some((_, text)) => text,
                 _ => format!("{} {}", terms[a as usize].surface, terms[b as usize].surface),
             };
-            let weight = term_weight(n_docs, c, phrase_cf.get(&(a, b)).copied().unwrap_or(u64::from(c)));
+            let weight = term_weight(n_docs, c, u64::from(phrase_cf.get(&(a, b)).copied().unwrap_or(c)));
             terms.push(Term { key, surface, kind: TermKind::Phrase, idf: weight, parts: Some([a, b]) });
         }
         Vocabulary::from_parts(terms, words)
@@ -613,7 +629,7 @@ impl Vocabulary {
         });
     }
 
-    /// Encode a raw complaint into its L2-normalised TF-IDF vector.
+    /// Encode a raw complaint into its L2-normalised weighted term vector.
     pub fn vectorize(&self, seg: &Segmenter, text: &str) -> SparseVec {
         let normalized = normalize(text);
         self.vectorize_normalized(seg, &normalized)
@@ -626,7 +642,7 @@ impl Vocabulary {
         self.weigh(&seq)
     }
 
-    /// TF-IDF weights of an ordered sequence of term ids, phrases added.
+    /// Sublinear TF × term weights of an ordered sequence of term ids, phrases added.
     pub fn weigh(&self, seq: &[Slot]) -> SparseVec {
         let mut ids = Vec::new();
         let mut out = Vec::new();
@@ -763,6 +779,13 @@ mod tests {
         let plain = term_weight(40, 20, 20);
         assert!((weight("branch") - plain).abs() < 1e-6, "once per complaint: plain IDF");
         assert!(weight("escrow") > plain + 1.0, "{} vs {plain}", weight("escrow"));
+        // One complaint repeating a word counts at most MAX_COUNTED times.
+        let mut spam = texts.clone();
+        spam.push(format!("{} ok", "scam ".repeat(500)));
+        spam.push("scam again".to_string());
+        let (_, v_spam) = learn(&spam);
+        let scam = v_spam.id_of("scam").and_then(|i| v_spam.term(i)).map(|t| t.idf).unwrap_or(0.0);
+        assert!((scam - term_weight(42, 2, (MAX_COUNTED + 1) as u64)).abs() < 1e-6, "{scam}");
         // A rare word repeated in two complaints is shrunk towards no bonus.
         let unshrunk = BURST_WEIGHT as f32 * (8.0f32 / 2.0).ln();
         assert!(term_weight(40, 2, 8) - term_weight(40, 2, 2) < unshrunk / 3.0);
