@@ -5,8 +5,9 @@ One labelled file moves by a few hundredths of NMI / ARI when a handful of its
 rows are grouped differently, so a change judged on whole files alone is
 judged on noise. This script fits two variants, A and B, on the same random
 subsets of every labelled data set and reports, per data set, their mean NMI
-/ ARI, the mean difference B - A, on how many draws B is ahead, and the
-two-sided sign-test p-value of that count.
+/ ARI and top-three recovery (how many of the 3 largest categories one of the
+3 largest groups matches with F1 >= 0.5), the mean difference B - A, on how
+many draws B is ahead, and the two-sided sign-test p-value of that count.
 
 A variant is a Python interpreter with painpoints installed (a virtualenv
 holding the build to compare) plus `painpoints.analyze` parameters:
@@ -84,6 +85,27 @@ def run_variant(python: str, data: str, draws: dict, settings: dict, tmp: Path, 
     return json.loads(out.read_text())["labels"]
 
 
+def top3_matched(y, labels) -> int:
+    """How many of the 3 largest categories are matched with F1 >= 0.5 by one
+    of the 3 largest groups (the top-three recovery of quality.py)."""
+    from collections import Counter
+
+    cats = [c for c, _ in sorted(Counter(y.tolist()).items(), key=lambda kv: (-kv[1], str(kv[0])))[:3]]
+    groups = [g for g, _ in Counter(l for l in labels if l != -1).most_common(3)]
+    labels = list(labels)
+    matched = 0
+    for cat in cats:
+        in_cat = [v == cat for v in y.tolist()]
+        best = 0.0
+        for g in groups:
+            tp = sum(1 for a, b in zip(in_cat, labels) if a and b == g)
+            size = sum(1 for b in labels if b == g)
+            if tp:
+                best = max(best, 2 * tp / (size + sum(in_cat)))
+        matched += best >= 0.5
+    return matched
+
+
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided exact sign test (ties dropped)."""
     n = wins + losses
@@ -149,18 +171,20 @@ def main() -> None:
             y = truth[name][rows_d]
             for tag, labels in (("A", a[name][d]), ("B", b[name][d])):
                 scores[tag].append((normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels),
-                                    len(set(labels) - {-1})))
+                                    len(set(labels) - {-1}), top3_matched(y, labels)))
         sa, sb = np.array(scores["A"]), np.array(scores["B"])
-        for col, metric in ((0, "NMI"), (1, "ARI")):
+        for col, metric in ((0, "NMI"), (1, "ARI"), (3, "top-3 matched")):
             diff = sb[:, col] - sa[:, col]
             wins, losses = int((diff > 1e-12).sum()), int((diff < -1e-12).sum())
-            rows.append([name.replace(".csv", "") if col == 0 else "", metric, f"{sa[:, col].mean():.3f}",
-                         f"{sb[:, col].mean():.3f}", f"{diff.mean():+.3f}", f"{wins}/{args.draws}",
+            digits = 2 if col == 3 else 3
+            rows.append([name.replace(".csv", "") if col == 0 else "", metric, f"{sa[:, col].mean():.{digits}f}",
+                         f"{sb[:, col].mean():.{digits}f}", f"{diff.mean():+.{digits}f}", f"{wins}/{args.draws}",
                          f"{sign_test(wins, losses):.3f}",
                          f"{np.median(sa[:, 2]):.0f} / {np.median(sb[:, 2]):.0f}" if col == 0 else ""])
     print(table(["data set", "metric", "A mean", "B mean", "B - A", "B ahead", "sign test p", "problems A / B"],
                 rows, right={2, 3, 4, 5, 6}))
-    print("\n(B ahead: draws where B scores higher; ties count for neither side in the sign test.)")
+    print("\n(B ahead: draws where B scores higher; ties count for neither side in the sign test. top-3 matched:"
+          " of the 3 largest categories, how many one of the 3 largest groups matches with F1 >= 0.5, out of 3.)")
 
 
 if __name__ == "__main__":
