@@ -11,16 +11,16 @@
 //! A term's weight is its smoothed IDF plus a burstiness bonus,
 //! `BURST_WEIGHT · ln((cf + BURST_PRIOR) / (df + BURST_PRIOR))`, where `cf`
 //! counts its occurrences (at most `MAX_COUNTED` per complaint) and `df`
-//! the complaints that use it. Words a
-//! complaint is *about* recur within it ("credit report" five times in one
-//! narrative), words said in passing do not (Church & Gale 1995, "Poisson
-//! mixtures"). IDF alone cannot tell them apart and down-weights the word
-//! that defines the most common problem because so many complaints use it.
-//! The prior shrinks the mean count of rarely seen terms towards 1, so two
-//! complaints that repeat an odd word do not make it a topic. In one-line
-//! complaints (surveys, tweets, chat) nearly every term occurs once per
-//! complaint and the bonus is close to 0; in long narratives it lifts the
-//! topic words (measured in the README's Quality section).
+//! the complaints that use it. Words a complaint is *about* recur within it
+//! ("credit report" five times in one narrative), words said in passing do
+//! not (Church & Gale 1995, "Poisson mixtures"). IDF alone cannot tell them
+//! apart and down-weights the word that defines the most common problem
+//! because so many complaints use it. The prior shrinks the mean count of
+//! rarely seen terms towards 1, so two complaints that repeat an odd word
+//! do not make it a topic. In one-line complaints (surveys, tweets, chat)
+//! nearly every term occurs once per complaint and the bonus is close to 0;
+//! in long narratives it lifts the topic words (measured in the README's
+//! Quality section).
 
 use crate::normalize::{normalize, normalize_into};
 use crate::phrases::{self, PhraseParams};
