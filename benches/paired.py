@@ -90,19 +90,17 @@ def top3_matched(y, labels) -> int:
     of the 3 largest groups (the top-three recovery of quality.py)."""
     from collections import Counter
 
-    cats = [c for c, _ in sorted(Counter(y.tolist()).items(), key=lambda kv: (-kv[1], str(kv[0])))[:3]]
-    groups = [g for g, _ in Counter(l for l in labels if l != -1).most_common(3)]
-    labels = list(labels)
+    import numpy as np
+
+    labels = np.asarray(labels)
+    cat_sizes = Counter(y.tolist())
+    cats = sorted(cat_sizes, key=lambda c: (-cat_sizes[c], str(c)))[:3]
+    groups = Counter(labels[labels != -1].tolist()).most_common(3)
     matched = 0
     for cat in cats:
-        in_cat = [v == cat for v in y.tolist()]
-        best = 0.0
-        for g in groups:
-            tp = sum(1 for a, b in zip(in_cat, labels) if a and b == g)
-            size = sum(1 for b in labels if b == g)
-            if tp:
-                best = max(best, 2 * tp / (size + sum(in_cat)))
-        matched += best >= 0.5
+        in_cat = y == cat
+        f1 = [2 * int((in_cat & (labels == g)).sum()) / (size + cat_sizes[cat]) for g, size in groups]
+        matched += max(f1, default=0.0) >= 0.5
     return matched
 
 
