@@ -17,6 +17,8 @@ holding the build to compare) plus `painpoints.analyze` parameters:
     # one build, two settings
     python benches/paired.py --b-set resolution=0.7
     python benches/paired.py --a-set word_vectors=false --draws 20 --share 0.3
+    # both variants given all-MiniLM-L6-v2 vectors (cached as quality.py caches them)
+    python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --embeddings
 
 Each variant runs in a child process of its own interpreter (`--child`),
 which needs only painpoints; the parent draws the subsets (numpy seeds 777 +
@@ -33,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATASETS, DEFAULT_DATA, load_dataset, table  # noqa: E402
+from _common import DATASETS, DEFAULT_CACHE, DEFAULT_DATA, load_dataset, table  # noqa: E402
 
 
 def parse_value(v: str):
@@ -68,17 +70,23 @@ def child(job_path: str, out_path: str) -> None:
     out = {}
     for name, draws in job["draws"].items():
         texts, _ = load_dataset(Path(job["data"]) / name.partition(":")[0])
+        vectors = job.get("embeddings", {}).get(name)
+        if vectors is not None:
+            import numpy as np
+
+            vectors = np.load(vectors)
         out[name] = []
         for rows in draws:
-            result = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"])
+            extra = {} if vectors is None else {"embeddings": vectors[rows]}
+            result = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"], **extra)
             out[name].append([int(x) for x in result.labels])
     Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out}))
 
 
-def run_variant(python: str, data: str, draws: dict, settings: dict, tmp: Path, tag: str) -> dict:
+def run_variant(python: str, data: str, draws: dict, settings: dict, embeddings: dict, tmp: Path, tag: str) -> dict:
     job = tmp / f"job_{tag}.json"
     out = tmp / f"labels_{tag}.json"
-    job.write_text(json.dumps({"data": data, "draws": draws, "settings": settings}))
+    job.write_text(json.dumps({"data": data, "draws": draws, "settings": settings, "embeddings": embeddings}))
     done = subprocess.run([python, __file__, "--child", str(job), str(out)])
     if done.returncode != 0:
         raise SystemExit(f"variant {tag} ({python}) failed with exit code {done.returncode}")
@@ -126,6 +134,9 @@ def main() -> None:
     ap.add_argument("--datasets", default=",".join(Path(n).stem for n in DATASETS),
                     help="comma-separated data set names (default: all); NAME:COLUMN takes the labels "
                          "from another column, e.g. cfpb_products:issue")
+    ap.add_argument("--embeddings", action="store_true",
+                    help="give both variants all-MiniLM-L6-v2 vectors (as quality.py --embeddings; cached)")
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
     ap.add_argument("--child", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -157,11 +168,23 @@ def main() -> None:
             for d in range(args.draws)
         ]
     with tempfile.TemporaryDirectory() as tmp:
-        a = run_variant(args.a, args.data, draws, a_set, Path(tmp), "a")
-        b = run_variant(args.b, args.data, draws, b_set, Path(tmp), "b")
+        embeddings = {}
+        if args.embeddings:
+            from quality import minilm_embeddings
+
+            for name in names:
+                file = name.partition(":")[0]
+                texts, _ = load_dataset(Path(args.data) / file)
+                vectors, _, _ = minilm_embeddings(file, texts, Path(args.cache))
+                path = Path(tmp) / f"minilm_{Path(file).stem}.npy"
+                np.save(path, vectors)
+                embeddings[name] = str(path)
+        a = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a")
+        b = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b")
 
     print(f"A: {args.a} {a_set or ''}\nB: {args.b} {b_set or ''}")
-    print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)\n")
+    print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)"
+          + (", all-MiniLM-L6-v2 embeddings given" if args.embeddings else "") + "\n")
     rows = []
     for name in names:
         scores = {"A": [], "B": []}
