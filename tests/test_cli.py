@@ -91,9 +91,9 @@ def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv,
 
 
 def test_analyze_can_show_how_stable_the_top_problems_are(tmp_path, export_csv, capsys):
-    out_json = tmp_path / "result.json"
+    out_json, out_html = tmp_path / "result.json", tmp_path / "report.html"
     rc = main(["analyze", str(export_csv), "--text", "comment", "--stability", "2", "--json", str(out_json),
-               "--no-progress"])
+               "--html", str(out_html), "--no-progress"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     section = captured.out.split("stability over 2 refits", 1)[1].strip().splitlines()[1:]
@@ -104,6 +104,12 @@ def test_analyze_can_show_how_stable_the_top_problems_are(tmp_path, export_csv, 
     doc = json.loads(out_json.read_text(encoding="utf-8"))
     assert [c["id"] for c in doc["stability"]] == [p["problem_id"] for p in doc["problems"]]
     assert all(0.0 <= c["agreement"] <= 1.0 and c["top_rate"] in (0.0, 0.5, 1.0) for c in doc["stability"])
+    # And the HTML report shows them with each problem it shows.
+    page = out_html.read_text(encoding="utf-8")
+    shown = doc["stability"][:3]
+    assert page.count("stability: found again") == len(shown)
+    for c in shown:
+        assert f"found again {c['agreement']:.2f}" in page
 
 
 def test_analyze_stability_runs_are_bounded(export_csv, capsys):

@@ -128,3 +128,26 @@ def test_an_analysis_without_its_complaints_cannot_be_resampled(complaints, tmp_
     result = pp.Analysis(loaded.problems_, model.labels_, model.similarity_, loaded)
     with pytest.raises(NotFittedError, match="analyze"):
         result.stability(runs=1)
+
+
+def test_the_html_report_shows_each_problems_own_check(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    checks = result.stability(runs=2)
+    page = result.to_html(stability=checks)
+    # One line per problem shown, each right after its own heading.
+    for c in checks:
+        section = page.split(f"<h3>#{c.rank} ", 1)[1].split("<h3>", 1)[0]
+        assert f"stability: found again {c.agreement:.2f}" in section
+        assert f"in the top 3 in {c.top_rate:.0%} of refits" in section
+    assert "stability:" not in result.to_html()
+
+
+def test_the_html_report_refuses_another_analysis_checks(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    other = pp.analyze(["the printer jams", "printer jam again", "paper jams in the printer"] * 5, min_size=3, **QUIET)
+    with pytest.raises(ParameterError, match="this analysis' own stability"):
+        result.to_html(stability=other.stability(runs=1))
+    with pytest.raises(ParameterError, match="takes the list"):
+        result.to_html(stability="stable")

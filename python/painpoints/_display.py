@@ -7,13 +7,13 @@ an attribute, URL, style or script.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._result import Analysis
+    from ._result import Analysis, ProblemStability
 
 __all__ = ["render_html"]
 
@@ -31,8 +31,16 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) -> str:
-    """Render ``result``'s top problems as HTML (a fragment or a full page)."""
+def render_html(
+    result: "Analysis",
+    *,
+    top: int,
+    redact: bool,
+    full_page: bool,
+    stability: Optional[Mapping[int, "ProblemStability"]] = None,
+) -> str:
+    """Render ``result``'s top problems as HTML (a fragment or a full page),
+    with each problem's stability check (by problem id) when given."""
     clean = _redact if redact else (lambda s: s)
     parts = [f"<style>{_STYLE}</style>", '<div class="pp-report">']
     parts.append(
@@ -50,6 +58,12 @@ def render_html(result: "Analysis", *, top: int, redact: bool, full_page: bool) 
         )
         kws = ", ".join(_e(k) for k, _ in p.keywords[:8])
         parts.append(f'<div class="pp-kw">keywords: {kws}</div>')
+        check = stability.get(p.id) if stability is not None else None
+        if check is not None:
+            parts.append(
+                f'<div class="pp-kw">stability: found again {check.agreement:.2f} (median overlap with the '
+                f"closest problem of each refit) · in the top {result._top} in {check.top_rate:.0%} of refits</div>"
+            )
         theme = result.theme_of(p.id)
         if len(theme.problem_ids) > 1:
             parts.append(f'<div class="pp-kw">theme: {_e(theme)}</div>')

@@ -425,20 +425,52 @@ class Analysis:
         labels = ", ".join(repr(p.label) for p in self.top(self._top))
         return f"<painpoints.Analysis: {self.n_rows} rows, {len(self.problems)} problems; top: {labels}>"
 
-    def to_html(self, path: Any = None, *, top: Optional[int] = None, redact: bool = True) -> str:
+    def to_html(
+        self,
+        path: Any = None,
+        *,
+        top: Optional[int] = None,
+        redact: bool = True,
+        stability: Optional[Sequence[ProblemStability]] = None,
+    ) -> str:
         """An HTML report of the top problems; every complaint is escaped.
 
         ``redact`` (on by default here) hides e-mails, phone numbers, card
-        numbers and IBANs in the examples. When ``path`` is given the report
-        is also written there (UTF-8).
+        numbers and IBANs in the examples. ``stability``, the result of this
+        analysis' :meth:`stability`, adds to each problem how well refits
+        find it again and how often it stays in the top. When ``path`` is
+        given the report is also written there (UTF-8).
+
+        >>> import painpoints as pp
+        >>> texts = ["refund not received", "my refund never arrived", "app crashes at login",
+        ...          "the app crashes on start", "parcel delivered late", "late delivery again"] * 10
+        >>> result = pp.analyze(texts, min_size=3, progress=False)
+        >>> "found again" in result.to_html(stability=result.stability(runs=2))
+        True
         """
         from ._display import render_html
 
-        page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True)
+        checks = self._own_checks(stability)
+        page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True,
+                           stability=checks)
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(page)
         return page
+
+    def _own_checks(self, stability: Optional[Sequence[ProblemStability]]) -> Optional[dict]:
+        """``stability`` by problem id, checked to be this analysis' own."""
+        if stability is None:
+            return None
+        if isinstance(stability, (str, bytes)) or not all(isinstance(c, ProblemStability) for c in stability):
+            raise ParameterError("stability= takes the list that this analysis' stability() returns, "
+                                 f"got {type(stability).__name__}")
+        labels = {p.id: p.label for p in self.problems}
+        for c in stability:
+            if labels.get(c.id) != c.label:
+                raise ParameterError(f"stability= has problem {c.id} ({c.label!r}), which this analysis does not: "
+                                     "pass the result of this analysis' own stability()")
+        return {c.id: c for c in stability}
 
     def _repr_html_(self) -> str:
         # Redacted like the report: a notebook's output is saved in the

@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="RUNS",
-        help="also refit RUNS times on 80%% of the rows and show how often each problem stays in the top N"
+        help="also refit RUNS times on 80%% of the rows and show (also in --html and --json) how often each problem stays in the top N"
         " (costs RUNS fits; at most 100)",
     )
     _add_model_args(p)
@@ -312,8 +312,8 @@ def _stability_text(checks: Sequence[Any], runs: int, top: int) -> str:
     return "\n".join(lines)
 
 
-def _write_html(result: Any, path: str, top: int) -> None:
-    result.to_html(path, top=top)
+def _write_html(result: Any, path: str, top: int, stability: Optional[Sequence[Any]] = None) -> None:
+    result.to_html(path, top=top, stability=stability)
     _err(f"wrote HTML report to {path}")
 
 
@@ -430,7 +430,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print()
         print(_stability_text(checks, args.stability, args.top))
     if args.html:
-        _write_html(result, args.html, args.top)
+        _write_html(result, args.html, args.top, checks)
     if args.json:
         _write_json(result, args.json, checks)
     return 0
