@@ -8,6 +8,9 @@ subsets of every labelled data set and reports, per data set, their mean NMI
 / ARI and top-three recovery (how many of the 3 largest categories one of the
 3 largest groups matches with F1 >= 0.5), the mean difference B - A, on how
 many draws B is ahead, and the two-sided sign-test p-value of that count.
+It also reports how repeatable each variant is: the ARI between its fits of
+two different draws, on the rows both draws hold, over every pair of draws
+(the "between draws" row; no labels needed).
 
 A variant is a Python interpreter with painpoints installed (a virtualenv
 holding the build to compare) plus `painpoints.analyze` parameters:
@@ -112,6 +115,21 @@ def top3_matched(y, labels) -> int:
     return matched
 
 
+def between_draws(draws: list, labels: list):
+    """ARI between the fits of every two draws, on the rows both draws hold:
+    how repeatable a variant's grouping is on new samples of the same data."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    out = []
+    for i in range(len(draws)):
+        for j in range(i + 1, len(draws)):
+            shared, in_i, in_j = np.intersect1d(draws[i], draws[j], assume_unique=True, return_indices=True)
+            if len(shared) > 1:
+                out.append(adjusted_rand_score(np.asarray(labels[i])[in_i], np.asarray(labels[j])[in_j]))
+    return np.array(out)
+
+
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided exact sign test (ties dropped)."""
     n = wins + losses
@@ -202,10 +220,18 @@ def main() -> None:
                          f"{sb[:, col].mean():.{digits}f}", f"{diff.mean():+.{digits}f}", f"{wins}/{args.draws}",
                          f"{sign_test(wins, losses):.3f}",
                          f"{np.median(sa[:, 2]):.0f} / {np.median(sb[:, 2]):.0f}" if col == 0 else ""])
+        if args.draws > 1:
+            ra, rb = between_draws(draws[name], a[name]), between_draws(draws[name], b[name])
+            diff = rb - ra
+            wins, losses = int((diff > 1e-12).sum()), int((diff < -1e-12).sum())
+            rows.append(["", "ARI between draws", f"{ra.mean():.3f}", f"{rb.mean():.3f}", f"{diff.mean():+.3f}",
+                         f"{wins}/{len(diff)}", f"{sign_test(wins, losses):.3f}", ""])
     print(table(["data set", "metric", "A mean", "B mean", "B - A", "B ahead", "sign test p", "problems A / B"],
                 rows, right={2, 3, 4, 5, 6}))
     print("\n(B ahead: draws where B scores higher; ties count for neither side in the sign test. top-3 matched:"
-          " of the 3 largest categories, how many one of the 3 largest groups matches with F1 >= 0.5, out of 3.)")
+          " of the 3 largest categories, how many one of the 3 largest groups matches with F1 >= 0.5, out of 3."
+          " ARI between draws: agreement of a variant's fits of two draws on the rows both hold, per pair of"
+          " draws; the pairs share draws, so its sign test is only a guide.)")
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@
 //!    (centroid correlation beyond the shared vocabulary, see
 //!    `agglomerate`, which also groups problems into themes).
 //! 4. **Settle**: every complaint joins its nearest community centroid and
-//!    the centroids are recomputed once (one k-means step; running k-means
-//!    to convergence undoes part of what the graph found), then groups
-//!    smaller than `min_size` dissolve into their neighbours.
+//!    the centroids are recomputed (`refine_rounds` further k-means rounds
+//!    after that first step, see [`ClusterParams`]), then groups smaller
+//!    than `min_size` dissolve into their neighbours.
 //!
 //! Every step is deterministic for a seed: parallel steps are per-complaint
 //! maps (order-preserving), and every floating-point sum runs in a fixed
@@ -223,6 +223,16 @@ pub struct ClusterParams {
     /// Maximum k-means rounds of the plain k-means used when no community
     /// reaches `min_size`.
     pub max_iter: usize,
+    /// Most k-means rounds after the first step from the community
+    /// centroids (each complaint to its nearest, centroids recomputed).
+    /// Further rounds pull the communities towards k-means' round groups
+    /// of similar size: with keywords alone or a caller's embeddings that
+    /// loses what the graph found (banking77: ARI -0.026 and -0.016 in 10
+    /// of 10 paired draws at 20 rounds), so the default is 0. The fit uses
+    /// 20 with the built-in word vectors, whose problems keep only their
+    /// keywords afterwards: there the converged centres are found again
+    /// on new samples of the same complaints (see the README).
+    pub refine_rounds: usize,
     /// Features numbered from here on are dense (blended embeddings, see
     /// [`crate::embed`]), not words: with `dense_search`, neighbours by
     /// them are searched exhaustively besides the inverted index.
@@ -243,6 +253,7 @@ impl Default for ClusterParams {
             max_problems: 100,
             min_size: 5,
             max_iter: 20,
+            refine_rounds: 0,
             resolution: 1.0,
             words: usize::MAX,
             dense_search: true,
@@ -1035,7 +1046,7 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
     if rows.is_empty() || dim == 0 {
         return Ok(Vec::new());
     }
-    ctl.add_total(p.max_iter as u64 + 1);
+    ctl.add_total((p.max_iter + p.refine_rounds) as u64);
     // Communities of the complaint-similarity graph: identical complaints
     // become one node standing for all of them, each node is linked to its
     // nearest neighbours, and Louvain finds the groups.
@@ -1061,12 +1072,9 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
         merged = merge(&cc, &rows, &l, p);
     }
     // Every complaint joins its nearest community centre and the centres
-    // are taken again over their new members: one k-means step, not a run
-    // to convergence. Further rounds pull the communities towards k-means'
-    // round groups of similar size and lose what the graph found (banking77
-    // with MiniLM embeddings: NMI -0.011 and ARI -0.016 in 10 of 10 paired
-    // draws at 20 rounds; the README's Quality section has the rest).
-    let (mut c, mut labels) = lloyd(Centroids::from_sparse(dim, &merged), &rows, 0, ctl)?;
+    // are taken again over their new members, then `refine_rounds` more
+    // k-means rounds at most.
+    let (mut c, mut labels) = lloyd(Centroids::from_sparse(dim, &merged), &rows, p.refine_rounds, ctl)?;
     // Dissolve groups that are too small; their members move to neighbours.
     for _ in 0..5 {
         ctl.check()?;

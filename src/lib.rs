@@ -16,8 +16,8 @@
 //! * [`vectorize`]: vocabulary and sparse weighted term vectors (TF-IDF
 //!   with a burstiness bonus).
 //! * [`cluster`]: a nearest-neighbour graph and consensus Louvain
-//!   communities, settled by one spherical k-means step; no `k` needed, and
-//!   the row order does not matter.
+//!   communities, settled by spherical k-means; no `k` needed, and the row
+//!   order does not matter.
 //! * [`wordvec`]: built-in static word vectors (distilled from a sentence
 //!   model) blended into the similarity, so related words count as related.
 //! * [`embed`]: optional sentence embeddings blended into the similarity.

@@ -323,6 +323,9 @@ impl ProblemModelParams {
             min_size: ((min_size as f64 * scale).round() as usize).max(1),
             resolution: self.resolution,
             max_iter: 20,
+            // k-means to convergence only with the built-in word vectors
+            // (see `ClusterParams::refine_rounds`).
+            refine_rounds: if builtin.is_some() { 20 } else { 0 },
             words: vocabulary.len(),
             dense_search: builtin.is_none(),
         };
