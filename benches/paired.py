@@ -174,10 +174,10 @@ def main() -> None:
         stem, _, column = spec.strip().partition(":")
         if stem:
             names.append(f"{stem}.csv" + (f":{column}" if column else ""))
-    truth, draws = {}, {}
+    truth, draws, texts_of = {}, {}, {}
     for name in names:
         file, _, column = name.partition(":")
-        _, labels = load_dataset(Path(args.data) / file, column or "label")
+        texts_of[name], labels = load_dataset(Path(args.data) / file, column or "label")
         truth[name] = np.asarray(labels)
         n = len(labels)
         size = max(2, int(args.share * n))
@@ -192,8 +192,7 @@ def main() -> None:
 
             for name in names:
                 file = name.partition(":")[0]
-                texts, _ = load_dataset(Path(args.data) / file)
-                vectors, _, _ = minilm_embeddings(file, texts, Path(args.cache))
+                vectors, _, _ = minilm_embeddings(file, texts_of[name], Path(args.cache))
                 path = Path(tmp) / f"minilm_{Path(file).stem}.npy"
                 np.save(path, vectors)
                 embeddings[name] = str(path)

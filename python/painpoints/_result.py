@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -458,7 +458,7 @@ class Analysis:
                 f.write(page)
         return page
 
-    def _own_checks(self, stability: Optional[Sequence[ProblemStability]]) -> Optional[dict]:
+    def _own_checks(self, stability: Optional[Sequence[ProblemStability]]) -> Optional[Dict[int, ProblemStability]]:
         """``stability`` by problem id, checked to be this analysis' own."""
         if stability is None:
             return None

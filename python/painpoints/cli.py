@@ -156,8 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="RUNS",
-        help="also refit RUNS times on 80%% of the rows and show (also in --html and --json) how often each problem stays in the top N"
-        " (costs RUNS fits; at most 100)",
+        help="also refit RUNS times on 80%% of the rows and show how often each problem stays in the top N"
+        " (also in --html and --json; costs RUNS fits; at most 100)",
     )
     _add_model_args(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
