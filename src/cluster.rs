@@ -1166,6 +1166,43 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Cancelled);
     }
 
+    /// Whether `cents` is a fixed point of k-means on `rows`: each centroid
+    /// is the (unit-length) mean of the rows nearest to it.
+    fn is_k_means_fixed_point(rows: &[SparseVec], dim: usize, cents: &[SparseVec]) -> bool {
+        let c = Centroids::from_sparse(dim, cents);
+        let labels = assign(&c, rows);
+        let mut again = c.clone();
+        again.update(rows, &labels);
+        c.data.iter().zip(&again.data).all(|(a, b)| (a - b).abs() < 1e-5)
+    }
+
+    #[test]
+    fn settling_runs_k_means_only_as_far_as_asked() {
+        // Complaints spread at random along an arc between two terms, each
+        // with a little of one of nine other words: the graph's communities
+        // are not where k-means would put its boundaries. (Checked: the
+        // test fails if the settle step ignores `refine_rounds` either way.)
+        let mut rows = Vec::new();
+        let mut rng = Rng::new(3);
+        for i in 0..200u32 {
+            let t = rng.next_f64() as f32;
+            let angle = std::f32::consts::FRAC_PI_2 * t;
+            rows.push(unit(&[
+                (0, angle.cos()),
+                (1, angle.sin()),
+                (2 + rng.below(9) as u32, 0.4 * rng.next_f64() as f32),
+            ]));
+        }
+        let settle = |refine_rounds| {
+            let p = ClusterParams { min_size: 3, refine_rounds, ..Default::default() };
+            cluster(&rows, 12, &p, &Control::new()).expect("cluster")
+        };
+        let (one_step, converged) = (settle(0), settle(50));
+        assert!(one_step.len() > 1, "the arc splits into communities");
+        assert!(is_k_means_fixed_point(&rows, 12, &converged), "50 rounds reach a fixed point");
+        assert!(!is_k_means_fixed_point(&rows, 12, &one_step), "no rounds after the first step");
+    }
+
     /// Pseudo-random floats in [-1, 1) for the kernel tests.
     fn floats(rng: &mut Rng, n: usize) -> Vec<f32> {
         (0..n).map(|_| (rng.next_f64() * 2.0 - 1.0) as f32).collect()
