@@ -151,3 +151,13 @@ def test_the_html_report_refuses_another_analysis_checks(complaints):
         result.to_html(stability=other.stability(runs=1))
     with pytest.raises(ParameterError, match="takes the list"):
         result.to_html(stability="stable")
+    with pytest.raises(ParameterError, match="takes the list"):
+        result.to_html(stability=3)
+
+
+def test_the_html_report_takes_checks_from_a_generator(complaints):
+    texts, _ = complaints
+    result = pp.analyze(texts, min_size=3, **QUIET)
+    checks = result.stability(runs=2)
+    assert result.to_html(stability=(c for c in checks)) == result.to_html(stability=checks)
+    assert "stability: found again" in result.to_html(stability=(c for c in checks))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -431,7 +431,7 @@ class Analysis:
         *,
         top: Optional[int] = None,
         redact: bool = True,
-        stability: Optional[Sequence[ProblemStability]] = None,
+        stability: Optional[Iterable[ProblemStability]] = None,
     ) -> str:
         """An HTML report of the top problems; every complaint is escaped.
 
@@ -458,19 +458,21 @@ class Analysis:
                 f.write(page)
         return page
 
-    def _own_checks(self, stability: Optional[Sequence[ProblemStability]]) -> Optional[Dict[int, ProblemStability]]:
+    def _own_checks(self, stability: Optional[Iterable[ProblemStability]]) -> Optional[Dict[int, ProblemStability]]:
         """``stability`` by problem id, checked to be this analysis' own."""
         if stability is None:
             return None
-        if isinstance(stability, (str, bytes)) or not all(isinstance(c, ProblemStability) for c in stability):
+        # Read once: a generator would be used up by the first check.
+        checks = list(stability) if isinstance(stability, Iterable) and not isinstance(stability, (str, bytes)) else None
+        if checks is None or not all(isinstance(c, ProblemStability) for c in checks):
             raise ParameterError("stability= takes the list that this analysis' stability() returns, "
                                  f"got {type(stability).__name__}")
         labels = {p.id: p.label for p in self.problems}
-        for c in stability:
+        for c in checks:
             if labels.get(c.id) != c.label:
                 raise ParameterError(f"stability= has problem {c.id} ({c.label!r}), which this analysis does not: "
                                      "pass the result of this analysis' own stability()")
-        return {c.id: c for c in stability}
+        return {c.id: c for c in checks}
 
     def _repr_html_(self) -> str:
         # Redacted like the report: a notebook's output is saved in the
