@@ -72,6 +72,13 @@ const BURST_PRIOR: f64 = 10.0;
 /// repeats a word a hundred times does not make it a topic.
 const MAX_COUNTED: usize = 10;
 
+/// Sort one complaint's term occurrences and yield each distinct term with
+/// its count, at most `MAX_COUNTED`: the counting rule of the term weights.
+fn capped_counts<T: Ord + Copy>(found: &mut [T]) -> impl Iterator<Item = (T, u32)> + '_ {
+    found.sort_unstable();
+    found.chunk_by(|a, b| a == b).map(|run| (run[0], run.len().min(MAX_COUNTED) as u32))
+}
+
 /// A term's weight from the number of complaints `n`, the complaints that
 /// use it (`df`) and its occurrences (`cf`): smoothed IDF plus the
 /// burstiness bonus.
@@ -389,10 +396,9 @@ impl Vocabulary {
                         vc[v as usize] += 1;
                         seen.push(variant_key[v as usize]);
                     }
-                    seen.sort_unstable();
-                    for run in seen.chunk_by(|a, b| a == b) {
-                        df[run[0] as usize] += 1;
-                        cf[run[0] as usize] += run.len().min(MAX_COUNTED) as u32;
+                    for (k, count) in capped_counts(&mut seen) {
+                        df[k as usize] += 1;
+                        cf[k as usize] += count;
                     }
                     (df, cf, vc, seen)
                 },
@@ -518,9 +524,8 @@ impl Vocabulary {
                                 }
                             }
                         }
-                        found.sort_unstable();
-                        for run in found.chunk_by(|x, y| x == y) {
-                            *cf.entry(run[0]).or_insert(0) += run.len().min(MAX_COUNTED) as u32;
+                        for (pair, count) in capped_counts(&mut found) {
+                            *cf.entry(pair).or_insert(0) += count;
                         }
                         (written, cf, found)
                     },
