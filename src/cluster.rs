@@ -545,9 +545,12 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
         Some(s) => s.all_nearest(DENSE_CANDIDATES),
         None => Vec::new(),
     };
+    // Where each row's words end (its embedding part, if any, follows).
+    let ends: Vec<usize> = rows.iter().map(|x| split(x)).collect();
+    let words_of = |i: usize| rows.get(i).map(|r| &r[..ends.get(i).copied().unwrap_or(0)]).unwrap_or(&[]);
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
-    for (i, x) in rows.iter().enumerate() {
-        for &(t, w) in &x[..split(x)] {
+    for i in 0..n {
+        for &(t, w) in words_of(i) {
             if let Some(p) = postings.get_mut(t as usize) {
                 p.push((i as u32, w));
             }
@@ -563,9 +566,9 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
         .enumerate()
         .map_init(
             || (vec![0.0f32; n], Vec::<u32>::new(), vec![0.0f32; dim], Vec::<(u32, f32)>::new()),
-            |(acc, touched, dense, q), (i, x)| {
+            |(acc, touched, dense, q), (i, _)| {
                 q.clear();
-                q.extend_from_slice(&x[..split(x)]);
+                q.extend_from_slice(words_of(i));
                 q.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 q.truncate(qterms);
                 for &(t, w) in q.iter() {
@@ -605,7 +608,7 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
                 }
                 // Exact similarity: words through a dense scratch row, the
                 // embedding parts (contiguous, same columns) as a plain dot.
-                let xw = &x[..split(x)];
+                let xw = words_of(i);
                 let xd = embedded_row(i);
                 for &(t, w) in xw {
                     if let Some(d) = dense.get_mut(t as usize) {
@@ -613,9 +616,10 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
                     }
                 }
                 for c in cand.iter_mut() {
-                    let row = rows.get(c.0 as usize).map(|r| r.as_slice()).unwrap_or(&[]);
-                    let rw = &row[..split(row)];
-                    let words: f32 = rw.iter().map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0)).sum();
+                    let words: f32 = words_of(c.0 as usize)
+                        .iter()
+                        .map(|&(t, w)| w * dense.get(t as usize).copied().unwrap_or(0.0))
+                        .sum();
                     c.1 = words + dense_dot(xd, embedded_row(c.0 as usize));
                 }
                 for &(t, _) in xw {
@@ -644,7 +648,17 @@ const SKETCH: usize = 64;
 struct DenseSketch {
     n: usize,
     data: Vec<[f32; SKETCH]>,
+    /// The same sketches, [`LANES`] rows at a time, column by column
+    /// (`cols[b][c][l]` is column `c` of row `b * LANES + l`; rows past `n`
+    /// are zeros): a block of rows is scored against a query in one pass,
+    /// each lane a row, with no sum across lanes.
+    cols: Vec<[[f32; LANES]; SKETCH]>,
 }
+
+/// Rows scored side by side by [`DenseSketch::score_block`].
+const LANES: usize = 8;
+/// Queries scored together, so each block of rows is read once for all.
+const QUERIES: usize = 4;
 
 impl DenseSketch {
     /// Sketches of the `n` rows of `embedded` (row-major, `d` columns).
@@ -677,17 +691,77 @@ impl DenseSketch {
                 out
             })
             .collect();
-        Some(DenseSketch { n, data })
+        let cols = data
+            .chunks(LANES)
+            .map(|rows| {
+                let mut block = [[0.0f32; LANES]; SKETCH];
+                for (l, row) in rows.iter().enumerate() {
+                    for (col, &v) in block.iter_mut().zip(row) {
+                        col[l] = v;
+                    }
+                }
+                block
+            })
+            .collect();
+        Some(DenseSketch { n, data, cols })
+    }
+
+    /// Similarity of up to [`QUERIES`] sketches to every row, into
+    /// `scores` (query-major, `n` per query, padded to whole blocks).
+    fn score_block(&self, queries: &[[f32; SKETCH]], scores: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.score_block_avx2(queries, scores) };
+            return;
+        }
+        self.score_block_lanes(queries, scores)
+    }
+
+    /// [`Self::score_block_lanes`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn score_block_avx2(&self, queries: &[[f32; SKETCH]], scores: &mut [f32]) {
+        self.score_block_lanes(queries, scores)
+    }
+
+    /// The kernel of [`Self::score_block`]: each score sums its columns in
+    /// order, so the bits are the same at any vector width.
+    #[inline(always)]
+    fn score_block_lanes(&self, queries: &[[f32; SKETCH]], scores: &mut [f32]) {
+        let stride = self.cols.len() * LANES;
+        let mut q = [[0.0f32; SKETCH]; QUERIES];
+        q[..queries.len().min(QUERIES)].copy_from_slice(&queries[..queries.len().min(QUERIES)]);
+        for (b, block) in self.cols.iter().enumerate() {
+            let mut acc = [[0.0f32; LANES]; QUERIES];
+            for (c, col) in block.iter().enumerate() {
+                for (a, qk) in acc.iter_mut().zip(&q) {
+                    let w = qk[c];
+                    for (x, &v) in a.iter_mut().zip(col) {
+                        *x += w * v;
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate().take(queries.len()) {
+                if let Some(out) = scores.get_mut(k * stride + b * LANES..k * stride + (b + 1) * LANES) {
+                    out.copy_from_slice(a);
+                }
+            }
+        }
     }
 
     /// For every row, the `m` other rows whose sketches are most similar
-    /// (ties to the lower row). Queries go in blocks, so the sketches are
-    /// read once per block rather than once per row.
+    /// (ties to the lower row). Queries go [`QUERIES`] at a time against
+    /// blocks of [`LANES`] rows, so the sketches are read once per group of
+    /// queries.
     fn all_nearest(&self, m: usize) -> Vec<Vec<u32>> {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
-        const BLOCK: usize = 16;
         let n = self.n;
+        let stride = self.cols.len() * LANES;
         // Orders floats like numbers, as unsigned integers.
         let key = |v: f32| {
             let b = v.to_bits();
@@ -697,25 +771,20 @@ impl DenseSketch {
                 b | 0x8000_0000
             }
         };
-        let blocks: Vec<Vec<Vec<u32>>> = self
+        let groups: Vec<Vec<Vec<u32>>> = self
             .data
-            .par_chunks(BLOCK)
+            .par_chunks(QUERIES)
             .enumerate()
-            .map_init(Vec::new, |scores: &mut Vec<f32>, (bi, queries)| {
-                let b = queries.len();
+            .map_init(Vec::new, |scores: &mut Vec<f32>, (gi, queries)| {
                 scores.clear();
-                scores.resize(b * n, 0.0);
-                for (j, s) in self.data.iter().enumerate() {
-                    for (qi, q) in queries.iter().enumerate() {
-                        scores[qi * n + j] = dense_dot(q, s);
-                    }
-                }
-                (0..b)
+                scores.resize(QUERIES * stride, 0.0);
+                self.score_block(queries, scores);
+                (0..queries.len())
                     .map(|qi| {
-                        let i = bi * BLOCK + qi;
+                        let i = gi * QUERIES + qi;
                         // The best `m`: higher score first, then lower row.
                         let mut heap: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::with_capacity(m + 1);
-                        for (j, &v) in scores[qi * n..(qi + 1) * n].iter().enumerate() {
+                        for (j, &v) in scores[qi * stride..qi * stride + n].iter().enumerate() {
                             if j == i {
                                 continue;
                             }
@@ -734,7 +803,7 @@ impl DenseSketch {
                     .collect()
             })
             .collect();
-        blocks.into_iter().flatten().collect()
+        groups.into_iter().flatten().collect()
     }
 }
 
@@ -1184,7 +1253,7 @@ mod tests {
         // test fails if the settle step ignores `refine_rounds` either way.)
         let mut rows = Vec::new();
         let mut rng = Rng::new(3);
-        for i in 0..200u32 {
+        for _ in 0..200 {
             let t = rng.next_f64() as f32;
             let angle = std::f32::consts::FRAC_PI_2 * t;
             rows.push(unit(&[
@@ -1234,6 +1303,43 @@ mod tests {
             assert_eq!(dense_dot(&a, &b).to_bits(), dense_dot_lanes(&a, &b).to_bits(), "{n} dims");
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert!((dense_dot(&a, &b) - plain).abs() <= 1e-4 * (1.0 + plain.abs()));
+        }
+    }
+
+    #[test]
+    fn sketch_search_scores_every_row_and_keeps_the_nearest() {
+        // Row counts around the block width, groups of one to four queries.
+        let mut rng = Rng::new(11);
+        for n in [1usize, 2, 7, 8, 9, 30] {
+            let d = 10;
+            let s = DenseSketch::new(&floats(&mut rng, n * d), n, d).expect("sketches");
+            let stride = s.cols.len() * LANES;
+            for q in 1..=QUERIES.min(n) {
+                let queries = &s.data[n - q..];
+                let mut fast = vec![0.0f32; QUERIES * stride];
+                let mut portable = fast.clone();
+                s.score_block(queries, &mut fast);
+                s.score_block_lanes(queries, &mut portable);
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&portable), "{n} rows, {q} queries");
+                for (qi, query) in queries.iter().enumerate() {
+                    for (j, row) in s.data.iter().enumerate() {
+                        let plain: f32 = query.iter().zip(row).map(|(x, y)| x * y).sum();
+                        assert!((fast[qi * stride + j] - plain).abs() < 1e-5, "{n} rows, query {qi}, row {j}");
+                    }
+                }
+            }
+            // Each row's 3 nearest others, as a brute-force search finds them.
+            let near = s.all_nearest(3);
+            assert_eq!(near.len(), n);
+            for (i, got) in near.iter().enumerate() {
+                let dot = |j: usize| s.data[i].iter().zip(&s.data[j]).map(|(x, y)| x * y).sum::<f32>();
+                let mut others: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+                others.sort_by(|&a, &b| dot(b).total_cmp(&dot(a)).then(a.cmp(&b)));
+                let mut want: Vec<u32> = others.iter().take(3).map(|&j| j as u32).collect();
+                want.sort_unstable();
+                assert_eq!(got, &want, "{n} rows, row {i}");
+            }
         }
     }
 
