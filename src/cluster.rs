@@ -849,22 +849,31 @@ fn dense_dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
-/// Identical rows collapsed: the distinct rows (in order of first
-/// occurrence), how many rows each stands for, and each row's distinct row.
 /// Identical rows as one node: the distinct rows (in content-hash order),
 /// how many rows each stands for, its content hash, and each row's node.
 fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usize>) {
-    let mut index: rustc_hash::FxHashMap<Vec<(u32, u32)>, usize> = Default::default();
-    let mut keys: Vec<Vec<(u32, u32)>> = Vec::new();
+    // Hashed in parallel (rows with embeddings have hundreds of entries);
+    // rows with equal hashes are then compared in full.
+    let row_hash: Vec<u64> = rows.par_iter().map(vector_hash).collect();
+    let same = |a: &SparseVec, b: &SparseVec| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && x.1.to_bits() == y.1.to_bits())
+    };
+    let mut index: rustc_hash::FxHashMap<u64, Vec<usize>> = Default::default();
+    // The first row of each distinct content, and how many rows share it.
+    let mut first: Vec<usize> = Vec::new();
     let mut mult: Vec<f64> = Vec::new();
     let mut of_row = Vec::with_capacity(rows.len());
-    for x in rows {
-        let key = bits_of(x);
-        let u = *index.entry(key.clone()).or_insert_with(|| {
-            keys.push(key);
-            mult.push(0.0);
-            keys.len() - 1
-        });
+    for (i, (x, &h)) in rows.iter().zip(&row_hash).enumerate() {
+        let bucket = index.entry(h).or_default();
+        let u = match bucket.iter().copied().find(|&u| first.get(u).is_some_and(|&f| same(&rows[f], x))) {
+            Some(u) => u,
+            None => {
+                first.push(i);
+                mult.push(0.0);
+                bucket.push(first.len() - 1);
+                first.len() - 1
+            }
+        };
         if let Some(m) = mult.get_mut(u) {
             *m += 1.0;
         }
@@ -873,24 +882,36 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usiz
     // Nodes in an order set by their content, not by where they stand in
     // the input: the graph search and Louvain's visiting order then give
     // the same problems however the rows are sorted.
-    let hashes: Vec<u64> = keys.iter().map(|k| content_hash(k)).collect();
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|&a, &b| hashes[a].cmp(&hashes[b]).then_with(|| keys[a].cmp(&keys[b])));
-    let mut new_of = vec![0usize; keys.len()];
+    let bits = |x: &SparseVec| x.iter().map(|&(t, w)| (t, w.to_bits())).collect::<Vec<_>>();
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&rows[first[a]], &rows[first[b]]);
+        row_hash[first[a]].cmp(&row_hash[first[b]]).then_with(|| bits(ra).cmp(&bits(rb)))
+    });
+    let mut new_of = vec![0usize; first.len()];
     for (new, &old) in order.iter().enumerate() {
         new_of[old] = new;
     }
-    let uniq: Vec<SparseVec> =
-        order.iter().map(|&u| keys[u].iter().map(|&(t, b)| (t, f32::from_bits(b))).collect()).collect();
+    let uniq: Vec<SparseVec> = order.iter().map(|&u| rows[first[u]].clone()).collect();
     let mult: Vec<f64> = order.iter().map(|&u| mult[u]).collect();
-    let hashes: Vec<u64> = order.iter().map(|&u| hashes[u]).collect();
+    let hashes: Vec<u64> = order.iter().map(|&u| row_hash[first[u]]).collect();
     let of_row: Vec<usize> = of_row.into_iter().map(|u| new_of[u]).collect();
     (uniq, mult, hashes, of_row)
 }
 
-/// A vector's exact contents, as integers (hashable and ordered).
-fn bits_of(x: &SparseVec) -> Vec<(u32, u32)> {
-    x.iter().map(|&(t, w)| (t, w.to_bits())).collect()
+/// [`content_hash`] of a vector's exact contents (its terms and the bits
+/// of its weights), without copying them.
+fn vector_hash(x: &SparseVec) -> u64 {
+    use std::hash::Hasher;
+    // As hashing the slice of (term, bits) pairs does: its length, then
+    // each pair's two numbers.
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_usize(x.len());
+    for &(t, w) in x {
+        h.write_u32(t);
+        h.write_u32(w.to_bits());
+    }
+    mix(h.finish())
 }
 
 /// A well-mixed 64-bit hash of a vector's exact contents (FxHash, then
@@ -1341,6 +1362,50 @@ mod tests {
                 assert_eq!(got, &want, "{n} rows, row {i}");
             }
         }
+    }
+
+    #[test]
+    fn identical_rows_collapse_into_one_node_in_content_order() {
+        let mut rng = Rng::new(5);
+        let distinct: Vec<SparseVec> = (0..6)
+            .map(|i| {
+                let mut v: SparseVec = (0..3 + i).map(|t| (t as u32 * 3 + i as u32, floats(&mut rng, 1)[0])).collect();
+                v.sort_by_key(|e| e.0);
+                v
+            })
+            .collect();
+        // 0.0 and -0.0 weigh the same but are not the same bits: two nodes.
+        let zeros = [vec![(1u32, 0.0f32)], vec![(1u32, -0.0f32)]];
+        let picks = [0usize, 3, 0, 5, 1, 3, 0, 2, 4, 5];
+        let mut rows: Vec<SparseVec> = picks.iter().map(|&p| distinct[p].clone()).collect();
+        rows.extend(zeros.iter().cloned());
+        let (uniq, mult, hashes, of_row) = collapse(&rows);
+        assert_eq!(uniq.len(), 8);
+        assert_eq!(mult.iter().sum::<f64>(), rows.len() as f64);
+        for (i, x) in rows.iter().enumerate() {
+            let node = &uniq[of_row[i]];
+            assert!(
+                node.len() == x.len() && node.iter().zip(x).all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits())
+            );
+            let copies = rows.iter().filter(|y| bits_of(y) == bits_of(x)).count();
+            assert_eq!(mult[of_row[i]], copies as f64);
+        }
+        // Each node's hash is that of its contents, as a copied key hashes,
+        // and nodes come in hash order whatever the order of the rows.
+        for (u, h) in uniq.iter().zip(&hashes) {
+            assert_eq!(*h, content_hash(&bits_of(u)));
+        }
+        assert!(hashes.windows(2).all(|w| w[0] <= w[1]));
+        rows.reverse();
+        assert_eq!(
+            collapse(&rows).0.iter().map(bits_of).collect::<Vec<_>>(),
+            uniq.iter().map(bits_of).collect::<Vec<_>>()
+        );
+    }
+
+    /// A vector's exact contents, as integers.
+    fn bits_of(x: &SparseVec) -> Vec<(u32, u32)> {
+        x.iter().map(|&(t, w)| (t, w.to_bits())).collect()
     }
 
     #[test]
