@@ -855,9 +855,6 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usiz
     // Hashed in parallel (rows with embeddings have hundreds of entries);
     // rows with equal hashes are then compared in full.
     let row_hash: Vec<u64> = rows.par_iter().map(vector_hash).collect();
-    let same = |a: &SparseVec, b: &SparseVec| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && x.1.to_bits() == y.1.to_bits())
-    };
     let mut index: rustc_hash::FxHashMap<u64, Vec<usize>> = Default::default();
     // The first row of each distinct content, and how many rows share it.
     let mut first: Vec<usize> = Vec::new();
@@ -865,7 +862,7 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usiz
     let mut of_row = Vec::with_capacity(rows.len());
     for (i, (x, &h)) in rows.iter().zip(&row_hash).enumerate() {
         let bucket = index.entry(h).or_default();
-        let u = match bucket.iter().copied().find(|&u| first.get(u).is_some_and(|&f| same(&rows[f], x))) {
+        let u = match bucket.iter().copied().find(|&u| first.get(u).is_some_and(|&f| exact(&rows[f]).eq(exact(x)))) {
             Some(u) => u,
             None => {
                 first.push(i);
@@ -882,11 +879,10 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usiz
     // Nodes in an order set by their content, not by where they stand in
     // the input: the graph search and Louvain's visiting order then give
     // the same problems however the rows are sorted.
-    let bits = |x: &SparseVec| x.iter().map(|&(t, w)| (t, w.to_bits())).collect::<Vec<_>>();
     let mut order: Vec<usize> = (0..first.len()).collect();
     order.sort_by(|&a, &b| {
-        let (ra, rb) = (&rows[first[a]], &rows[first[b]]);
-        row_hash[first[a]].cmp(&row_hash[first[b]]).then_with(|| bits(ra).cmp(&bits(rb)))
+        let (a, b) = (first[a], first[b]);
+        row_hash[a].cmp(&row_hash[b]).then_with(|| exact(&rows[a]).cmp(exact(&rows[b])))
     });
     let mut new_of = vec![0usize; first.len()];
     for (new, &old) in order.iter().enumerate() {
@@ -899,17 +895,22 @@ fn collapse(rows: &[SparseVec]) -> (Vec<SparseVec>, Vec<f64>, Vec<u64>, Vec<usiz
     (uniq, mult, hashes, of_row)
 }
 
-/// [`content_hash`] of a vector's exact contents (its terms and the bits
-/// of its weights), without copying them.
+/// A vector's exact contents: each term with the bits of its weight (so
+/// they compare and hash as integers, and 0.0 is not -0.0).
+fn exact(x: &SparseVec) -> impl Iterator<Item = (u32, u32)> + '_ {
+    x.iter().map(|&(t, w)| (t, w.to_bits()))
+}
+
+/// [`content_hash`] of [`exact`] contents, without copying them.
 fn vector_hash(x: &SparseVec) -> u64 {
     use std::hash::Hasher;
-    // As hashing the slice of (term, bits) pairs does: its length, then
-    // each pair's two numbers.
+    // As hashing the slice of pairs does: its length, then each pair's two
+    // numbers.
     let mut h = rustc_hash::FxHasher::default();
     h.write_usize(x.len());
-    for &(t, w) in x {
+    for (t, b) in exact(x) {
         h.write_u32(t);
-        h.write_u32(w.to_bits());
+        h.write_u32(b);
     }
     mix(h.finish())
 }
@@ -1383,10 +1384,7 @@ mod tests {
         assert_eq!(uniq.len(), 8);
         assert_eq!(mult.iter().sum::<f64>(), rows.len() as f64);
         for (i, x) in rows.iter().enumerate() {
-            let node = &uniq[of_row[i]];
-            assert!(
-                node.len() == x.len() && node.iter().zip(x).all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits())
-            );
+            assert_eq!(bits_of(&uniq[of_row[i]]), bits_of(x));
             let copies = rows.iter().filter(|y| bits_of(y) == bits_of(x)).count();
             assert_eq!(mult[of_row[i]], copies as f64);
         }
@@ -1403,9 +1401,8 @@ mod tests {
         );
     }
 
-    /// A vector's exact contents, as integers.
     fn bits_of(x: &SparseVec) -> Vec<(u32, u32)> {
-        x.iter().map(|&(t, w)| (t, w.to_bits())).collect()
+        exact(x).collect()
     }
 
     #[test]
