@@ -526,14 +526,16 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
     let n = rows.len();
     let (postings_cap, qterms, rescore) = (POSTINGS, QUERY_TERMS, RESCORE);
     let words = words.min(dim);
-    let split = |x: &[(u32, f32)]| x.partition_point(|e| (e.0 as usize) < words);
+    // Where each row's words end (its embedding part, if any, follows).
+    let ends: Vec<usize> = rows.iter().map(|x| x.partition_point(|e| (e.0 as usize) < words)).collect();
+    let words_of = |i: usize| rows.get(i).map(|r| &r[..ends.get(i).copied().unwrap_or(0)]).unwrap_or(&[]);
     // The embedding part of every row as one contiguous matrix: sketched to
     // find candidates, and used for exact re-scoring with plain dot products.
     let d = dim - words;
     let mut embedded = vec![0.0f32; if d > 0 { n * d } else { 0 }];
     if d > 0 {
-        for (x, out) in rows.iter().zip(embedded.chunks_exact_mut(d)) {
-            for &(t, w) in &x[split(x)..] {
+        for ((x, &end), out) in rows.iter().zip(&ends).zip(embedded.chunks_exact_mut(d)) {
+            for &(t, w) in &x[end..] {
                 if let Some(slot) = out.get_mut(t as usize - words) {
                     *slot = w;
                 }
@@ -545,9 +547,6 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
         Some(s) => s.all_nearest(DENSE_CANDIDATES),
         None => Vec::new(),
     };
-    // Where each row's words end (its embedding part, if any, follows).
-    let ends: Vec<usize> = rows.iter().map(|x| split(x)).collect();
-    let words_of = |i: usize| rows.get(i).map(|r| &r[..ends.get(i).copied().unwrap_or(0)]).unwrap_or(&[]);
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
     for i in 0..n {
         for &(t, w) in words_of(i) {
@@ -562,11 +561,11 @@ fn knn(rows: &[SparseVec], dim: usize, words: usize, k: usize, dense_search: boo
             p.truncate(postings_cap);
         }
     });
-    rows.par_iter()
-        .enumerate()
+    (0..n)
+        .into_par_iter()
         .map_init(
             || (vec![0.0f32; n], Vec::<u32>::new(), vec![0.0f32; dim], Vec::<(u32, f32)>::new()),
-            |(acc, touched, dense, q), (i, _)| {
+            |(acc, touched, dense, q), i| {
                 q.clear();
                 q.extend_from_slice(words_of(i));
                 q.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -733,8 +732,9 @@ impl DenseSketch {
     #[inline(always)]
     fn score_block_lanes(&self, queries: &[[f32; SKETCH]], scores: &mut [f32]) {
         let stride = self.cols.len() * LANES;
+        let nq = queries.len().min(QUERIES);
         let mut q = [[0.0f32; SKETCH]; QUERIES];
-        q[..queries.len().min(QUERIES)].copy_from_slice(&queries[..queries.len().min(QUERIES)]);
+        q[..nq].copy_from_slice(&queries[..nq]);
         for (b, block) in self.cols.iter().enumerate() {
             let mut acc = [[0.0f32; LANES]; QUERIES];
             for (c, col) in block.iter().enumerate() {
@@ -745,7 +745,7 @@ impl DenseSketch {
                     }
                 }
             }
-            for (k, a) in acc.iter().enumerate().take(queries.len()) {
+            for (k, a) in acc.iter().enumerate().take(nq) {
                 if let Some(out) = scores.get_mut(k * stride + b * LANES..k * stride + (b + 1) * LANES) {
                     out.copy_from_slice(a);
                 }
