@@ -261,8 +261,13 @@ impl Default for ClusterParams {
     }
 }
 
+/// Each row's nearest centre, or `usize::MAX` for a row similar to none
+/// (no term in common with any centre): such a row joins no group, rather
+/// than the first one, whose centre it would pull off its subject.
 fn assign(c: &Centroids, rows: &[SparseVec]) -> Vec<usize> {
-    rows.par_iter().map_init(Vec::new, |scratch, x| c.best(x, scratch).map(|b| b.0).unwrap_or(usize::MAX)).collect()
+    rows.par_iter()
+        .map_init(Vec::new, |scratch, x| c.best(x, scratch).filter(|b| b.1 > 0.0).map(|b| b.0).unwrap_or(usize::MAX))
+        .collect()
 }
 
 /// Dot product of two sparse vectors (sorted by term id).
@@ -1176,8 +1181,12 @@ pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control)
             }
         }
         let keep: Vec<usize> = (0..c.k).filter(|&i| counts[i] >= p.min_size.max(1)).collect();
-        if keep.len() == c.k || keep.is_empty() {
+        if keep.len() == c.k {
             break;
+        }
+        if keep.is_empty() {
+            // No group is as large as a problem must be: there is none.
+            return Ok(Vec::new());
         }
         let (c2, l2) = lloyd(c.select(&keep), &rows, 3, ctl)?;
         c = c2;

@@ -18,6 +18,10 @@
 use crate::error::{Error, Result};
 use crate::vectorize::SparseVec;
 
+/// Most columns an embedding may have (a model file with more is refused
+/// as damaged, so a fit refuses them too).
+pub const MAX_DIM: usize = 1 << 20;
+
 /// One dense vector per row, row-major, borrowed from the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Embeddings<'a> {
@@ -32,6 +36,11 @@ impl<'a> Embeddings<'a> {
     pub fn new(data: &'a [f32], rows: usize, dim: usize) -> Result<Self> {
         if dim == 0 {
             return Err(Error::input("embeddings must have at least one column"));
+        }
+        if dim > MAX_DIM {
+            return Err(Error::input(format!(
+                "embeddings have {dim} columns, more than the {MAX_DIM} a model can hold; reduce them (e.g. with PCA) first"
+            )));
         }
         if rows.checked_mul(dim) != Some(data.len()) {
             return Err(Error::input(format!(
@@ -81,6 +90,13 @@ impl Blend {
         let norm = dense.iter().map(|v| v * v).sum::<f32>().sqrt();
         if norm > 0.0 && norm.is_finite() {
             self.extend(x, dense, 1.0 / norm, offset);
+        } else if let Some(m) = dense.iter().map(|v| v.abs()).filter(|&m| m > 0.0 && m.is_finite()).reduce(f32::max) {
+            // Values so large (or small) that their squares overflow (or
+            // vanish) in f32: divided by the largest first, the row keeps
+            // its direction.
+            let scaled: Vec<f32> = dense.iter().map(|v| v / m).collect();
+            let norm = scaled.iter().map(|v| v * v).sum::<f32>().sqrt();
+            self.extend(x, &scaled, 1.0 / norm, offset);
         }
     }
 
@@ -175,6 +191,9 @@ mod tests {
         assert!(check_shape(&e, 2, None).is_err());
         assert!(check_shape(&e, 1, Some(3)).is_err());
         assert!(check_shape(&e, 1, Some(2)).is_ok());
+        // More columns than a model file may hold are refused at the door.
+        assert!(Embeddings::new(&[], 0, MAX_DIM).is_ok());
+        assert!(Embeddings::new(&[], 0, MAX_DIM + 1).is_err());
         assert!(Blend { dim: 2, weight: 0.5 }.check(None, 1).is_err());
     }
 }

@@ -123,7 +123,8 @@ pub struct Theme {
     pub keywords: Vec<String>,
     /// Complaints in its problems.
     pub size: usize,
-    /// `size` over all fitting complaints.
+    /// `size` over the fitting complaints that say something (rows without
+    /// text are not counted: see [`ProblemModel::n_empty`]).
     pub share: f64,
 }
 
@@ -135,6 +136,9 @@ pub struct ProblemModel {
     params: ProblemModelParams,
     threshold: f32,
     n_rows: usize,
+    /// Rows of those without text (missing or blank) and without a problem.
+    #[serde(default)]
+    n_empty: usize,
     /// Name of the text column the model was fitted on, if known.
     #[serde(default)]
     pub text_column: Option<String>,
@@ -347,6 +351,7 @@ impl ProblemModelParams {
             params: self.clone(),
             threshold,
             n_rows: n,
+            n_empty: 0,
             text_column: None,
             problems: Vec::new(),
             scorer: Centroids::from_sparse(features, &centroids),
@@ -365,7 +370,9 @@ impl ProblemModelParams {
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
-            if keep.len() == sizes.len() || keep.is_empty() {
+            // (When none is large enough, every problem dissolves and every
+            // row is left without one, as `min_size` promises.)
+            if keep.len() == sizes.len() {
                 break;
             }
             let mut remap = vec![None; sizes.len()];
@@ -544,6 +551,14 @@ impl ProblemModel {
         let descriptions =
             describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
         let sizes = count(&best, k);
+        // Shares are of the complaints that say something: a survey export's
+        // blank answers are not complaints without a problem.
+        let n_empty = texts
+            .iter()
+            .zip(&best)
+            .filter(|(t, b)| b.0.is_none() && t.as_ref().map_or(true, |s| s.as_ref().trim().is_empty()))
+            .count();
+        let answered = n - n_empty;
         let order = rank::rank_order(&sizes);
         let examples = examples(texts, &best, &descriptions, &self.vocabulary);
         let mut cohesion = vec![0.0f64; k];
@@ -571,7 +586,7 @@ impl ProblemModel {
                 label,
                 keywords: descriptions[c].keywords.clone(),
                 size: sizes[c],
-                share: if n == 0 { 0.0 } else { sizes[c] as f64 / n as f64 },
+                share: if answered == 0 { 0.0 } else { sizes[c] as f64 / answered as f64 },
                 cohesion: if sizes[c] == 0 { 0.0 } else { (cohesion[c] / sizes[c] as f64) as f32 },
                 examples: examples[c].clone(),
             });
@@ -579,6 +594,7 @@ impl ProblemModel {
         self.centroids = order.iter().map(|&c| self.centroids[c].clone()).collect();
         self.problems = problems;
         self.n_rows = n;
+        self.n_empty = n_empty;
         self.rebuild_scorer();
         let ids: Vec<i64> =
             best.iter().map(|b| b.0.map(|c| self.problems[new_index[c]].id as i64).unwrap_or(NO_PROBLEM)).collect();
@@ -836,6 +852,12 @@ impl ProblemModel {
         self.n_rows
     }
 
+    /// Of those, the rows without text (missing or only white space) that
+    /// have no problem: problem shares leave them out.
+    pub fn n_empty(&self) -> usize {
+        self.n_empty
+    }
+
     /// The learned vocabulary.
     pub fn vocabulary(&self) -> &Vocabulary {
         &self.vocabulary
@@ -888,7 +910,7 @@ impl ProblemModel {
             return Err("threshold out of range".into());
         }
         if let Some(b) = &self.blend {
-            if b.dim == 0 || b.dim > 1 << 20 || !(b.weight > 0.0 && b.weight < 1.0) {
+            if b.dim == 0 || b.dim > embed::MAX_DIM || !(b.weight > 0.0 && b.weight < 1.0) {
                 return Err("invalid embedding blend".into());
             }
         }

@@ -179,7 +179,13 @@ def test_assignments_keep_a_series_index_for_joining_back(complaints):
     # it would multiply rows.
     doubled = pd.concat([df["comment"], df["comment"]])
     assert not doubled.index.is_unique
-    assert list(pp.analyze(doubled, min_size=5).assignments().index) == list(range(len(doubled)))
+    with pytest.warns(UserWarning, match="reset_index"):
+        a = pp.analyze(doubled, min_size=5).assignments()
+    assert list(a.index) == list(range(len(doubled)))
+    # The columns do not collide with a data set's own "label" column.
+    labelled = df.assign(label="x")
+    joined = labelled.join(result.assignments())
+    assert list(joined["problem_label"]) == [result.model.problem_label(int(i)) or None for i in result.labels]
 
 
 def test_problem_and_example_reprs_are_compact(result):

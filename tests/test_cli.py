@@ -368,3 +368,20 @@ def test_embeddings_file_for_fit_and_score(tmp_path, export_csv, capsys):
     np.save(npy, emb[:5])
     assert main(["analyze", str(export_csv), "--text", "comment", "--embeddings", str(npy)]) == 2
     assert "rows" in capsys.readouterr().err
+
+
+def test_a_workbook_with_several_sheets_names_the_one_read(tmp_path, capsys):
+    book = tmp_path / "survey.xlsx"
+    answers = pd.DataFrame({"comment": [r["comment"] for r in _complaints()]})
+    with pd.ExcelWriter(book) as w:
+        pd.DataFrame({"comment": ["notes"] * 3}).to_excel(w, sheet_name="Other", index=False)
+        answers.to_excel(w, sheet_name="Responses", index=False)
+    out_json = tmp_path / "r.json"
+    assert main(["analyze", str(book), "--text", "comment", "--json", str(out_json), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "'Other'" in err and "'Responses'" in err and "--sheet" in err
+    assert json.loads(out_json.read_text(encoding="utf-8"))["n_rows"] == 3
+    assert main(["analyze", str(book), "--sheet", "Responses", "--text", "comment", "--json", str(out_json),
+                 "--no-progress"]) == 0
+    assert "--sheet" not in capsys.readouterr().err
+    assert json.loads(out_json.read_text(encoding="utf-8"))["n_rows"] == len(answers)

@@ -141,3 +141,13 @@ def test_refit_with_embeddings_keeps_ids():
     assert sorted(again.lineage_["kept"]) == sorted(p.id for p in first.problems_)
     assert again.lineage_["new"] == [] and again.lineage_["vanished"] == []
     assert np.array_equal(again.labels_, first.labels_)
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e-25])
+def test_embeddings_at_any_scale_blend_alike(scale):
+    # Squares of 1e20 overflow a float32 and those of 1e-25 vanish; a row's
+    # direction is what counts, so the embeddings must still decide the
+    # groups (they fell back to keywords alone, which mix them).
+    texts, truth, emb = blobs()
+    scaled = pp.analyze(texts, embeddings=emb * np.float32(scale), min_size=5, embedding_weight=0.7, progress=False)
+    assert homogeneity_score(truth, scaled.labels) > 0.9

@@ -144,8 +144,22 @@ def test_matrix_not_a_column_is_a_type_error(bad: Any) -> None:
 
 def test_matrix_dataframe_is_a_type_error() -> None:
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
     with pytest.raises(TypeError, match="DataFrame; pass one column"):
         pp.analyze(pd.DataFrame({"comment": ["a"]}), **QUIET)
+    with pytest.raises(TypeError, match="DataFrame; pass one column"):
+        pp.analyze(pl.DataFrame({"comment": ["a"]}), **QUIET)
+    with pytest.raises(TypeError, match="Table; pass one column"):
+        pp.analyze(pa.table({"comment": ["a"]}), **QUIET)
+
+
+def test_arrow_columns_are_read_as_text() -> None:
+    import pyarrow as pa
+    rows = synthetic()[0][:200] + [None]
+    expected = pp.analyze(rows, min_size=5, **QUIET).labels
+    for column in (pa.array(rows), pa.chunked_array([rows[:50], rows[50:]]), pa.table({"c": rows})["c"]):
+        np.testing.assert_array_equal(pp.analyze(column, min_size=5, **QUIET).labels, expected)
 
 
 def test_matrix_pandas_na(model: pp.ProblemModel) -> None:
@@ -475,3 +489,48 @@ def test_valid_model_file_loads(model: pp.ProblemModel, model_json: str, tmp_pat
     loaded = pp.ProblemModel.load(path)
     texts, _ = synthetic()
     assert np.array_equal(loaded.predict(texts), model.predict(texts))
+
+
+def test_min_size_above_every_group_leaves_no_problem() -> None:
+    rows = ["refund not received"] * 3 + ["card declined at the shop"] * 3
+    assert len(pp.analyze(rows, min_size=3, **QUIET).problems) == 2
+    result = pp.analyze(rows, min_size=4, **QUIET)
+    assert result.problems == [] and list(result.labels) == [-1] * 6
+    assert "No problem found" in result.summary()
+
+
+def test_a_complaint_sharing_no_word_does_not_join_the_first_problem() -> None:
+    # Two complaints are too few for a problem of their own (min_size 3);
+    # dissolved, they share no word with the refund problem, so they must
+    # not be pulled into its centre (and then scored as refunds).
+    rows = ["refund not received"] * 5 + ["app crash login"] * 2
+    model = pp.ProblemModel(word_vectors=False, **QUIET).fit(rows)
+    assert len(model.problems_) == 1
+    assert list(model.labels_) == [0] * 5 + [-1] * 2
+    assert model.predict(["app crash login"])[0] == -1
+    assert "crash" not in [k for k, _ in model.problems_[0].keywords]
+
+
+@pytest.mark.parametrize("bad", ["2", 1.5, True, 10**30, -(10**30)])
+def test_n_jobs_is_checked(bad: Any) -> None:
+    with pytest.raises(pp.ParameterError, match="n_jobs"):
+        pp.analyze(["refund not received"] * 3, n_jobs=bad, **QUIET)
+    model = pp.ProblemModel(**QUIET).fit(["refund not received"] * 3)
+    model.set_params(n_jobs=bad)
+    with pytest.raises(pp.ParameterError, match="n_jobs"):
+        model.predict(["refund"])
+
+
+def test_blank_rows_are_left_out_of_every_share() -> None:
+    said = synthetic()[0]
+    blank: List[Optional[str]] = [""] * 300 + [None] * 200 + ["  \n"] * 10
+    alone = pp.analyze(said, min_size=5, **QUIET)
+    mixed = pp.analyze(said + blank, min_size=5, **QUIET)
+    np.testing.assert_array_equal(mixed.labels[: len(said)], alone.labels)
+    assert (mixed.labels[len(said):] == -1).all()
+    assert mixed.n_empty == len(blank) and alone.n_empty == 0
+    assert [p.share for p in mixed.problems] == pytest.approx([p.share for p in alone.problems])
+    assert mixed.coverage(3) == pytest.approx(alone.coverage(3))
+    assert mixed.no_problem_share == pytest.approx(alone.no_problem_share)
+    assert sum(p.share for p in mixed.problems) + mixed.no_problem_share == pytest.approx(1.0)
+    assert f"{len(said):,} complaints (+{len(blank)} rows without text)" in mixed.summary()

@@ -59,3 +59,40 @@ def test_score_file_needs_a_column(model, tmp_path):
         model.score_file(src, tmp_path / "o.csv")
     with pytest.raises(pp.InputError, match="commnet"):
         model.score_file(src, tmp_path / "o.csv", text="commnet")
+
+
+def test_score_file_never_overwrites_its_input(model, tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": _rows(50)}).to_csv(src, index=False)
+    before = src.read_bytes()
+    with pytest.raises(pp.ParameterError, match="is the input file"):
+        model.score_file(src, src, text="comment")
+    with pytest.raises(pp.ParameterError, match="is the input file"):
+        model.score_file(src, tmp_path / "." / "in.csv", text="comment")
+    assert src.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["scored.parquet", "scored.xlsx", "scored.csv.zip"])
+def test_score_file_refuses_formats_it_cannot_stream(model, tmp_path, name):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": _rows(50)}).to_csv(src, index=False)
+    with pytest.raises(pp.ParameterError, match="CSV, TSV or JSON Lines"):
+        model.score_file(src, tmp_path / name, text="comment")
+    assert not (tmp_path / name).exists()
+
+
+def test_score_file_writes_json_lines_compressed_and_no_partial_file(model, tmp_path):
+    rows = _rows(700)
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": rows}).to_csv(src, index=False)
+    out = tmp_path / "scored.jsonl.gz"
+    assert model.score_file(src, out, text="comment", chunk_rows=300) == len(rows)
+    scored = pd.read_json(out, lines=True)
+    np.testing.assert_array_equal(scored["problem_id"].to_numpy(), model.predict(rows))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "scored.jsonl.gz"]
+    # A failure part-way leaves neither the output nor a temporary file.
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"other": ["x"]}).to_csv(bad, index=False)
+    with pytest.raises(pp.InputError):
+        model.score_file(bad, tmp_path / "never.csv", text="comment")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "in.csv", "scored.jsonl.gz"]

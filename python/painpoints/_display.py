@@ -44,7 +44,7 @@ def render_html(
     clean = _redact if redact else (lambda s: s)
     parts = [f"<style>{_STYLE}</style>", '<div class="pp-report">']
     parts.append(
-        f'<div class="pp-meta"><b>painpoints</b>: {result.n_rows:,} complaints, '
+        f'<div class="pp-meta"><b>painpoints</b>: {result._counted()}, '
         f"{len(result.problems)} problems; the top {min(top, len(result.problems))} cover "
         f"{result.coverage(top):.1%}; no problem: {result.no_problem_share:.1%}</div>"
     )

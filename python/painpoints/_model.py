@@ -27,6 +27,13 @@ def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any
         return fn(clean_surrogates(texts), *args, **kwargs)
 
 
+# Compressions that score_file can append chunk after chunk to.
+_APPENDABLE = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+# More worker threads than this is a mistake, not a speed-up.
+_MAX_JOBS = 1024
+
+
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if value is None:
         return
@@ -115,6 +122,7 @@ class ProblemModel:
             raise ParameterError(f"resolution must be above 0 (and at most 100), got {self.resolution}")
         if isinstance(self.embedding_weight, bool) or not (0.0 < float(self.embedding_weight) < 1.0):
             raise ParameterError(f"embedding_weight must be between 0 and 1 (exclusive), got {self.embedding_weight}")
+        self._jobs()
         if not isinstance(self.word_vectors, (bool, np.bool_)):
             raise ParameterError(f"word_vectors must be True or False, got {self.word_vectors!r}")
         return json.dumps({
@@ -127,6 +135,13 @@ class ProblemModel:
             "embedding_weight": float(self.embedding_weight),
             "word_vectors": bool(self.word_vectors),
         })
+
+    def _jobs(self) -> Optional[int]:
+        """``n_jobs``, checked."""
+        _check_int("n_jobs", self.n_jobs, -_MAX_JOBS)
+        if self.n_jobs is not None and self.n_jobs > _MAX_JOBS:
+            raise ParameterError(f"n_jobs must be at most {_MAX_JOBS} (this machine has {os.cpu_count()} CPUs), got {self.n_jobs}")
+        return None if self.n_jobs is None else int(self.n_jobs)
 
     def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
             embeddings: Any = None) -> "ProblemModel":
@@ -157,7 +172,7 @@ class ProblemModel:
             prev = previous._model()
         bar = make_progress(self.progress, "painpoints fit")
         try:
-            fitted, labels, sims = _call(_painpoints.fit, rows, params, self.n_jobs, bar, prev, dense)
+            fitted, labels, sims = _call(_painpoints.fit, rows, params, self._jobs(), bar, prev, dense)
         finally:
             if bar is not None:
                 bar.close()
@@ -190,7 +205,7 @@ class ProblemModel:
             )
         bar = make_progress(self.progress, "painpoints edit")
         try:
-            labels = model.edit(json.dumps(edit), rows, self.n_jobs, bar, dense)
+            labels = model.edit(json.dumps(edit), rows, self._jobs(), bar, dense)
         finally:
             if bar is not None:
                 bar.close()
@@ -274,12 +289,12 @@ class ProblemModel:
         bar = make_progress(self.progress, "painpoints score")
         try:
             try:
-                ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
+                ids, sims = _call(model.score, rows, self._jobs(), bar, dense)
             except TypeError:
                 if rows is not texts:
                     raise
                 rows = to_texts(texts)
-                ids, sims = _call(model.score, rows, self.n_jobs, bar, dense)
+                ids, sims = _call(model.score, rows, self._jobs(), bar, dense)
         finally:
             if bar is not None:
                 bar.close()
@@ -310,19 +325,38 @@ class ProblemModel:
                    text: Optional[str] = None, chunk_rows: int = 100_000) -> int:
         """Score a CSV/TSV/JSON Lines/Parquet file in chunks, writing every row
         (original columns plus ``problem_id``, ``problem_label``,
-        ``similarity``) in order to ``output`` (CSV, or TSV by extension).
-        Returns the number of rows written. Memory stays bounded by one chunk.
+        ``similarity``) in order to ``output``: CSV, or by its extension TSV
+        (``.tsv``, ``.tab``) or JSON Lines (``.jsonl``, ``.ndjson``), optionally
+        compressed (``.gz``, ``.bz2``, ``.xz``). Returns the number of rows
+        written. Memory stays bounded by one chunk.
+
+        ``output`` appears only once every row is scored (it is written
+        next to it under a temporary name first), so a failure never leaves
+        half a file, and it may not be ``path`` itself.
         """
-        from .io import iter_table_chunks, resolve_column
+        from .io import detect_format, iter_table_chunks, resolve_column
 
         self._no_embeddings("score_file")
         column = text or self.text_column_
         if column is None:
             raise ParameterError("say which column holds the complaints: text='comment'")
+        src, dst = os.path.realpath(os.fspath(path)), os.path.realpath(os.fspath(output))
+        if src == dst or (os.path.exists(dst) and os.path.samefile(src, dst)):
+            raise ParameterError(f"output {os.fspath(output)!r} is the input file; write the scores to another path")
+        fmt = detect_format(dst)
+        name = os.path.basename(dst).lower()
+        compression = next((c for s, c in _APPENDABLE.items() if name.endswith(s)), None)
+        other = (".zip", ".zst", ".tar")
+        if fmt not in ("csv", "tsv", "jsonl") or name.endswith(other):
+            raise ParameterError(
+                f"score_file writes CSV, TSV or JSON Lines (.csv, .tsv, .jsonl, optionally .gz, .bz2 or .xz), "
+                f"not {os.fspath(output)!r}; "
+                "for Parquet or Excel, score a DataFrame with model.score() or use `painpoints score`"
+            )
         labels = {p.id: p.label for p in self.problems_}
-        sep = "\t" if str(output).lower().endswith((".tsv", ".tab")) else ","
+        tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.{os.getpid()}.partial")
         written = 0
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        try:
             for chunk in iter_table_chunks(path, chunk_rows=chunk_rows):
                 col = resolve_column(chunk, column)
                 ids, sims = self.score(chunk[col])
@@ -330,8 +364,20 @@ class ProblemModel:
                 chunk["problem_id"] = ids
                 chunk["problem_label"] = [labels.get(int(i), "") for i in ids]
                 chunk["similarity"] = np.round(sims.astype(np.float64), 4)
-                chunk.to_csv(out, index=False, header=written == 0, sep=sep)
+                mode = "w" if written == 0 else "a"
+                if fmt == "jsonl":
+                    chunk.to_json(tmp, orient="records", lines=True, force_ascii=False, mode=mode,
+                                  compression=compression)
+                else:
+                    chunk.to_csv(tmp, index=False, header=written == 0, sep="\t" if fmt == "tsv" else ",",
+                                 mode=mode, encoding="utf-8", compression=compression)
                 written += len(chunk)
+            if written == 0:
+                open(tmp, "w").close()
+            os.replace(tmp, dst)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
         return written
 
     def _no_embeddings(self, method: str) -> None:

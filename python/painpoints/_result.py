@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -190,6 +191,7 @@ class Analysis:
         # unique labels (a repeated label would multiply rows in a join).
         unique = index is not None and len(index) == len(labels) and bool(getattr(index, "is_unique", False))
         self._index = index if unique else None
+        self._repeated_index = index is not None and not unique
         self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
@@ -198,9 +200,20 @@ class Analysis:
         return int(self.labels.shape[0])
 
     @property
+    def n_empty(self) -> int:
+        """Rows without text (missing, or only white space): labelled -1 and
+        left out of every share, so a survey's blank answers do not dilute
+        the problems."""
+        fitted = getattr(self.model, "_fitted", None)
+        if fitted is None or fitted.n_rows != self.n_rows:
+            return 0
+        return int(fitted.n_empty)
+
+    @property
     def no_problem_share(self) -> float:
-        """Share of rows labelled -1 (no problem, missing or empty)."""
-        return float((self.labels < 0).mean()) if self.n_rows else 0.0
+        """Share of the complaints with text that no problem holds (-1)."""
+        said = self.n_rows - self.n_empty
+        return float(((self.labels < 0).sum() - self.n_empty) / said) if said else 0.0
 
     def top(self, n: int = 3) -> List[Problem]:
         """The ``n`` largest problems."""
@@ -216,10 +229,11 @@ class Analysis:
         raise KeyError(f"no problem with id {problem_id}; ids are {[p.id for p in self.problems]}")
 
     def coverage(self, n: int = 3) -> float:
-        """Share of all rows that the ``n`` largest problems explain."""
-        if self.n_rows == 0:
+        """Share of the complaints with text that the ``n`` largest problems explain."""
+        said = self.n_rows - self.n_empty
+        if said == 0:
             return 0.0
-        return sum(p.size for p in self.problems[:n]) / self.n_rows
+        return sum(p.size for p in self.problems[:n]) / said
 
     def themes(self) -> List[Theme]:
         """Related problems grouped one level up, largest first (see :class:`Theme`).
@@ -374,33 +388,48 @@ class Analysis:
 
     def assignments(self) -> "pandas.DataFrame":
         """One row per complaint, in input order: row (0-based position),
-        problem_id, label, similarity.
+        problem_id, problem_label, similarity.
 
         When the complaints were a pandas Series with a unique index, the
         frame keeps it, so ``df.join(result.assignments())`` lines up with the
         rows they came from even after filtering or sorting ``df``. Otherwise
-        the index is the position (use ``df.reset_index()`` first).
+        the index is the position: join on ``df.reset_index(drop=True)``.
+        An index that repeats labels (``pd.concat`` without
+        ``ignore_index=True``) is not kept, with a warning, since a join on
+        it would pair rows wrongly.
         """
         pd = _pandas("assignments()")
+        if self._repeated_index:
+            warnings.warn(
+                "the complaints' pandas index repeats labels, so assignments() is indexed by position "
+                "0..n-1: join it to df.reset_index(drop=True), not to df",
+                UserWarning, stacklevel=2,
+            )
         names = {p.id: p.label for p in self.problems}
         labels = self.labels
         return pd.DataFrame(
             {
                 "row": np.arange(self.n_rows),
                 "problem_id": labels,
-                "label": [names.get(int(i), None) for i in labels],
+                "problem_label": [names.get(int(i), None) for i in labels],
                 "similarity": self.similarity,
             },
             index=self._index,
         )
 
     # -- display --------------------------------------------------------
+    def _counted(self) -> str:
+        """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without text)"."""
+        said = self.n_rows - self.n_empty
+        empty = f" (+{self.n_empty:,} rows without text)" if self.n_empty else ""
+        return f"{said:,} complaints{empty}"
+
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:
         """A plain-text summary of the top problems."""
         n = self._top if top is None else top
         clean = _redact if redact else (lambda s: s)
         lines = [
-            f"painpoints: {self.n_rows} complaints, {len(self.problems)} problems, "
+            f"painpoints: {self._counted()}, {len(self.problems)} problems, "
             f"top {min(n, len(self.problems))} cover {self.coverage(n):.1%}, no problem {self.no_problem_share:.1%}",
         ]
         if not self.problems and self.n_rows > 0:

@@ -236,7 +236,14 @@ def _check_output(path: Optional[str]) -> None:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    return _io().read_table(args.export, sheet=args.sheet)
+    io = _io()
+    table = io.read_table(args.export, sheet=args.sheet)
+    if args.sheet is None and io.detect_format(args.export) == "excel":
+        names = io.sheet_names(args.export)
+        if len(names) > 1:
+            listed = ", ".join(repr(n) for n in names)
+            _err(f"read the first of {len(names)} worksheets, {names[0]!r} ({listed}); choose another with --sheet NAME")
+    return table
 
 
 def _is_missing(value: Any) -> bool:
@@ -344,6 +351,7 @@ def _result_dict(result: Any) -> Dict[str, Any]:
     ]
     return {
         "n_rows": len(labels),
+        "n_empty": int(getattr(result, "n_empty", 0)),
         "n_problems": len(problems),
         "problems": problems,
         "themes": themes,

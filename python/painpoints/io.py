@@ -209,6 +209,11 @@ def _read_excel_raw(path: Path, sheet: Union[str, int, None]) -> pd.DataFrame:
     return raw
 
 
+def sheet_names(path: PathLike) -> List[str]:
+    """The worksheet names of an Excel workbook, in order ([] if unreadable)."""
+    return _sheet_names(Path(os.fspath(path)))
+
+
 def _sheet_names(path: Path) -> List[str]:
     try:
         with pd.ExcelFile(path) as book:

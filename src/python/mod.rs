@@ -293,6 +293,12 @@ impl PyFittedModel {
         self.inner.n_rows()
     }
 
+    /// Of those, rows without text (and without a problem), left out of shares.
+    #[getter]
+    fn n_empty(&self) -> usize {
+        self.inner.n_empty()
+    }
+
     /// Library version that wrote the model.
     #[getter]
     fn library_version(&self) -> String {

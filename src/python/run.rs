@@ -6,7 +6,9 @@
 //! to check for Ctrl-C / a Jupyter interrupt; on one it cancels the work,
 //! waits for it to stop (it checks between small chunks) and re-raises.
 //! Pools are cached per process id, so a child after `fork()` builds its
-//! own instead of waiting on threads that do not exist in it.
+//! own instead of waiting on threads that do not exist in it, and only the
+//! last few sizes asked for are kept (a loop over `n_jobs` values does not
+//! leave a pool of idle threads behind for each).
 
 use crate::control::Control;
 use crate::error::Result as CoreResult;
@@ -16,6 +18,9 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 type PoolKey = (u32, usize);
+
+/// Pools of different sizes kept at once.
+const CACHED_POOLS: usize = 4;
 
 fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     static POOLS: OnceLock<Mutex<HashMap<PoolKey, Arc<rayon::ThreadPool>>>> = OnceLock::new();
@@ -32,6 +37,10 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
         .build()
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start worker threads: {e}")))?;
     let p = Arc::new(p);
+    if guard.len() >= CACHED_POOLS {
+        // A pool still running a call lives on until that call ends.
+        guard.clear();
+    }
     guard.insert((pid, threads), p.clone());
     Ok(p)
 }
