@@ -356,9 +356,22 @@ def test_embeddings_file_for_fit_and_score(tmp_path, export_csv, capsys):
     capsys.readouterr()
     # Scoring a model fitted with embeddings needs them again, and says so.
     assert main(["score", str(model), str(export_csv), "-o", str(out)]) == 2
-    assert "embeddings" in capsys.readouterr().err
+    assert "pass --embeddings NPY" in capsys.readouterr().err
     assert main(["score", str(model), str(export_csv), "-o", str(out), "--embeddings", str(npy)]) == 0
     assert len(pd.read_csv(out)) == rows
+    # ... and one fitted without them says to leave the flag out.
+    plain = tmp_path / "plain.json"
+    assert main(["fit", str(export_csv), "--text", "comment", "-o", str(plain)]) == 0
+    capsys.readouterr()
+    assert main(["score", str(plain), str(export_csv), "-o", str(out), "--embeddings", str(npy)]) == 2
+    assert "leave out --embeddings" in capsys.readouterr().err
+    # An .npz archive of one array is read; of several, the error names them.
+    np.savez(tmp_path / "one.npz", emb)
+    assert main(["score", str(model), str(export_csv), "-o", str(out), "--embeddings", str(tmp_path / "one.npz")]) == 0
+    np.savez(tmp_path / "two.npz", a=emb, b=emb)
+    capsys.readouterr()
+    assert main(["score", str(model), str(export_csv), "-o", str(out), "--embeddings", str(tmp_path / "two.npz")]) == 2
+    assert "2 arrays (a, b)" in capsys.readouterr().err
     rc = main(["analyze", str(export_csv), "--text", "comment", "--no-progress", "--embeddings", str(npy)])
     assert rc == 0
     # A missing or wrong-shaped file is a clear error, not a traceback.

@@ -87,6 +87,25 @@ def test_csv_reads_everything_as_text(tmp_path):
     assert df["flag"].iloc[2] == "N/A"
 
 
+@pytest.mark.parametrize("sep", [";", "|"])
+def test_csv_with_another_delimiter_is_recognised_by_its_header(tmp_path, sep):
+    import gzip
+
+    text = f"id{sep}comment{sep}score\n1{sep}\"my card was declined, twice\"{sep}3\n2{sep}refund not received{sep}1\n"
+    plain = tmp_path / "semi.csv"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "semi.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode("utf-8")))
+    for path in (plain, packed):
+        df = read_table(path)
+        assert list(df.columns) == ["id", "comment", "score"]
+        assert df["comment"].tolist() == ["my card was declined, twice", "refund not received"]
+    # One text column whose answers hold semicolons stays one column.
+    single = tmp_path / "single.csv"
+    single.write_text("comment\nlate; again\nfine\n", encoding="utf-8")
+    assert read_table(single)["comment"].tolist() == ["late; again", "fine"]
+
+
 def test_utf8_bom_and_cp1252(tmp_path):
     bom = tmp_path / "bom.csv"
     bom.write_bytes("\ufeffcomment\ncafé late\n".encode("utf-8"))

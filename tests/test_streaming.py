@@ -96,3 +96,15 @@ def test_score_file_writes_json_lines_compressed_and_no_partial_file(model, tmp_
     with pytest.raises(pp.InputError):
         model.score_file(bad, tmp_path / "never.csv", text="comment")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "in.csv", "scored.jsonl.gz"]
+
+
+def test_a_model_fitted_on_a_named_column_scores_files_without_text(tmp_path):
+    rows = synthetic()[0]
+    model = pp.ProblemModel(min_size=5).fit(pd.Series(rows, name="comment"))
+    assert model.text_column_ == "comment"
+    assert pp.ProblemModel(min_size=5).fit(rows).text_column_ is None
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(len(rows)), "comment": rows}).to_csv(src, index=False)
+    assert model.score_file(src, tmp_path / "out.csv") == len(rows)
+    back = pp.ProblemModel.load(model.save(tmp_path / "m.json") or tmp_path / "m.json")
+    assert back.text_column_ == "comment"

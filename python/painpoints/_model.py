@@ -179,6 +179,11 @@ class ProblemModel:
         self._fitted = fitted
         self._texts = rows
         self._embeddings = dense
+        # A named column (df["comment"]) is remembered, so score_file and
+        # `painpoints score` find it in the next export by itself.
+        name = getattr(texts, "name", None)
+        if isinstance(name, str) and name and type(texts).__module__.startswith(("pandas", "polars", "pyarrow")):
+            fitted.text_column = name
         self.labels_ = np.frombuffer(labels, dtype="<i8").astype(np.int64)
         self.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
         self._refresh()

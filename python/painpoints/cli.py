@@ -479,6 +479,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     _check_output(args.output)
     model = _load_model(args.model)
+    dim = model.embedding_dim_
+    if dim is not None and args.embeddings is None:
+        raise painpoints.InputError(
+            f"model {args.model} was fitted with {dim}-column embeddings: pass --embeddings NPY with one row per "
+            "complaint of this file, from the same embedding model"
+        )
+    if dim is None and args.embeddings is not None:
+        raise painpoints.InputError(f"model {args.model} was fitted without embeddings: leave out --embeddings")
     df = _load(args)
     ppio = _io()
     if args.text is not None:
@@ -524,9 +532,19 @@ def _embeddings(args: argparse.Namespace) -> Any:
     if not os.path.isfile(path):
         raise painpoints.InputError(f"embeddings file not found: {path}")
     try:
-        return np.load(path, allow_pickle=False)
+        data = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise painpoints.InputError(f"{path} is not a .npy array of embeddings ({exc}); save one with numpy.save") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            names = list(data.keys())
+            if len(names) != 1:
+                raise painpoints.InputError(
+                    f"{path} holds {len(names)} arrays ({', '.join(names) or 'none'}); save the embeddings alone "
+                    "with numpy.save(path.npy, array)"
+                )
+            return data[names[0]]
+    return data
 
 
 def _load_model(path: str) -> Any:

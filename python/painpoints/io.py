@@ -136,7 +136,7 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
     fmt = detect_format(p)
     try:
         if fmt in ("csv", "tsv"):
-            raw = _read_delimited(p, sep="\t" if fmt == "tsv" else ",")
+            raw = _read_delimited(p, sep="\t" if fmt == "tsv" else _csv_delimiter(p))
             return _apply_header(raw)
         if fmt == "excel":
             raw = _read_excel_raw(p, sheet)
@@ -173,6 +173,29 @@ def _is_painpoints_error(exc: BaseException) -> bool:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.split())
+
+
+def _csv_delimiter(path: Path) -> str:
+    """``","``, or ``";"`` / tab / ``"|"`` when the header line uses that and no
+    comma (spreadsheets in many European locales save "CSV" with ``;``)."""
+    import bz2
+    import gzip
+    import lzma
+
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = openers.get(path.suffix.lower(), open)
+    if path.suffix.lower() in _COMPRESSION_SUFFIXES and path.suffix.lower() not in openers:
+        return ","
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:  # type: ignore[operator]
+            header = fh.readline(65536)
+    except OSError:
+        return ","  # the read proper reports it
+    if "," in header:
+        return ","
+    counts = {d: header.count(d) for d in (";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
 
 
 def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
