@@ -21,7 +21,7 @@ from ._redact import redact
 from ._result import Analysis, Example, Problem, ProblemStability, Theme
 from ._model import ProblemModel
 from ._api import analyze
-from ._sample import load_sample, load_sample_labels
+from ._sample import load_sample, load_sample_dates, load_sample_labels
 
 __all__ = [
     "__version__",
@@ -34,6 +34,7 @@ __all__ = [
     "ProblemStability",
     "ProblemModel",
     "load_sample",
+    "load_sample_dates",
     "load_sample_labels",
     "redact",
     "PainpointsError",

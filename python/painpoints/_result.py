@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -156,6 +157,33 @@ NO_PROBLEMS_HINT = (
     "No problem found: no group of at least min_size similar complaints (by default 0.4% of the rows, "
     "at least 3). With few complaints, analyze more of them or set min_size lower (min_size=2, or --min-size 2)."
 )
+
+
+# Column names of the problem tables for complaints outside the problems shown.
+_NO_PROBLEM = "(no problem)"
+_OTHER_PROBLEMS = "(other problems)"
+
+
+def _wilson(k: int, n: int, z: float = 1.959964) -> Tuple[float, float]:
+    """95% Wilson score interval of the proportion k / n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value of a two-proportion z-test (pooled), NaN without data."""
+    if n1 == 0 or n2 == 0:
+        return float("nan")
+    pooled = (k1 + k2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (k1 / n1 - k2 / n2) / se
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def _pandas(what: str) -> Any:
@@ -385,6 +413,167 @@ class Analysis:
             "example_rows": pl.List(pl.Int64), "theme": pl.Utf8,
         }
         return pl.DataFrame(rows, schema=schema)
+
+    def over_time(self, dates: Any, freq: str = "W", *, top: Optional[int] = None,
+                  share: bool = False) -> "pandas.DataFrame":
+        """How many complaints each problem had per period: what is growing,
+        and did a fix shrink a problem.
+
+        ``dates``: one date per complaint, in input order (a column of the
+        same DataFrame, a list or an array of dates or date strings).
+        ``freq``: the period, as pandas spells it: ``"D"``, ``"W"`` (weeks
+        ending on Sunday), ``"M"``, ``"Q"`` or ``"Y"``. ``top``: only the
+        ``top`` largest problems get a column, the others are summed in
+        ``"(other problems)"`` (default: every problem).
+
+        Returns a DataFrame with one row per period, every period from the
+        first date to the last (a quiet week shows zeros), indexed by the
+        period's first day; one column per problem, named by its label, in
+        rank order, then ``"(no problem)"`` (complaints matching none);
+        rows without text are not counted. ``share=True`` divides each row
+        by that period's complaints, so problems compare across busy and
+        quiet periods. Complaints without a readable date are left out,
+        with a warning that counts them.
+
+        >>> import painpoints as pp
+        >>> result = pp.analyze(pp.load_sample(), progress=False)
+        >>> result.over_time(pp.load_sample_dates(), "Y", top=2).tail(2)  # doctest: +NORMALIZE_WHITESPACE
+                    card  experian  (other problems)  (no problem)
+        period
+        2019-01-01    69        47               190             0
+        2020-01-01     0         2                 7             0
+        """
+        pd = _pandas("over_time()")
+        if isinstance(share, bool) is False:
+            raise ParameterError(f"share must be True or False, got {share!r}")
+        when = pd.to_datetime(pd.Series(self._aligned(dates, "dates")), errors="coerce", format="mixed")
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_localize(None)
+        try:
+            periods = when.dt.to_period(freq)
+        except (ValueError, TypeError) as e:
+            raise ParameterError(f"freq must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y', got {freq!r} ({e})") from None
+        columns = self._columns(top, "over_time()")
+        said = ~self._empty_rows()
+        undated = int((said & when.isna().to_numpy()).sum())
+        if undated:
+            warnings.warn(f"{undated:,} complaints have no readable date and are not counted in over_time()",
+                          UserWarning, stacklevel=2)
+        keep = said & when.notna().to_numpy()
+        frame = pd.DataFrame({"period": periods[keep].to_numpy(), "column": columns[keep]})
+        table = pd.crosstab(frame["period"], frame["column"]) if keep.any() else pd.DataFrame()
+        if len(table):
+            table = table.reindex(pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq))
+        order = [c for c in self._column_names(top) if c in set(columns[said]) or c == _NO_PROBLEM]
+        table = table.reindex(columns=order).fillna(0).astype("int64")
+        if share:
+            totals = table.sum(axis=1)
+            table = table.div(totals.where(totals > 0), axis=0).fillna(0.0)
+        table.index = pd.Index([p.start_time for p in table.index], name="period", dtype="datetime64[ns]")
+        table.columns.name = None
+        return table
+
+    def by_segment(self, segments: Any, *, top: int = 3) -> "pandas.DataFrame":
+        """The largest problems within each segment (channel, product,
+        region...), and whether each stands out there.
+
+        ``segments``: one value per complaint, in input order (a column of
+        the same DataFrame, a list or an array); a missing value is its own
+        segment, ``"(missing)"``. ``top``: problems listed per segment.
+
+        Returns one row per segment and problem, segments largest first:
+        ``segment``, ``complaints`` (the segment's complaints with text),
+        ``rank`` (within the segment), ``problem_id``, ``problem_label``,
+        ``count``, ``share`` with its 95% interval (``share_low``,
+        ``share_high``; Wilson), ``share_elsewhere`` (the problem's share in
+        all other segments) and ``p_value``, a two-sided test of the two
+        shares being equal (two-proportion z-test; small values say the
+        problem really is more, or less, common in this segment). Rows
+        without text are not counted.
+
+        >>> import painpoints as pp
+        >>> result = pp.analyze(pp.load_sample(), progress=False)
+        >>> by_product = result.by_segment(pp.load_sample_labels(), top=1)
+        >>> row = by_product.iloc[1]
+        >>> row["segment"], row["problem_label"], f"{row['share']:.2f}", f"{row['share_elsewhere']:.2f}"
+        ('Debt collection', 'debt', '0.46', '0.04')
+        >>> bool(row["p_value"] < 0.001)
+        True
+        """
+        pd = _pandas("by_segment()")
+        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+            raise ParameterError(f"top must be a positive integer, got {top!r}")
+        seg = pd.Series(self._aligned(segments, "segments"), dtype=object)
+        seg = seg.where(seg.notna(), "(missing)").astype(str).to_numpy()
+        said = ~self._empty_rows()
+        labels = self.labels
+        names = {p.id: p.label for p in self.problems}
+        total = int(said.sum())
+        overall = {p.id: int((said & (labels == p.id)).sum()) for p in self.problems}
+        sizes = pd.Series(seg[said]).value_counts(sort=False)
+        order = sorted(sizes.index, key=lambda s: (-int(sizes[s]), s))
+        rows = []
+        for s in order:
+            inside = said & (seg == s)
+            n = int(inside.sum())
+            counts = pd.Series(labels[inside & (labels >= 0)]).value_counts()
+            ranked = sorted(counts.index, key=lambda i: (-int(counts[i]), int(i)))[:top]
+            for rank, pid in enumerate(ranked, start=1):
+                k = int(counts[pid])
+                low, high = _wilson(k, n)
+                rest_n, rest_k = total - n, overall[int(pid)] - k
+                rows.append({
+                    "segment": s, "complaints": n, "rank": rank, "problem_id": int(pid),
+                    "problem_label": names.get(int(pid)), "count": k, "share": k / n,
+                    "share_low": low, "share_high": high,
+                    "share_elsewhere": rest_k / rest_n if rest_n else float("nan"),
+                    "p_value": _two_proportion_p(k, n, rest_k, rest_n),
+                })
+        cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
+                "share_high", "share_elsewhere", "p_value"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _aligned(self, values: Any, name: str) -> np.ndarray:
+        """``values`` (one per complaint) as an array in input order; a pandas
+        Series is aligned on the complaints' index when they came with one."""
+        if isinstance(values, (str, bytes)) or values is None:
+            raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
+        if self._index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index"):
+            if not values.index.equals(self._index):
+                if not values.index.is_unique or not self._index.isin(values.index).all():
+                    raise ParameterError(
+                        f"{name} does not have the complaints' index; pass the column of the same DataFrame "
+                        "(or a list in the complaints' order)"
+                    )
+                values = values.reindex(self._index)
+        out = np.asarray(values.to_list() if hasattr(values, "to_list") else list(values), dtype=object)
+        if out.ndim != 1 or len(out) != self.n_rows:
+            raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(out)}")
+        return out
+
+    def _empty_rows(self) -> np.ndarray:
+        """Per row: no text and no problem (the rows ``n_empty`` counts)."""
+        texts = getattr(self.model, "_texts", None)
+        if texts is None or len(texts) != self.n_rows or not self.n_empty:
+            return np.zeros(self.n_rows, dtype=bool)
+        blank = np.fromiter((t is None or not t.strip() for t in texts), dtype=bool, count=self.n_rows)
+        return blank & (self.labels < 0)
+
+    def _column_names(self, top: Optional[int]) -> List[str]:
+        shown = self.problems if top is None else self.problems[:top]
+        names = [p.label for p in shown]
+        if top is not None and len(self.problems) > top:
+            names.append(_OTHER_PROBLEMS)
+        return names + [_NO_PROBLEM]
+
+    def _columns(self, top: Optional[int], what: str) -> np.ndarray:
+        """Per row, the name of its column in a problem table."""
+        if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 0):
+            raise ParameterError(f"top must be a non-negative integer or None, got {top!r}")
+        shown = self.problems if top is None else self.problems[:top]
+        names = {p.id: p.label for p in shown}
+        rest = _OTHER_PROBLEMS if top is not None else _NO_PROBLEM
+        return np.array([_NO_PROBLEM if i < 0 else names.get(int(i), rest) for i in self.labels], dtype=object)
 
     def assignments(self) -> "pandas.DataFrame":
         """One row per complaint, in input order: row (0-based position),

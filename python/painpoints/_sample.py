@@ -13,7 +13,7 @@ import sys
 from importlib import resources
 from typing import List
 
-__all__ = ["load_sample", "load_sample_labels"]
+__all__ = ["load_sample", "load_sample_dates", "load_sample_labels"]
 
 
 def _rows() -> List[dict]:
@@ -25,6 +25,11 @@ def _rows() -> List[dict]:
 def load_sample() -> List[str]:
     """The sample complaints (a list of str)."""
     return [r["text"] for r in _rows()]
+
+
+def load_sample_dates() -> List[str]:
+    """The date each sample complaint was received ("2019/9/24"), aligned with :func:`load_sample`."""
+    return [r["date"] for r in _rows()]
 
 
 def load_sample_labels() -> List[str]:

@@ -1,0 +1,123 @@
+"""Problems over time and per segment: counts that add up, periods without
+gaps, rows aligned with the complaints, statistics checked against SciPy."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+import painpoints as pp
+from conftest import synthetic
+
+QUIET = dict(progress=False, min_size=5)
+
+
+@pytest.fixture(scope="module")
+def frame():
+    texts, truth = synthetic()
+    n = len(texts)
+    # Dates over five weeks with the third left empty; a channel per row.
+    weeks = [0, 1, 3, 4]
+    dates = [pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=weeks[i % 4], days=i % 5) for i in range(n)]
+    channel = ["email" if i % 4 else "phone" for i in range(n)]
+    df = pd.DataFrame({"comment": texts, "truth": truth, "date": dates, "channel": channel})
+    return df, pp.analyze(df["comment"], **QUIET)
+
+
+def test_over_time_counts_every_complaint_once_with_no_gap(frame):
+    df, result = frame
+    table = result.over_time(df["date"], "W")
+    # Five weeks, the empty one included, each a Monday (W-SUN periods start on Monday).
+    assert len(table) == 5 and table.index.name == "period"
+    assert (table.index.day_of_week == 0).all()
+    assert table.iloc[2].sum() == 0
+    assert int(table.to_numpy().sum()) == len(df)
+    assert list(table.columns) == [p.label for p in result.problems] + ["(no problem)"]
+    # Each problem's column sums to its size; each cell to a direct count.
+    for p in result.problems:
+        assert int(table[p.label].sum()) == p.size
+    week = pd.to_datetime(df["date"]).dt.to_period("W").dt.start_time
+    first = result.problems[0]
+    expected = Counter(week[result.labels == first.id])
+    assert {k: v for k, v in table[first.label].items() if v} == dict(expected)
+
+
+def test_over_time_shares_top_and_other(frame):
+    df, result = frame
+    shares = result.over_time(df["date"], "W", share=True)
+    busy = shares.sum(axis=1) > 0
+    np.testing.assert_allclose(shares[busy].sum(axis=1), 1.0)
+    assert (shares[~busy] == 0).all().all()
+    top1 = result.over_time(df["date"], "M", top=1)
+    assert list(top1.columns) == [result.problems[0].label, "(other problems)", "(no problem)"]
+    assert int(top1["(other problems)"].sum()) == sum(p.size for p in result.problems[1:])
+
+
+def test_over_time_leaves_out_undated_and_blank_rows_and_says_so(frame):
+    df, _ = frame
+    texts = list(df["comment"]) + ["", None]
+    dates = [str(d.date()) for d in df["date"]] + ["2024-01-02", None]
+    dates[0] = "not a date"
+    result = pp.analyze(texts, **QUIET)
+    with pytest.warns(UserWarning, match="1 complaints have no readable date"):
+        table = result.over_time(dates, "W")
+    assert int(table.to_numpy().sum()) == len(df) - 1
+
+
+def test_over_time_aligns_a_series_on_the_complaints_index(frame):
+    df, _ = frame
+    part = df.iloc[::-1][df.index % 4 != 1]
+    result = pp.analyze(part["comment"], **QUIET)
+    by_series = result.over_time(part["date"].sort_index(), "W")
+    assert by_series.equals(result.over_time(list(part["date"]), "W"))
+    with pytest.raises(pp.ParameterError, match="index"):
+        result.over_time(df["date"].reset_index(drop=True).iloc[: len(part)], "W")
+    with pytest.raises(pp.ParameterError, match="one value per complaint"):
+        result.over_time(list(part["date"])[:-1], "W")
+    with pytest.raises(pp.ParameterError, match="freq"):
+        result.over_time(part["date"], "fortnight")
+
+
+def test_by_segment_counts_shares_and_tests_like_scipy(frame):
+    df, result = frame
+    table = result.by_segment(df["channel"], top=2)
+    assert list(table["segment"].unique()) == ["email", "phone"]  # largest first
+    assert table.groupby("segment")["rank"].apply(list).to_dict() == {"email": [1, 2], "phone": [1, 2]}
+    labels = result.labels
+    for row in table.itertuples():
+        inside = (df["channel"] == row.segment).to_numpy()
+        k = int((labels[inside] == row.problem_id).sum())
+        k_out = int((labels[~inside] == row.problem_id).sum())
+        assert row.count == k and row.complaints == inside.sum()
+        assert row.share == pytest.approx(k / inside.sum())
+        assert row.share_elsewhere == pytest.approx(k_out / (~inside).sum())
+        assert row.share_low < row.share < row.share_high
+        expected = chi2_contingency([[k, inside.sum() - k], [k_out, (~inside).sum() - k_out]], correction=False).pvalue
+        assert row.p_value == pytest.approx(expected, rel=1e-9)
+    # The rank-1 problem of a segment is its most frequent one.
+    email = labels[(df["channel"] == "email").to_numpy()]
+    assert table.iloc[0]["count"] == Counter(email[email >= 0]).most_common(1)[0][1]
+
+
+def test_by_segment_finds_a_problem_concentrated_in_one_segment():
+    texts, truth = synthetic()
+    # Every complaint of one topic comes through the app; the rest by email.
+    topic = truth[0]
+    channel = ["app" if t == topic else "email" for t in truth]
+    result = pp.analyze(texts, **QUIET)
+    table = result.by_segment(channel, top=1)
+    app = table[table["segment"] == "app"].iloc[0]
+    assert app["share"] > 0.9 and app["share_elsewhere"] < 0.1 and app["p_value"] < 1e-6
+
+
+def test_by_segment_missing_values_are_a_segment(frame):
+    df, result = frame
+    seg = df["channel"].where(df.index % 10 != 0, None)
+    table = result.by_segment(seg)
+    assert "(missing)" in set(table["segment"])
+    assert table.groupby("segment")["complaints"].first().sum() == len(df)
+    with pytest.raises(pp.ParameterError, match="top"):
+        result.by_segment(seg, top=0)
