@@ -398,3 +398,34 @@ def test_a_workbook_with_several_sheets_names_the_one_read(tmp_path, capsys):
                  "--no-progress"]) == 0
     assert "--sheet" not in capsys.readouterr().err
     assert json.loads(out_json.read_text(encoding="utf-8"))["n_rows"] == len(answers)
+
+
+def test_analyze_counts_problems_per_period_and_segment(tmp_path, capsys):
+    rows = _complaints()
+    df = pd.DataFrame(rows)
+    # Deliveries all in March, the rest spread over January to March.
+    df["created"] = [f"2024-03-{1 + i % 28:02d}" if r["truth"] == "delivery" else f"2024-0{1 + (i // 3) % 3}-15"
+                     for i, r in enumerate(rows)]
+    path = tmp_path / "dated.csv"
+    df.to_csv(path, index=False)
+    out_json = tmp_path / "r.json"
+    rc = main(["analyze", str(path), "--text", "comment", "--date", "created", "--freq", "M",
+               "--segment", "channel", "--json", str(out_json), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "complaints per month" in captured.out and "top problems per segment" in captured.out
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    ot = doc["over_time"]
+    assert ot["freq"] == "M" and ot["periods"] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    counts = pd.DataFrame(ot["counts"], columns=ot["columns"])
+    assert counts.to_numpy().sum() == len(df)
+    delivery = next(c for c in ot["columns"] if "deliver" in c or "late" in c)
+    assert list(counts[delivery]) == [0, 0, 30]
+    # Each channel carries one topic here, so each segment's #1 holds all of it.
+    seg = pd.DataFrame(doc["by_segment"])
+    assert set(seg["segment"]) == {"email", "chat", "phone"}
+    firsts = seg[seg["rank"] == 1]
+    assert (firsts["share"] == 1.0).all() and (firsts["p_value"] < 1e-6).all()
+    # A date or segment column that does not exist is a clear error.
+    assert main(["analyze", str(path), "--text", "comment", "--date", "when", "--no-progress"]) == 2
+    assert "when" in capsys.readouterr().err

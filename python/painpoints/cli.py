@@ -36,6 +36,7 @@ Examples:
   painpoints analyze survey.xlsx --sheet Responses --text Q2_TEXT --json problems.json
   painpoints analyze export.jsonl --text body --max-problems 20 --min-size 5 --seed 42
   painpoints analyze tickets.csv --text comment --embeddings tickets_minilm.npy
+  painpoints analyze tickets.csv --text comment --date created --freq M --segment channel
 """
 
 _FIT_EPILOG = """\
@@ -159,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also refit RUNS times on 80%% of the rows and show how often each problem stays in the top N"
         " (also in --html and --json; costs RUNS fits; at most 100)",
     )
+    p.add_argument("--date", metavar="COLUMN", default=None,
+                   help="also count the top problems per period of this date column (also in --json)")
+    p.add_argument("--freq", choices=["D", "W", "M", "Q", "Y"], default="W",
+                   help="the period for --date: day, week, month, quarter or year (default: W)")
+    p.add_argument("--segment", metavar="COLUMN", default=None,
+                   help="also show the top problems within each value of this column (channel, product...), "
+                   "with a test against the other values (also in --json)")
     _add_model_args(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.set_defaults(func=_cmd_analyze)
@@ -359,10 +367,12 @@ def _result_dict(result: Any) -> Dict[str, Any]:
     }
 
 
-def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = None) -> None:
+def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = None,
+                extra: Optional[Dict[str, Any]] = None) -> None:
     doc = _result_dict(result)
     if stability is not None:
         doc["stability"] = [dataclasses.asdict(c) for c in stability]
+    doc.update(extra or {})
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text + "\n")
@@ -431,17 +441,63 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     kwargs["top"] = args.top
     if args.no_progress:
         kwargs["progress"] = False
+    ppio = _io()
+    dates = df[ppio.resolve_column(df, args.date)].tolist() if args.date else None
+    segments = df[ppio.resolve_column(df, args.segment)].tolist() if args.segment else None
     result = painpoints.analyze(texts, embeddings=_embeddings(args), **kwargs)
     print(_summary(result, args.top))
     checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
     if checks is not None:
         print()
         print(_stability_text(checks, args.stability, args.top))
+    extra: Dict[str, Any] = {}
+    if dates is not None:
+        table = result.over_time(dates, args.freq, top=args.top)
+        extra["over_time"] = {
+            "freq": args.freq,
+            "periods": [str(t.date()) for t in table.index],
+            "columns": [str(c) for c in table.columns],
+            "counts": table.to_numpy().tolist(),
+        }
+        print()
+        print(_over_time_text(table, args.freq))
+    if segments is not None:
+        seg = result.by_segment(segments, top=args.top)
+        extra["by_segment"] = json.loads(seg.to_json(orient="records"))
+        print()
+        print(_segment_text(seg))
     if args.html:
         _write_html(result, args.html, args.top, checks)
     if args.json:
-        _write_json(result, args.json, checks)
+        _write_json(result, args.json, checks, extra)
     return 0
+
+
+_PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+
+
+def _over_time_text(table: Any, freq: str, last: int = 12) -> str:
+    """The last ``last`` periods of an over_time table, as plain text."""
+    shown = table.tail(last)
+    head = f"complaints per {_PERIOD_NAMES.get(freq, freq)}"
+    if len(table) > last:
+        head += f" (the last {last} of {len(table)}; all in --json)"
+    shown = shown.set_axis([str(t.date()) for t in shown.index])
+    return head + "\n" + shown.to_string()
+
+
+def _segment_text(table: Any, segments: int = 10) -> str:
+    """The first ``segments`` segments of a by_segment table, as plain text."""
+    names = list(dict.fromkeys(table["segment"]))
+    lines = ["top problems per segment (share there vs elsewhere; p: two-proportion test)"]
+    if len(names) > segments:
+        lines[0] += f"; the {segments} largest of {len(names)} segments, all in --json"
+    for name in names[:segments]:
+        rows = table[table["segment"] == name]
+        lines.append(f"{name} ({int(rows['complaints'].iloc[0]):,} complaints)")
+        for r in rows.itertuples():
+            lines.append(f"   #{r.rank} {r.problem_label}  {r.share:.1%} vs {r.share_elsewhere:.1%}  p={r.p_value:.2g}")
+    return "\n".join(lines)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
