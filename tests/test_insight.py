@@ -121,3 +121,34 @@ def test_by_segment_missing_values_are_a_segment(frame):
     assert table.groupby("segment")["complaints"].first().sum() == len(df)
     with pytest.raises(pp.ParameterError, match="top"):
         result.by_segment(seg, top=0)
+
+
+def test_trend_puts_a_problem_that_grew_first_and_tests_it():
+    texts, truth = synthetic()
+    topic = truth[0]
+    # The first topic only in March; the others spread over January to March.
+    dates = [f"2024-03-{1 + i % 28:02d}" if t == topic else f"2024-0{1 + (i // 3) % 3}-10"
+             for i, t in enumerate(truth)]
+    result = pp.analyze(texts, **QUIET)
+    table = result.trend(dates, "M")
+    assert str(table.attrs["since"].date()) == "2024-03-01"
+    grown = table.iloc[0]
+    members = result.labels == grown["problem_id"]
+    assert {truth[i] for i in np.flatnonzero(members)} == {topic}
+    march = np.array([d.startswith("2024-03") for d in dates])
+    assert grown["recent"] == int((members & march).sum())
+    assert grown["recent_share"] == pytest.approx((members & march).sum() / march.sum())
+    assert grown["earlier_share"] == 0.0 and grown["p_value"] < 1e-6
+    assert list(table["change"]) == sorted(table["change"], reverse=True)
+    with pytest.raises(pp.ParameterError, match="span 1 period"):
+        result.trend(dates, "Y")
+
+
+@pytest.mark.parametrize("k1, n1, k2, n2", [(2, 22, 1, 110), (0, 10, 5, 50), (3, 8, 1, 9), (2, 22, 14, 1510)])
+def test_small_counts_are_tested_exactly_like_scipy(k1, n1, k2, n2):
+    from scipy.stats import fisher_exact
+
+    from painpoints._result import _two_proportion_p
+
+    expected = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
+    assert _two_proportion_p(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9)

@@ -175,15 +175,35 @@ def _wilson(k: int, n: int, z: float = 1.959964) -> Tuple[float, float]:
 
 
 def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value of a two-proportion z-test (pooled), NaN without data."""
+    """Two-sided p-value that k1 / n1 and k2 / n2 are the same share: the
+    pooled two-proportion z-test, or Fisher's exact test when a cell of the
+    2x2 table expects fewer than 5 (where the z-test is unreliable); NaN
+    without data."""
     if n1 == 0 or n2 == 0:
         return float("nan")
+    k, n = k1 + k2, n1 + n2
+    if min(k, n - k) * min(n1, n2) < 5 * n:
+        return _fisher_p(k1, n1, k, n)
     pooled = (k1 + k2) / (n1 + n2)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if se == 0:
         return 1.0
     z = (k1 / n1 - k2 / n2) / se
     return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _fisher_p(k1: int, n1: int, k: int, n: int) -> float:
+    """Two-sided Fisher exact p-value of k1 successes among n1 draws, k of n
+    in all (the tables at most as likely as the one seen)."""
+    def log_pmf(x: int) -> float:
+        return (math.lgamma(k + 1) - math.lgamma(x + 1) - math.lgamma(k - x + 1)
+                + math.lgamma(n - k + 1) - math.lgamma(n1 - x + 1) - math.lgamma(n - k - n1 + x + 1)
+                - math.lgamma(n + 1) + math.lgamma(n1 + 1) + math.lgamma(n - n1 + 1))
+
+    seen = log_pmf(k1)
+    total = sum(math.exp(lp) for lp in map(log_pmf, range(max(0, k - (n - n1)), min(k, n1) + 1))
+                if lp <= seen + 1e-7)
+    return min(1.0, total)
 
 
 def _pandas(what: str) -> Any:
@@ -487,9 +507,10 @@ class Analysis:
         ``count``, ``share`` with its 95% interval (``share_low``,
         ``share_high``; Wilson), ``share_elsewhere`` (the problem's share in
         all other segments) and ``p_value``, a two-sided test of the two
-        shares being equal (two-proportion z-test; small values say the
-        problem really is more, or less, common in this segment). Rows
-        without text are not counted.
+        shares being equal (two-proportion z-test, or Fisher's exact test
+        when a count is too small for it; small values say the problem
+        really is more, or less, common in this segment). Rows without text
+        are not counted.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -532,6 +553,49 @@ class Analysis:
         cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
                 "share_high", "share_elsewhere", "p_value"]
         return pd.DataFrame(rows, columns=cols)
+
+    def trend(self, dates: Any, freq: str = "W", *, recent: int = 1) -> "pandas.DataFrame":
+        """What is growing and what shrank: each problem's share of the
+        complaints in the last ``recent`` periods against its share before.
+
+        ``dates`` and ``freq`` are those of :meth:`over_time`. Returns one
+        row per problem, the fastest-growing first: ``problem_id``,
+        ``problem_label``, ``recent`` (its complaints in the recent periods),
+        ``recent_share``, ``earlier_share``, ``change`` (the difference) and
+        ``p_value`` (two-proportion test of the two shares; a small value
+        says the change is more than chance). The frame's ``attrs["since"]``
+        is the first day of the recent periods. Needs dates in more than
+        ``recent`` periods.
+
+        >>> import painpoints as pp
+        >>> result = pp.analyze(pp.load_sample(), progress=False)
+        >>> t = result.trend(pp.load_sample_dates(), "Y")
+        >>> str(t.attrs["since"].date()), list(t.columns)
+        ('2020-01-01', ['problem_id', 'problem_label', 'recent', 'recent_share', 'earlier_share', 'change', 'p_value'])
+        """
+        pd = _pandas("trend()")
+        if isinstance(recent, bool) or not isinstance(recent, int) or recent < 1:
+            raise ParameterError(f"recent must be a positive integer (periods), got {recent!r}")
+        table = self.over_time(dates, freq)
+        if len(table) <= recent:
+            raise ParameterError(
+                f"the dates span {len(table)} period(s) of {freq!r}; trend() compares the last {recent} with "
+                "earlier ones: use a shorter freq or a smaller recent"
+            )
+        late, early = table.iloc[-recent:].sum(), table.iloc[:-recent].sum()
+        n_late, n_early = int(late.sum()), int(early.sum())
+        rows = []
+        for p in self.problems:
+            k1, k2 = int(late.get(p.label, 0)), int(early.get(p.label, 0))
+            s1 = k1 / n_late if n_late else float("nan")
+            s2 = k2 / n_early if n_early else float("nan")
+            rows.append({"problem_id": p.id, "problem_label": p.label, "recent": k1, "recent_share": s1,
+                         "earlier_share": s2, "change": s1 - s2, "p_value": _two_proportion_p(k1, n_late, k2, n_early)})
+        cols = ["problem_id", "problem_label", "recent", "recent_share", "earlier_share", "change", "p_value"]
+        out = pd.DataFrame(rows, columns=cols)
+        out = out.sort_values(["change", "problem_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        out.attrs["since"] = table.index[-recent]
+        return out
 
     def _aligned(self, values: Any, name: str) -> np.ndarray:
         """``values`` (one per complaint) as an array in input order; a pandas
