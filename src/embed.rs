@@ -22,6 +22,12 @@ use crate::vectorize::SparseVec;
 /// as damaged, so a fit refuses them too).
 pub const MAX_DIM: usize = 1 << 20;
 
+/// Largest absolute values between which a row's squares and their sum
+/// stay normal f32 numbers (up to [`MAX_DIM`] columns): such rows are
+/// brought to unit length directly, others through their largest value.
+const SAFE_LOW: f32 = 1e-18;
+const SAFE_HIGH: f32 = 1e15;
+
 /// One dense vector per row, row-major, borrowed from the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Embeddings<'a> {
@@ -87,13 +93,16 @@ impl Blend {
     /// the dense pseudo-terms numbered from `offset`. A zero dense row adds
     /// nothing (the complaint is then compared by its keywords alone).
     pub fn apply(&self, x: &mut SparseVec, dense: &[f32], offset: u32) {
-        let norm = dense.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 && norm.is_finite() {
+        let Some(m) = dense.iter().map(|v| v.abs()).filter(|&m| m > 0.0 && m.is_finite()).reduce(f32::max) else {
+            return;
+        };
+        if (SAFE_LOW..=SAFE_HIGH).contains(&m) {
+            let norm = dense.iter().map(|v| v * v).sum::<f32>().sqrt();
             self.extend(x, dense, 1.0 / norm, offset);
-        } else if let Some(m) = dense.iter().map(|v| v.abs()).filter(|&m| m > 0.0 && m.is_finite()).reduce(f32::max) {
-            // Values so large (or small) that their squares overflow (or
-            // vanish) in f32: divided by the largest first, the row keeps
-            // its direction.
+        } else {
+            // Values so large (or small) that their squares would overflow
+            // (or lose precision as subnormals) in f32: divided by the
+            // largest first, the row keeps its direction.
             let scaled: Vec<f32> = dense.iter().map(|v| v / m).collect();
             let norm = scaled.iter().map(|v| v * v).sum::<f32>().sqrt();
             self.extend(x, &scaled, 1.0 / norm, offset);

@@ -317,7 +317,10 @@ impl ProblemModelParams {
         drop(normalized);
 
         let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
-        let min_size = self.min_size.unwrap_or_else(|| ((n as f64 * 0.004).round() as usize).max(3));
+        // The default scales with the complaints that say something: a
+        // survey's blank answers do not make every problem too small.
+        let said = texts.iter().filter(|t| t.as_ref().is_some_and(|s| !s.as_ref().trim().is_empty())).count();
+        let min_size = self.min_size.unwrap_or_else(|| ((said as f64 * 0.004).round() as usize).max(3));
         let scale = rows.len() as f64 / n.max(1) as f64;
         let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
         let cp = ClusterParams {
@@ -651,7 +654,8 @@ impl ProblemModel {
     }
 
     fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
-        if text.is_empty() {
+        // A blank row says nothing, whatever its embedding (that of "").
+        if text.trim().is_empty() {
             return (None, 0.0);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);

@@ -151,3 +151,23 @@ def test_embeddings_at_any_scale_blend_alike(scale):
     texts, truth, emb = blobs()
     scaled = pp.analyze(texts, embeddings=emb * np.float32(scale), min_size=5, embedding_weight=0.7, progress=False)
     assert homogeneity_score(truth, scaled.labels) > 0.9
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e-21, 1e-22, 3e-23, 1e-25])
+def test_scores_do_not_depend_on_the_embeddings_scale(scale):
+    # Between overflow and underflow lies a band where squares are subnormal
+    # f32 numbers and lose precision; every scale must score alike.
+    texts, _, emb = blobs()
+    model = ProblemModel(min_size=5, embedding_weight=0.7, progress=False).fit(texts, embeddings=emb)
+    ids, sims = model.score(texts, embeddings=emb)
+    ids_s, sims_s = model.score(texts, embeddings=emb * np.float32(scale))
+    np.testing.assert_allclose(sims_s, sims, atol=1e-5)
+    np.testing.assert_array_equal(ids_s, ids)
+
+
+def test_a_blank_complaint_gets_no_problem_from_its_embedding():
+    texts, _, emb = blobs()
+    rows = texts + ["   ", "", None, "\t"]
+    vecs = np.vstack([emb, emb[:4]])
+    result = pp.analyze(rows, embeddings=vecs, min_size=5, embedding_weight=0.7, progress=False)
+    assert list(result.labels[-4:]) == [-1] * 4 and result.n_empty == 4

@@ -152,3 +152,38 @@ def test_small_counts_are_tested_exactly_like_scipy(k1, n1, k2, n2):
 
     expected = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
     assert _two_proportion_p(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_dates_are_read_with_one_format_for_the_whole_column(frame):
+    df, result = frame
+    n = len(df)
+    # Day first: "13/01/2024" only reads day first, so the column is read so.
+    dayfirst = [f"{1 + i % 28:02d}/01/2024" for i in range(n)]
+    assert list(result.over_time(dayfirst, "M").sum(axis=1)) == [n]
+    assert list(result.over_time([f"0{1 + i % 9}/02/2024" for i in range(n)], "M", dayfirst=True).sum(axis=1)) == [n]
+    # Offsets across a change of summer time: one month, every row counted.
+    shifted = [f"2024-03-{1 + i % 28:02d}T10:00{'+01:00' if i % 2 else '+02:00'}" for i in range(n)]
+    assert list(result.over_time(shifted, "M").sum(axis=1)) == [n]
+    # Multiples of a period would overlap.
+    with pytest.raises(pp.ParameterError, match="multiple"):
+        result.over_time(dayfirst, "2D")
+
+
+def test_blank_rows_are_known_after_pickling_and_do_not_shrink_min_size():
+    import pickle
+
+    texts, _ = synthetic()
+    dates = ["2024-01-10"] * len(texts)
+    alone = pp.analyze(texts[:30], progress=False)
+    padded = pp.analyze(texts[:30] + [""] * 3000 + [None] * 10, progress=False)
+    np.testing.assert_array_equal(padded.labels[:30], alone.labels)
+    assert padded.n_empty == 3010
+    back = pickle.loads(pickle.dumps(padded))
+    assert back.n_empty == 3010
+    table = back.over_time(dates[:30] + ["2024-01-10"] * 3010, "M")
+    assert int(table.to_numpy().sum()) == 30
+    assert int(back.by_segment(["a"] * 3040)["complaints"].iloc[0]) == 30
+    # What counts as blank is what the core trims: U+001F is not white space there.
+    odd = pp.analyze(texts + ["\x1f", " \u3000 "], progress=False)
+    assert odd.n_empty == 1
+    assert odd.by_segment(["a"] * len(odd.labels))["complaints"].iloc[0] == len(texts) + 1

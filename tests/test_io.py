@@ -100,10 +100,17 @@ def test_csv_with_another_delimiter_is_recognised_by_its_header(tmp_path, sep):
         df = read_table(path)
         assert list(df.columns) == ["id", "comment", "score"]
         assert df["comment"].tolist() == ["my card was declined, twice", "refund not received"]
-    # One text column whose answers hold semicolons stays one column.
+    # One text column whose answers hold semicolons stays one column, even
+    # when its header holds one too.
     single = tmp_path / "single.csv"
     single.write_text("comment\nlate; again\nfine\n", encoding="utf-8")
     assert read_table(single)["comment"].tolist() == ["late; again", "fine"]
+    single.write_text("Comments; suggestions\nlate; again\nfine\nok\n", encoding="utf-8")
+    assert read_table(single)["Comments; suggestions"].tolist() == ["late; again", "fine", "ok"]
+    # A ";" file whose quoted header holds a comma is still a ";" file.
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(f'id{sep}"Was it good, or bad?"{sep}score\n1{sep}fine{sep}3\n2{sep}late{sep}1\n', encoding="utf-8")
+    assert list(read_table(quoted).columns) == ["id", "Was it good, or bad?", "score"]
 
 
 def test_utf8_bom_and_cp1252(tmp_path):

@@ -108,3 +108,16 @@ def test_a_model_fitted_on_a_named_column_scores_files_without_text(tmp_path):
     assert model.score_file(src, tmp_path / "out.csv") == len(rows)
     back = pp.ProblemModel.load(model.save(tmp_path / "m.json") or tmp_path / "m.json")
     assert back.text_column_ == "comment"
+
+
+def test_score_file_reads_semicolon_csv_and_keeps_the_header_of_an_empty_one(model, tmp_path):
+    rows = _rows(40)
+    src = tmp_path / "semi.csv"
+    pd.DataFrame({"id": range(len(rows)), "comment": rows}).to_csv(src, index=False, sep=";")
+    out = tmp_path / "out.csv"
+    assert model.score_file(src, out, text="comment") == len(rows)
+    np.testing.assert_array_equal(pd.read_csv(out)["problem_id"].to_numpy(), model.predict(rows))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,comment\n", encoding="utf-8")
+    assert model.score_file(empty, out, text="comment") == 0
+    assert out.read_text(encoding="utf-8").splitlines() == ["id,comment,problem_id,problem_label,similarity"]

@@ -377,7 +377,7 @@ class ProblemModel:
                     chunk.to_csv(tmp, index=False, header=written == 0, sep="\t" if fmt == "tsv" else ",",
                                  mode=mode, encoding="utf-8", compression=compression)
                 written += len(chunk)
-            if written == 0:
+            if not os.path.exists(tmp):  # no chunk at all
                 open(tmp, "w").close()
             os.replace(tmp, dst)
         finally:

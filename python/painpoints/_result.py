@@ -52,7 +52,7 @@ class Problem:
     size: int
     """Number of complaints in the problem."""
     share: float
-    """``size`` over all analysed rows (0..1)."""
+    """``size`` over the analysed rows that have text (0..1; see ``Analysis.n_empty``)."""
     cohesion: float
     """Mean similarity of its complaints to its centre (0..1); higher is tighter."""
     examples: Tuple[Example, ...] = field(default_factory=tuple)
@@ -109,7 +109,7 @@ class Theme:
     size: int
     """Number of complaints in its problems."""
     share: float
-    """``size`` over all analysed rows (0..1)."""
+    """``size`` over the analysed rows that have text (0..1; see ``Analysis.n_empty``)."""
 
     @classmethod
     def _from_dict(cls, d: dict, id: int) -> "Theme":
@@ -162,6 +162,82 @@ NO_PROBLEMS_HINT = (
 # Column names of the problem tables for complaints outside the problems shown.
 _NO_PROBLEM = "(no problem)"
 _OTHER_PROBLEMS = "(other problems)"
+
+
+# Unicode White_Space: what the core trims (Python's str.strip also takes
+# the separators U+001C-U+001F), so both sides agree on a blank row.
+_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _blank_rows(texts: Optional[Sequence[Optional[str]]], n: int) -> Optional[np.ndarray]:
+    """Per row, whether it has no text (missing or only white space); None when unknown."""
+    if texts is None or len(texts) != n:
+        return None
+    return np.fromiter((t is None or not t.strip(_WHITE_SPACE) for t in texts), dtype=bool, count=n)
+
+
+def _period(pd: Any, freq: str) -> str:
+    """``freq`` checked: one calendar period, as pandas spells periods."""
+    try:
+        offset = pd.Period("2024-01-01", freq=freq).freq
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ParameterError(f"freq must be a period such as 'D', 'W', 'M', 'Q' or 'Y', got {freq!r} ({e})") from None
+    if offset.n != 1:
+        raise ParameterError(f"freq must be a single period such as 'D', 'W', 'M', 'Q' or 'Y', not a multiple ({freq!r})")
+    return freq
+
+
+def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
+    """``values`` as naive timestamps (NaT where unreadable); see :func:`_read_dates`.
+    Without ``dayfirst``, a column that reads fully only day first
+    ("31/01/2024") is read day first."""
+    when = _read_dates(pd, values, dayfirst)
+    if not dayfirst and when.isna().any():
+        other = _read_dates(pd, values, True)
+        if other.isna().sum() < when.isna().sum():
+            return other
+    return when
+
+
+def _date_format(column: Any, dayfirst: bool) -> Optional[str]:
+    """The strptime format of the first date strings that pandas can guess
+    one for (so one unreadable first row does not make every row be read
+    on its own), or None."""
+    try:
+        from pandas.tseries.api import guess_datetime_format
+    except ImportError:  # pandas < 2.2: pandas infers it itself
+        return None
+    for value in column.head(1000):
+        if isinstance(value, str):
+            fmt = guess_datetime_format(value.strip(), dayfirst=dayfirst)
+            if fmt is not None:
+                return str(fmt)
+    return None
+
+
+def _read_dates(pd: Any, values: np.ndarray, dayfirst: bool) -> Any:
+    """``values`` as naive timestamps (NaT where unreadable). The column is
+    read with one format, as pandas infers it from its first date, so
+    "03/04" cannot mean March in one row and April in the next; strings
+    with different UTC offsets are brought to UTC, and a column in one
+    time zone keeps its local times."""
+    column = pd.Series(values)
+    options: Dict[str, Any] = {"errors": "coerce", "dayfirst": dayfirst}
+    fmt = _date_format(column, dayfirst)
+    if fmt is not None:
+        options["format"] = fmt
+    with warnings.catch_warnings():
+        # Rows that do not read are counted and reported by over_time().
+        warnings.filterwarnings("ignore", message="Could not infer format")
+        try:
+            when = pd.to_datetime(column, **options)
+        except (ValueError, TypeError):
+            when = pd.to_datetime(column, utc=True, **options)
+        if str(when.dtype) == "object":
+            when = pd.to_datetime(when, utc=True, **options)
+    if getattr(when.dt, "tz", None) is not None:
+        when = when.dt.tz_localize(None)
+    return when
 
 
 def _wilson(k: int, n: int, z: float = 1.959964) -> Tuple[float, float]:
@@ -240,6 +316,10 @@ class Analysis:
         unique = index is not None and len(index) == len(labels) and bool(getattr(index, "is_unique", False))
         self._index = index if unique else None
         self._repeated_index = index is not None and not unique
+        # Rows without text and without a problem (what the core's n_empty
+        # counts), taken now: a pickled model no longer holds its texts.
+        blank = _blank_rows(getattr(model, "_texts", None), len(labels))
+        self._empty: Optional[np.ndarray] = None if blank is None else blank & (labels < 0)
         self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
@@ -249,9 +329,11 @@ class Analysis:
 
     @property
     def n_empty(self) -> int:
-        """Rows without text (missing, or only white space): labelled -1 and
+        """Rows without text (missing, or only white space), labelled -1:
         left out of every share, so a survey's blank answers do not dilute
         the problems."""
+        if self._empty is not None:
+            return int(self._empty.sum())
         fitted = getattr(self.model, "_fitted", None)
         if fitted is None or fitted.n_rows != self.n_rows:
             return 0
@@ -435,7 +517,7 @@ class Analysis:
         return pl.DataFrame(rows, schema=schema)
 
     def over_time(self, dates: Any, freq: str = "W", *, top: Optional[int] = None,
-                  share: bool = False) -> "pandas.DataFrame":
+                  share: bool = False, dayfirst: bool = False) -> "pandas.DataFrame":
         """How many complaints each problem had per period: what is growing,
         and did a fix shrink a problem.
 
@@ -452,8 +534,13 @@ class Analysis:
         rank order, then ``"(no problem)"`` (complaints matching none);
         rows without text are not counted. ``share=True`` divides each row
         by that period's complaints, so problems compare across busy and
-        quiet periods. Complaints without a readable date are left out,
-        with a warning that counts them.
+        quiet periods. Date strings are read with one format for the whole
+        column, as pandas infers it from the first; a column that only
+        reads in full day first ("31/01/2024") is read day first, and
+        ``dayfirst=True`` says so for one where every day is 12 or less.
+        Strings with different UTC offsets are brought to UTC. ``freq`` is
+        one period, not a multiple ("2W"). Complaints without a readable date are left out, with a
+        warning that counts them.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -466,13 +553,8 @@ class Analysis:
         pd = _pandas("over_time()")
         if isinstance(share, bool) is False:
             raise ParameterError(f"share must be True or False, got {share!r}")
-        when = pd.to_datetime(pd.Series(self._aligned(dates, "dates")), errors="coerce", format="mixed")
-        if getattr(when.dt, "tz", None) is not None:
-            when = when.dt.tz_localize(None)
-        try:
-            periods = when.dt.to_period(freq)
-        except (ValueError, TypeError) as e:
-            raise ParameterError(f"freq must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y', got {freq!r} ({e})") from None
+        when = _parse_dates(pd, self._aligned(dates, "dates"), dayfirst)
+        periods = when.dt.to_period(_period(pd, freq))
         columns = self._columns(top, "over_time()")
         said = ~self._empty_rows()
         undated = int((said & when.isna().to_numpy()).sum())
@@ -509,8 +591,9 @@ class Analysis:
         all other segments) and ``p_value``, a two-sided test of the two
         shares being equal (two-proportion z-test, or Fisher's exact test
         when a count is too small for it; small values say the problem
-        really is more, or less, common in this segment). Rows without text
-        are not counted.
+        really is more, or less, common in this segment). Each p-value is
+        for its own row: among many segments, about one row in twenty falls
+        below 0.05 by chance alone. Rows without text are not counted.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -554,11 +637,11 @@ class Analysis:
                 "share_high", "share_elsewhere", "p_value"]
         return pd.DataFrame(rows, columns=cols)
 
-    def trend(self, dates: Any, freq: str = "W", *, recent: int = 1) -> "pandas.DataFrame":
+    def trend(self, dates: Any, freq: str = "W", *, recent: int = 1, dayfirst: bool = False) -> "pandas.DataFrame":
         """What is growing and what shrank: each problem's share of the
         complaints in the last ``recent`` periods against its share before.
 
-        ``dates`` and ``freq`` are those of :meth:`over_time`. Returns one
+        ``dates``, ``freq`` and ``dayfirst`` are those of :meth:`over_time`. Returns one
         row per problem, the fastest-growing first: ``problem_id``,
         ``problem_label``, ``recent`` (its complaints in the recent periods),
         ``recent_share``, ``earlier_share``, ``change`` (the difference) and
@@ -576,7 +659,7 @@ class Analysis:
         pd = _pandas("trend()")
         if isinstance(recent, bool) or not isinstance(recent, int) or recent < 1:
             raise ParameterError(f"recent must be a positive integer (periods), got {recent!r}")
-        table = self.over_time(dates, freq)
+        table = self.over_time(dates, freq, dayfirst=dayfirst)
         if len(table) <= recent:
             raise ParameterError(
                 f"the dates span {len(table)} period(s) of {freq!r}; trend() compares the last {recent} with "
@@ -610,6 +693,8 @@ class Analysis:
                         "(or a list in the complaints' order)"
                     )
                 values = values.reindex(self._index)
+        if hasattr(values, "to_pylist"):  # pyarrow
+            values = values.to_pylist()
         out = np.asarray(values.to_list() if hasattr(values, "to_list") else list(values), dtype=object)
         if out.ndim != 1 or len(out) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(out)}")
@@ -617,11 +702,14 @@ class Analysis:
 
     def _empty_rows(self) -> np.ndarray:
         """Per row: no text and no problem (the rows ``n_empty`` counts)."""
-        texts = getattr(self.model, "_texts", None)
-        if texts is None or len(texts) != self.n_rows or not self.n_empty:
-            return np.zeros(self.n_rows, dtype=bool)
-        blank = np.fromiter((t is None or not t.strip() for t in texts), dtype=bool, count=self.n_rows)
-        return blank & (self.labels < 0)
+        if self._empty is not None:
+            return self._empty
+        if self.n_empty:
+            raise ParameterError(
+                "this analysis does not know which of its rows are blank (its complaints are not at hand); "
+                "make it with pp.analyze(texts)"
+            )
+        return np.zeros(self.n_rows, dtype=bool)
 
     def _column_names(self, top: Optional[int]) -> List[str]:
         shown = self.problems if top is None else self.problems[:top]

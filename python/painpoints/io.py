@@ -9,7 +9,9 @@ tolerating case and whitespace differences and suggesting near misses.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import os
 import re
 from pathlib import Path
@@ -176,8 +178,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _csv_delimiter(path: Path) -> str:
-    """``","``, or ``";"`` / tab / ``"|"`` when the header line uses that and no
-    comma (spreadsheets in many European locales save "CSV" with ``;``)."""
+    """``","``, or ``";"`` / tab / ``"|"`` when that splits the header into
+    more fields than a comma does and splits most of the next rows into
+    as many (spreadsheets in many European locales save "CSV" with ``;``;
+    a one-column file whose header holds a ``;`` stays one column)."""
     import bz2
     import gzip
     import lzma
@@ -188,14 +192,24 @@ def _csv_delimiter(path: Path) -> str:
         return ","
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:  # type: ignore[operator]
-            header = fh.readline(65536)
+            sample = "".join(fh.readline(65536) for _ in range(21))
     except OSError:
         return ","  # the read proper reports it
-    if "," in header:
-        return ","
-    counts = {d: header.count(d) for d in (";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
+
+    def split(d: str) -> List[List[str]]:
+        return [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+
+    rows = split(",")
+    best, fields = ",", (len(rows[0]) if rows else 1)
+    for d in (";", "\t", "|"):
+        rows = split(d)
+        if not rows or len(rows[0]) <= max(fields, 1):
+            continue
+        body = rows[1:-1] if len(rows) > 2 else rows[1:]  # the last line read may be cut short
+        if body and sum(len(r) == len(rows[0]) for r in body) < 0.8 * len(body):
+            continue
+        best, fields = d, len(rows[0])
+    return best
 
 
 def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
@@ -515,7 +529,7 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
         raise _input_error(f"file not found: {os.fspath(path)}")
     fmt = detect_format(p)
     if fmt in ("csv", "tsv"):
-        sep = "\t" if fmt == "tsv" else ","
+        sep = "\t" if fmt == "tsv" else _csv_delimiter(p)
         opts: dict = dict(sep=sep, header=None, compression="infer", chunksize=chunk_rows, **_READ_TEXT_OPTS)
         try:
             with pd.read_csv(p, encoding="utf-8-sig", **opts) as reader:

@@ -19,6 +19,10 @@ use std::time::Duration;
 
 type PoolKey = (u32, usize);
 
+/// Most worker threads a call may start (n_jobs is checked against the
+/// same bound in Python; PAINPOINTS_NUM_THREADS is held to it here).
+const MAX_THREADS: usize = 1024;
+
 /// Pools of different sizes kept at once.
 const CACHED_POOLS: usize = 4;
 
@@ -54,7 +58,7 @@ pub fn thread_count(n_jobs: Option<i64>) -> PyResult<usize> {
     Ok(match n {
         0 => cpus,
         n if n < 0 => (cpus as i64 + 1 + n).max(1) as usize,
-        n => n as usize,
+        n => (n as usize).min(MAX_THREADS),
     })
 }
 
