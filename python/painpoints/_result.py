@@ -539,8 +539,8 @@ class Analysis:
         reads in full day first ("31/01/2024") is read day first, and
         ``dayfirst=True`` says so for one where every day is 12 or less.
         Strings with different UTC offsets are brought to UTC. ``freq`` is
-        one period, not a multiple ("2W"). Complaints without a readable date are left out, with a
-        warning that counts them.
+        one period, not a multiple ("2W"). Complaints without a readable
+        date are left out, with a warning that counts them.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -551,11 +551,11 @@ class Analysis:
         2020-01-01     0         2                 7             0
         """
         pd = _pandas("over_time()")
-        if isinstance(share, bool) is False:
+        if not isinstance(share, bool):
             raise ParameterError(f"share must be True or False, got {share!r}")
         when = _parse_dates(pd, self._aligned(dates, "dates"), dayfirst)
         periods = when.dt.to_period(_period(pd, freq))
-        columns = self._columns(top, "over_time()")
+        columns = self._columns(top)
         said = ~self._empty_rows()
         undated = int((said & when.isna().to_numpy()).sum())
         if undated:
@@ -718,7 +718,7 @@ class Analysis:
             names.append(_OTHER_PROBLEMS)
         return names + [_NO_PROBLEM]
 
-    def _columns(self, top: Optional[int], what: str) -> np.ndarray:
+    def _columns(self, top: Optional[int]) -> np.ndarray:
         """Per row, the name of its column in a problem table."""
         if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 0):
             raise ParameterError(f"top must be a non-negative integer or None, got {top!r}")
