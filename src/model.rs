@@ -319,7 +319,7 @@ impl ProblemModelParams {
         let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
         // The default scales with the complaints that say something: a
         // survey's blank answers do not make every problem too small.
-        let said = texts.iter().filter(|t| t.as_ref().is_some_and(|s| !s.as_ref().trim().is_empty())).count();
+        let said = texts.iter().filter(|t| !blank(t)).count();
         let min_size = self.min_size.unwrap_or_else(|| ((said as f64 * 0.004).round() as usize).max(3));
         let scale = rows.len() as f64 / n.max(1) as f64;
         let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
@@ -417,6 +417,12 @@ impl ProblemModelParams {
         ctl.advance(4);
         Ok(Fit { model, labels, similarity })
     }
+}
+
+/// A row without text: missing, or only white space (Unicode White_Space,
+/// as Python's side counts it too).
+fn blank<T: AsRef<str>>(text: &Option<T>) -> bool {
+    text.as_ref().map_or(true, |s| s.as_ref().trim().is_empty())
 }
 
 /// The clustered sample: row numbers, vectors and term sequences.
@@ -556,11 +562,7 @@ impl ProblemModel {
         let sizes = count(&best, k);
         // Shares are of the complaints that say something: a survey export's
         // blank answers are not complaints without a problem.
-        let n_empty = texts
-            .iter()
-            .zip(&best)
-            .filter(|(t, b)| b.0.is_none() && t.as_ref().map_or(true, |s| s.as_ref().trim().is_empty()))
-            .count();
+        let n_empty = texts.iter().zip(&best).filter(|(t, b)| b.0.is_none() && blank(t)).count();
         let answered = n - n_empty;
         let order = rank::rank_order(&sizes);
         let examples = examples(texts, &best, &descriptions, &self.vocabulary);

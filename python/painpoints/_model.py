@@ -339,7 +339,7 @@ class ProblemModel:
         next to it under a temporary name first), so a failure never leaves
         half a file, and it may not be ``path`` itself.
         """
-        from .io import detect_format, iter_table_chunks, resolve_column
+        from .io import _COMPRESSION_SUFFIXES, detect_format, iter_table_chunks, resolve_column
 
         self._no_embeddings("score_file")
         column = text or self.text_column_
@@ -351,7 +351,7 @@ class ProblemModel:
         fmt = detect_format(dst)
         name = os.path.basename(dst).lower()
         compression = next((c for s, c in _APPENDABLE.items() if name.endswith(s)), None)
-        other = (".zip", ".zst", ".tar")
+        other = tuple(_COMPRESSION_SUFFIXES - _APPENDABLE.keys())
         if fmt not in ("csv", "tsv", "jsonl") or name.endswith(other):
             raise ParameterError(
                 f"score_file writes CSV, TSV or JSON Lines (.csv, .tsv, .jsonl, optionally .gz, .bz2 or .xz), "
