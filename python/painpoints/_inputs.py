@@ -65,17 +65,15 @@ def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
         return texts
     values: Iterable[Any]
     module = type(texts).__module__ or ""
+    if module.startswith(("pandas", "polars")) and hasattr(texts, "columns"):
+        raise TypeError(f"{name} is a DataFrame; pass one column, e.g. df['comment']")
     if module.startswith("polars"):
-        if hasattr(texts, "columns"):
-            raise TypeError(f"{name} is a DataFrame; pass one column, e.g. df['comment']")
         values = texts.to_list()
     elif module.startswith("pyarrow"):
         if hasattr(texts, "column_names"):
             raise TypeError(f"{name} is a Table; pass one column, e.g. table['comment']")
         values = texts.to_pylist()
     elif module.startswith("pandas"):
-        if hasattr(texts, "columns"):
-            raise TypeError(f"{name} is a DataFrame; pass one column, e.g. df['comment']")
         values = texts.astype(object).tolist()
     elif module.startswith("numpy"):
         if getattr(texts, "ndim", 1) != 1:

@@ -566,7 +566,8 @@ class Analysis:
         table = pd.crosstab(frame["period"], frame["column"]) if keep.any() else pd.DataFrame()
         if len(table):
             table = table.reindex(pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq))
-        order = [c for c in self._column_names(top) if c in set(columns[said]) or c == _NO_PROBLEM]
+        present = set(columns[said])
+        order = [c for c in self._column_names(top) if c in present or c == _NO_PROBLEM]
         table = table.reindex(columns=order).fillna(0).astype("int64")
         if share:
             totals = table.sum(axis=1)

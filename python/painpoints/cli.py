@@ -489,7 +489,7 @@ def _over_time_text(table: Any, freq: str, last: int = 12) -> str:
 def _segment_text(table: Any, segments: int = 10) -> str:
     """The first ``segments`` segments of a by_segment table, as plain text."""
     names = list(dict.fromkeys(table["segment"]))
-    lines = ["top problems per segment (share there vs elsewhere; p: two-proportion test)"]
+    lines = ["top problems per segment (share there vs elsewhere; p: test of the two shares)"]
     if len(names) > segments:
         lines[0] += f"; the {segments} largest of {len(names)} segments, all in --json"
     for name in names[:segments]:
