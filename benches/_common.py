@@ -193,3 +193,74 @@ def dump_json(path: str, obj) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2, default=default, ensure_ascii=False)
         f.write("\n")
+
+
+# --- is a problem's label readable? -------------------------------------------
+
+# NLTK's English stop-word list (nltk_data corpora/stopwords/english), the
+# list analysts know; scikit-learn's is broader and holds content words such
+# as "amount", "top" (as in top up) and "bill".
+NLTK_STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves he
+him his himself she she's her hers herself it it's its itself they them their theirs themselves what
+which who whom this that that'll these those am is are was were be been being have has had having do
+does did doing a an the and but if or because as until while of at by for with about against between
+into through during before after above below to from up down in out on off over under again further
+then once here there when where why how all any both each few more most other some such no nor not
+only own same so than too very s t can will just don don't should should've now d ll m o re ve y ain
+aren aren't couldn couldn't didn didn't doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't
+ma mightn mightn't mustn mustn't needn needn't shan shan't shouldn shouldn't wasn wasn't weren
+weren't won won't wouldn wouldn't
+""".split())
+# painpoints writes a negated word as "not <word>" ("refund not received",
+# "not power" for "no power"), so "not" is the negation marker, not a word
+# to find in the complaints; it may not stand alone.
+NEGATION_MARKER = "not"
+MAX_LABEL_WORDS = 4
+_MASK = re.compile(r"^_[a-z]+_$")
+
+
+def _occurs(word: str, text: str) -> bool:
+    """`word` as a whole word of `text` (both lowercased); "@handle" and
+    "u.s" count as words."""
+    return re.search(r"(?<![\w@])" + re.escape(word) + r"(?!\w)", text) is not None
+
+
+def label_faults(label: str, member_texts: list[str]) -> list[str]:
+    """What keeps `label` from being a readable name of the problem whose
+    complaints are `member_texts`; an empty list when nothing does.
+
+    A readable label is a short phrase (1 to MAX_LABEL_WORDS words) of real
+    words that its complaints write (each found as a whole word in at least
+    one of them, case aside), with no mask placeholder and no stop word
+    (NLTK's list) but the negation marker. Uniqueness is a property of the
+    whole set: see `duplicate_labels`.
+    """
+    words = label.lower().split()
+    faults = []
+    if not 1 <= len(words) <= MAX_LABEL_WORDS:
+        faults.append(f"{len(words)} words")
+    lowered = [t.lower() for t in member_texts]
+    for w in words:
+        if w == NEGATION_MARKER:
+            continue
+        if _MASK.match(w):
+            faults.append(f"mask {w!r}")
+        elif w in NLTK_STOP_WORDS:
+            faults.append(f"stop word {w!r}")
+        elif not any(_occurs(w, t) for t in lowered):
+            faults.append(f"{w!r} is in none of its complaints")
+    if words and all(w == NEGATION_MARKER for w in words):
+        faults.append("only a negation")
+    return faults
+
+
+def duplicate_labels(labels: list[str]) -> list[str]:
+    """Labels (case aside) that more than one problem carries."""
+    seen, dup = set(), []
+    for label in labels:
+        key = label.lower()
+        if key in seen and key not in dup:
+            dup.append(key)
+        seen.add(key)
+    return dup

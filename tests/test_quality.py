@@ -9,6 +9,9 @@ when a change loses the ordering.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
@@ -67,3 +70,36 @@ def test_few_left_out_and_a_sensible_count(labelled):
     # Every problem is a real group, and the top three hold a good share.
     assert min(p.size for p in result.problems) >= 3
     assert result.coverage(3) >= 0.05
+
+
+# The bench's label check (benches/_common.py), so the suite and the bench
+# judge labels by one rule.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
+from _common import duplicate_labels, label_faults  # noqa: E402
+
+
+def test_label_check_finds_each_fault():
+    said = ["My refund was not received.", "Refund NOT received, order _num_ late"]
+    assert label_faults("refund not received", said) == []
+    assert label_faults("Refund", said) == []
+    assert label_faults("the refund", said) == ["stop word 'the'"]
+    assert label_faults("_num_", said) == ["mask '_num_'"]
+    assert label_faults("refund delayed", said) == ["'delayed' is in none of its complaints"]
+    assert label_faults("not", said) == ["only a negation"]
+    assert label_faults("refund received order late refund", said) == ["5 words"]
+    assert label_faults("fund", said) == ["'fund' is in none of its complaints"]  # whole words only
+    assert duplicate_labels(["refund", "late", "Refund", "refund"]) == ["refund"]
+
+
+@pytest.mark.parametrize("word_vectors", [True, False])
+def test_labels_are_short_real_and_unique(labelled, word_vectors):
+    """Every label is a short phrase of words its complaints write, with no
+    stop word or mask, and no two problems share one."""
+    name, texts, _, result = labelled
+    if not word_vectors:
+        result = pp.analyze(texts, progress=False, seed=0, word_vectors=False)
+    labels = np.asarray(result.labels)
+    faults = {p.label: label_faults(p.label, [texts[i] for i in np.flatnonzero(labels == p.id)])
+              for p in result.problems}
+    assert {k: v for k, v in faults.items() if v} == {}, name
+    assert duplicate_labels([p.label for p in result.problems]) == [], name
