@@ -255,6 +255,14 @@ def label_faults(label: str, member_texts: list[str]) -> list[str]:
     return faults
 
 
+def problem_label_faults(problems, labels, texts) -> dict[str, list[str]]:
+    """`label_faults` of every problem of an analysis (its `problems`, its
+    per-row `labels` as an array, the `texts` it was given): only the labels
+    with a fault."""
+    faults = {p.label: label_faults(p.label, [texts[i] for i in (labels == p.id).nonzero()[0]]) for p in problems}
+    return {label: f for label, f in faults.items() if f}
+
+
 def duplicate_labels(labels: list[str]) -> list[str]:
     """Labels (case aside) that more than one problem carries."""
     seen, dup = set(), []

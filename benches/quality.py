@@ -60,7 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, duplicate_labels, dump_json, environment, import_painpoints,
-    label_faults, load_average, load_dataset, median, name_match, table,
+    MAX_LABEL_WORDS, load_average, load_dataset, median, name_match, problem_label_faults, table,
 )
 
 
@@ -124,10 +124,8 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
         words = [str(k) for k, _ in list(p.keywords)[:8]]
         shown.append({"id": int(p.id), "keywords": words[:3],
                       "examples": [(int(e.row), snippet(e.text, words, 160), clip(e.text, 160)) for e in p.examples[:3]]})
-    faults = {p.label: label_faults(p.label, [texts[i] for i in np.flatnonzero(labels == p.id)])
-              for p in res.problems}
     extra = {"coverage3": float(res.coverage(3)), "warnings": warnings, "examples": shown,
-             "label_faults": {k: v for k, v in faults.items() if v},
+             "label_faults": problem_label_faults(res.problems, labels, texts),
              "duplicate_labels": duplicate_labels([p.label for p in res.problems]),
              "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
     return labels, top, dt, extra
@@ -686,14 +684,15 @@ def print_checklist(all_results):
     print("\n=== quality criteria, per data set ===")
     rows, met = [], {True: 0, False: 0}
     for d in all_results:
-        for item, check, value, ok in checklist(d):
+        checks = checklist(d)
+        for item, check, value, ok in checks:
             rows.append([d["dataset"], item, check, value, "-" if ok is None else ("yes" if ok else "NO")])
             if ok is not None:
                 met[ok] += 1
-        d["checklist"] = [dict(zip(("item", "check", "value", "met"), r)) for r in checklist(d)]
+        d["checklist"] = [dict(zip(("item", "check", "value", "met"), c)) for c in checks]
     print(table(["data set", "item", "check", "value", "met"], rows, right=set()))
     print(f"{met[True]} checks met, {met[False]} not met (labels: NLTK stop words, 'not' as the negation marker,"
-          f" at most 4 words each found in the problem's complaints)")
+          f" at most {MAX_LABEL_WORDS} words each found in the problem's complaints)")
 
 
 def main():

@@ -75,7 +75,7 @@ def test_few_left_out_and_a_sensible_count(labelled):
 # The bench's label check (benches/_common.py), so the suite and the bench
 # judge labels by one rule.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
-from _common import duplicate_labels, label_faults  # noqa: E402
+from _common import duplicate_labels, label_faults, problem_label_faults  # noqa: E402
 
 
 def test_label_check_finds_each_fault():
@@ -98,8 +98,5 @@ def test_labels_are_short_real_and_unique(labelled, word_vectors):
     name, texts, _, result = labelled
     if not word_vectors:
         result = pp.analyze(texts, progress=False, seed=0, word_vectors=False)
-    labels = np.asarray(result.labels)
-    faults = {p.label: label_faults(p.label, [texts[i] for i in np.flatnonzero(labels == p.id)])
-              for p in result.problems}
-    assert {k: v for k, v in faults.items() if v} == {}, name
+    assert problem_label_faults(result.problems, np.asarray(result.labels), texts) == {}, name
     assert duplicate_labels([p.label for p in result.problems]) == [], name
