@@ -37,6 +37,13 @@ def labelled(request):
     return request.param, texts, y, pp.analyze(texts, progress=False, seed=0)
 
 
+@pytest.fixture(scope="module")
+def keywords_only(labelled):
+    """The same data set grouped by keywords alone (word_vectors=False)."""
+    _, texts, _, _ = labelled
+    return pp.analyze(texts, progress=False, seed=0, word_vectors=False)
+
+
 def scores(y, labels):
     return normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels)
 
@@ -53,9 +60,8 @@ def test_agrees_with_the_labels_better_than_tfidf_kmeans(labelled):
     assert ours[1] > ref_ari, f"{name}: ARI {ours[1]:.3f} vs TF-IDF + KMeans {ref_ari:.3f}"
 
 
-def test_word_vectors_add_to_the_keywords(labelled):
+def test_word_vectors_add_to_the_keywords(labelled, keywords_only):
     name, texts, y, result = labelled
-    keywords_only = pp.analyze(texts, progress=False, seed=0, word_vectors=False)
     with_vectors, without = scores(y, result.labels), scores(y, keywords_only.labels)
     assert with_vectors[0] > without[0], f"{name}: NMI {with_vectors[0]:.3f} vs {without[0]:.3f} by keywords alone"
 
@@ -92,11 +98,11 @@ def test_label_check_finds_each_fault():
 
 
 @pytest.mark.parametrize("word_vectors", [True, False])
-def test_labels_are_short_real_and_unique(labelled, word_vectors):
+def test_labels_are_short_real_and_unique(labelled, keywords_only, word_vectors):
     """Every label is a short phrase of words its complaints write, with no
     stop word or mask, and no two problems share one."""
     name, texts, _, result = labelled
     if not word_vectors:
-        result = pp.analyze(texts, progress=False, seed=0, word_vectors=False)
+        result = keywords_only
     assert problem_label_faults(result.problems, np.asarray(result.labels), texts) == {}, name
     assert duplicate_labels([p.label for p in result.problems]) == [], name
