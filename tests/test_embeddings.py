@@ -132,6 +132,20 @@ def test_edits_on_a_blended_model(tmp_path):
     assert (loaded.labels_ == -1).all()
 
 
+def test_a_fitted_model_holds_the_callers_embeddings_not_a_copy():
+    texts, _, emb = blobs()
+    model = ProblemModel(min_size=5, embedding_weight=0.7).fit(texts, embeddings=emb)
+    # A float32 array is kept by reference: no second copy of N x d floats
+    # lives as long as the model. Edits without texts= still see it.
+    assert np.shares_memory(model._embeddings, emb)
+    before = model.labels_.copy()
+    model.drop(model.problems_[0].id, reassign=True)
+    assert (model.labels_ >= 0).all() and not np.array_equal(model.labels_, before)
+    # Other dtypes and nested lists are converted once, and kept converted.
+    listed = ProblemModel(min_size=5, embedding_weight=0.7).fit(texts, embeddings=emb.astype(np.float64).tolist())
+    assert listed._embeddings.dtype == np.float32 and np.array_equal(listed.labels_, before)
+
+
 def test_refit_with_embeddings_keeps_ids():
     texts, _, emb = blobs()
     # Ids are matched by the words of each problem, however much weight the

@@ -123,6 +123,25 @@ def test_by_segment_missing_values_are_a_segment(frame):
         result.by_segment(seg, top=0)
 
 
+def test_by_segment_keeps_segment_values_and_segments_without_a_problem():
+    texts, _ = synthetic()
+    # Words no other complaint uses: these fit no problem.
+    odd = ["qwxz vrrp", "plokm zzyx", "ujnb gtrf"]
+    result = pp.analyze(texts + odd, **QUIET)
+    assert (result.labels[-3:] == -1).all() and (result.labels[:-3] >= 0).all()
+    # The int 1 and the string "1" are two segments, as a groupby has them.
+    seg = [1 if i % 2 else "1" for i in range(len(texts))] + ["odd"] * 3
+    table = result.by_segment(seg, top=2)
+    firsts = table.groupby("rank").get_group(1)
+    assert sorted(map(repr, firsts["segment"])) == ["'1'", "'odd'", "1"]
+    assert firsts["complaints"].sum() == len(texts) + 3
+    none = table[table["segment"] == "odd"]
+    assert len(none) == 1
+    row = none.iloc[0]
+    assert (row["problem_id"], row["problem_label"], row["count"], row["share"]) == (-1, "(no problem)", 3, 1.0)
+    assert row["share_elsewhere"] == 0.0 and row["p_value"] < 0.01
+
+
 def test_trend_puts_a_problem_that_grew_first_and_tests_it():
     texts, truth = synthetic()
     topic = truth[0]

@@ -7,12 +7,13 @@ import numpy as np
 
 from ._errors import InputError
 
-__all__ = ["pack_embeddings"]
+__all__ = ["embedding_array", "pack_embeddings"]
 
 
-def pack_embeddings(embeddings: Any) -> Optional[Tuple[bytes, int, int]]:
-    """``embeddings`` (an N×d array, one row per text) as little-endian
-    float32 bytes with its shape, for the core; ``None`` passes through.
+def embedding_array(embeddings: Any) -> Optional[np.ndarray]:
+    """``embeddings`` (an N×d array, one row per text) as a 2-D float32
+    numpy array: the caller's own array when it already is one (no copy),
+    a converted one otherwise; ``None`` passes through.
 
     Accepts numpy arrays, lists of lists, pandas/polars frames and torch
     tensors. Raises :class:`InputError` when it is not a 2-D array of
@@ -32,4 +33,15 @@ def pack_embeddings(embeddings: Any) -> Optional[Tuple[bytes, int, int]]:
         raise InputError(
             f"embeddings must be a 2-D array (one row per text), got {arr.ndim} dimension(s) of shape {arr.shape}"
         )
+    return arr
+
+
+def pack_embeddings(embeddings: Any) -> Optional[Tuple[bytes, int, int]]:
+    """``embeddings`` (see :func:`embedding_array`) as little-endian float32
+    bytes with its shape, for the core; ``None`` passes through. The bytes
+    are an immutable snapshot, so the core can read them without the GIL.
+    """
+    arr = embedding_array(embeddings)
+    if arr is None:
+        return None
     return (np.ascontiguousarray(arr, dtype="<f4").tobytes(), int(arr.shape[0]), int(arr.shape[1]))

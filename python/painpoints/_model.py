@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 import numpy as np
 
 from . import _painpoints
-from ._embeddings import pack_embeddings
+from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import clean_surrogates, to_texts
 from ._progress import make_progress
@@ -160,11 +160,16 @@ class ProblemModel:
         (e.g. from sentence-transformers), blended into the similarity with
         ``embedding_weight``, in place of the built-in word vectors; keywords
         and labels still come from the words. A model fitted with embeddings
-        needs them again to ``predict``.
+        needs them again to ``predict``. The model keeps a reference to the
+        array, not a copy, for later edits (``merge``, ``drop``...) without
+        ``texts=``: pass a copy if you will change it in place.
         """
         rows = to_texts(texts)
         params = self._params_json()
-        dense = pack_embeddings(embeddings)
+        # Kept as the caller's array (not a copy: at 1M x 384 a copy is
+        # another 1.5 GB) for later edits and stability checks.
+        kept = embedding_array(embeddings)
+        dense = pack_embeddings(kept)
         prev = None
         if previous is not None:
             if not isinstance(previous, ProblemModel):
@@ -178,7 +183,7 @@ class ProblemModel:
                 bar.close()
         self._fitted = fitted
         self._texts = rows
-        self._embeddings = dense
+        self._embeddings = kept
         # A named column (df["comment"]) is remembered, so score_file and
         # `painpoints score` find it in the next export by itself.
         name = getattr(texts, "name", None)
@@ -199,7 +204,7 @@ class ProblemModel:
         model = self._model()
         if texts is None:
             rows = getattr(self, "_texts", None)
-            dense = getattr(self, "_embeddings", None)
+            dense = pack_embeddings(getattr(self, "_embeddings", None))
         else:
             rows = to_texts(texts)
             dense = pack_embeddings(embeddings)

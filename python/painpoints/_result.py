@@ -417,11 +417,7 @@ class Analysis:
         if texts is None or len(texts) != self.n_rows:
             raise NotFittedError("stability() refits on the analysed complaints, which this analysis does not hold "
                                  "(it was loaded or built by hand): run painpoints.analyze(texts) first")
-        packed = getattr(self.model, "_embeddings", None)
-        embeddings = None
-        if packed is not None:
-            data, rows, dim = packed
-            embeddings = np.frombuffer(data, dtype="<f4").reshape(rows, dim)
+        embeddings = getattr(self.model, "_embeddings", None)
         params = {**self.model.get_params(), "progress": False}
         n = self.n_rows
         keep = min(n, max(2, int(round(float(share) * n))))
@@ -585,7 +581,8 @@ class Analysis:
         segment, ``"(missing)"``. ``top``: problems listed per segment.
 
         Returns one row per segment and problem, segments largest first:
-        ``segment``, ``complaints`` (the segment's complaints with text),
+        ``segment`` (the value as given: ``1`` and ``"1"`` are two
+        segments), ``complaints`` (the segment's complaints with text),
         ``rank`` (within the segment), ``problem_id``, ``problem_label``,
         ``count``, ``share`` with its 95% interval (``share_low``,
         ``share_high``; Wilson), ``share_elsewhere`` (the problem's share in
@@ -594,7 +591,9 @@ class Analysis:
         when a count is too small for it; small values say the problem
         really is more, or less, common in this segment). Each p-value is
         for its own row: among many segments, about one row in twenty falls
-        below 0.05 by chance alone. Rows without text are not counted.
+        below 0.05 by chance alone. Rows without text are not counted. A
+        segment where no complaint has a problem still gets a row, with
+        ``problem_id`` -1 and the label ``"(no problem)"``.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -609,27 +608,39 @@ class Analysis:
         if isinstance(top, bool) or not isinstance(top, int) or top < 1:
             raise ParameterError(f"top must be a positive integer, got {top!r}")
         seg = pd.Series(self._aligned(segments, "segments"), dtype=object)
-        seg = seg.where(seg.notna(), "(missing)").astype(str).to_numpy()
+        # Segments keep their values (1 and "1" are two segments, as in a
+        # groupby); a missing value is the segment "(missing)".
+        seg = seg.where(seg.notna(), "(missing)")
+        try:
+            codes, values = pd.factorize(seg)
+        except TypeError:  # unhashable values (lists...): segments by their text
+            codes, values = pd.factorize(seg.astype(str))
         said = ~self._empty_rows()
         labels = self.labels
         names = {p.id: p.label for p in self.problems}
         total = int(said.sum())
         overall = {p.id: int((said & (labels == p.id)).sum()) for p in self.problems}
-        sizes = pd.Series(seg[said]).value_counts(sort=False)
-        order = sorted(sizes.index, key=lambda s: (-int(sizes[s]), s))
+        overall[-1] = int((said & (labels < 0)).sum())
+        sizes = np.bincount(codes[said], minlength=len(values))
+        order = sorted((j for j in range(len(values)) if sizes[j]),
+                       key=lambda j: (-int(sizes[j]), type(values[j]).__name__, str(values[j])))
         rows = []
-        for s in order:
-            inside = said & (seg == s)
+        for j in order:
+            inside = said & (codes == j)
             n = int(inside.sum())
             counts = pd.Series(labels[inside & (labels >= 0)]).value_counts()
             ranked = sorted(counts.index, key=lambda i: (-int(counts[i]), int(i)))[:top]
+            if not ranked:
+                # No complaint of this segment has a problem: one row says so
+                # rather than the segment vanishing from the table.
+                counts, ranked = pd.Series({-1: n}), [-1]
             for rank, pid in enumerate(ranked, start=1):
                 k = int(counts[pid])
                 low, high = _wilson(k, n)
                 rest_n, rest_k = total - n, overall[int(pid)] - k
                 rows.append({
-                    "segment": s, "complaints": n, "rank": rank, "problem_id": int(pid),
-                    "problem_label": names.get(int(pid)), "count": k, "share": k / n,
+                    "segment": values[j], "complaints": n, "rank": rank, "problem_id": int(pid),
+                    "problem_label": names.get(int(pid), _NO_PROBLEM), "count": k, "share": k / n,
                     "share_low": low, "share_high": high,
                     "share_elsewhere": rest_k / rest_n if rest_n else float("nan"),
                     "p_value": _two_proportion_p(k, n, rest_k, rest_n),
