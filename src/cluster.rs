@@ -380,7 +380,6 @@ fn lloyd(mut c: Centroids, rows: &[SparseVec], max_iter: usize, ctl: &Control) -
         let new = assign(&c, rows);
         let moved = new.iter().zip(&labels).filter(|(a, b)| a != b).count();
         labels = new;
-        ctl.advance(1);
         if moved * 1000 <= rows.len() {
             break;
         }
@@ -1138,19 +1137,42 @@ fn community_centroids(rows: &[SparseVec], dim: usize, comm: &[usize], min_size:
 /// Cluster unit-length `rows` over `dim` terms. Returns unit-length
 /// centroids; their number is chosen by the data within the parameters.
 pub fn cluster(rows: &[SparseVec], dim: usize, p: &ClusterParams, ctl: &Control) -> Result<Vec<SparseVec>> {
+    let mut steps = 0;
+    let out = cluster_steps(rows, dim, p, ctl, &mut steps)?;
+    ctl.advance(PROGRESS_STEPS.saturating_sub(steps));
+    Ok(out)
+}
+
+/// Units of work [`cluster`] reports to its [`Control`] (callers count
+/// them in the total they announce): the neighbour search, Louvain (two),
+/// then the settling.
+pub const PROGRESS_STEPS: u64 = 4;
+
+fn cluster_steps(
+    rows: &[SparseVec],
+    dim: usize,
+    p: &ClusterParams,
+    ctl: &Control,
+    steps: &mut u64,
+) -> Result<Vec<SparseVec>> {
+    let mut step = |units: u64| {
+        ctl.advance(units);
+        *steps += units;
+    };
     let rows: Vec<SparseVec> = rows.iter().filter(|x| !x.is_empty()).cloned().collect();
     if rows.is_empty() || dim == 0 {
         return Ok(Vec::new());
     }
-    ctl.add_total((p.max_iter + p.refine_rounds) as u64);
     // Communities of the complaint-similarity graph: identical complaints
     // become one node standing for all of them, each node is linked to its
     // nearest neighbours, and Louvain finds the groups.
     let (uniq, mult, hashes, of_row) = collapse(&rows);
     ctl.check()?;
     let nb = knn(&uniq, dim, p.words, KNN, p.dense_search);
+    step(1);
     ctl.check()?;
     let ucomm = consensus_louvain(&hashes, &nb, &mult, p.resolution.max(1e-3) as f64);
+    step(2);
     let comm: Vec<usize> = of_row.iter().map(|&u| ucomm.get(u).copied().unwrap_or(0)).collect();
     let k = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut merged = community_centroids(&rows, dim, &comm, p.min_size);

@@ -266,7 +266,12 @@ impl ProblemModelParams {
         let seg = segmenter();
         let n = texts.len();
         let mut rng = Rng::new(self.seed);
-        ctl.add_total(10);
+        // The whole fit's work, announced once so a progress bar never
+        // moves back: the vocabulary (2), the grouping, one assignment pass
+        // over every row (two when refitting on a previous model), the
+        // descriptions (2).
+        let passes = if previous.is_some() { 2 } else { 1 };
+        ctl.add_total(4 + cluster::PROGRESS_STEPS + passes * n.div_ceil(CHUNK) as u64);
         let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
@@ -345,7 +350,6 @@ impl ProblemModelParams {
             centroids = centroids.iter().map(|c| cluster::words_only(c, words)).filter(|c| !c.is_empty()).collect();
             rows = rows.iter().map(|x| cluster::words_only(x, words)).collect();
         }
-        ctl.advance(4);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
         let mut model = ProblemModel {
@@ -369,7 +373,7 @@ impl ProblemModelParams {
 
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
-        let mut best = model.assign_indices(texts, embeddings, ctl)?;
+        let mut best = model.assign_rows(texts, embeddings, ctl)?;
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -411,10 +415,10 @@ impl ProblemModelParams {
         if let Some(prev) = previous {
             model.carry_over(prev, texts);
             model.rebuild_scorer();
-            let best = model.assign_indices(texts, embeddings, ctl)?;
+            let best = model.assign_rows(texts, embeddings, ctl)?;
             (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
         }
-        ctl.advance(4);
+        ctl.advance(2);
         Ok(Fit { model, labels, similarity })
     }
 }
@@ -672,6 +676,7 @@ impl ProblemModel {
         }
     }
 
+    /// Every row's assignment, its work added to `ctl`'s total.
     fn assign_indices<T: AsRef<str> + Sync>(
         &self,
         texts: &[Option<T>],
@@ -679,6 +684,17 @@ impl ProblemModel {
         ctl: &Control,
     ) -> Result<Vec<Assignment>> {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
+        self.assign_rows(texts, embeddings, ctl)
+    }
+
+    /// Every row's assignment, advancing `ctl` one unit per `CHUNK` rows
+    /// (for a caller that counted them in its total).
+    fn assign_rows<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+    ) -> Result<Vec<Assignment>> {
         let chunks: Vec<Result<Vec<Assignment>>> = texts
             .par_chunks(CHUNK)
             .enumerate()
@@ -972,6 +988,40 @@ pub(crate) mod tests {
     fn fit() -> Fit {
         let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
         p.fit(&corpus(), &Control::new()).expect("fit")
+    }
+
+    #[test]
+    fn progress_is_announced_once_and_ends_at_its_total() {
+        // Many rows, so the assignment passes span several chunks.
+        let texts: Vec<Option<String>> = corpus().into_iter().cycle().take(12 * CHUNK).collect();
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let watch = |previous: Option<&ProblemModel>| {
+            let ctl = Control::new();
+            let done = std::sync::atomic::AtomicBool::new(false);
+            let seen = std::thread::scope(|scope| {
+                let watcher = scope.spawn(|| {
+                    let mut seen = Vec::new();
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        seen.push(ctl.progress());
+                        std::thread::yield_now();
+                    }
+                    seen
+                });
+                let f = p.fit_with(&texts, previous, &ctl).expect("fit");
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+                (f, watcher.join().expect("watcher"))
+            });
+            let (f, seen) = seen;
+            let (done, total) = ctl.progress();
+            assert!(total > 0 && done == total, "ended at {done} of {total}");
+            // Every total seen is the final one, and work never exceeds it.
+            for (d, t) in seen {
+                assert!(t == 0 || (t == total && d <= t), "saw {d} of {t}, total {total}");
+            }
+            f.model
+        };
+        let first = watch(None);
+        watch(Some(&first));
     }
 
     #[test]
