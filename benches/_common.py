@@ -180,6 +180,8 @@ def dump_json(path: str, obj) -> None:
     def default(o):
         import numpy as np
 
+        if isinstance(o, np.bool_):
+            return bool(o)
         if isinstance(o, np.integer):
             return int(o)
         if isinstance(o, np.floating):
