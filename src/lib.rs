@@ -43,6 +43,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod chargrams;
 pub mod cluster;
 pub mod control;
 pub mod describe;

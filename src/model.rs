@@ -9,6 +9,7 @@
 //! Model files are JSON with a schema version ([`SCHEMA_VERSION`]) and the
 //! library version that wrote them; they are data, never code.
 
+use crate::chargrams;
 use crate::cluster::{self, Centroids, ClusterParams, Rng};
 use crate::control::Control;
 use crate::describe::{self, Example, Keyword};
@@ -58,8 +59,9 @@ pub struct ProblemModelParams {
     /// (the rest comes from the keywords), in (0, 1).
     pub embedding_weight: f32,
     /// Without embeddings, group the complaints by the built-in word
-    /// vectors as well as by their keywords (see [`crate::wordvec`]);
-    /// false groups them by keywords alone.
+    /// vectors and the character pieces of their words as well as by their
+    /// keywords (see [`crate::wordvec`], [`crate::chargrams`]); false
+    /// groups them by keywords alone.
     pub word_vectors: bool,
 }
 
@@ -297,7 +299,15 @@ impl ProblemModelParams {
             let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
             wordvec::sample_vectors(&sample)
         });
+        // Character pieces too, with them (see `chargrams`).
+        let pieces = builtin
+            .map(|_| {
+                let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
+                chargrams::sample_vectors(&sample)
+            })
+            .unwrap_or_default();
         let offset = vocabulary.len() as u32;
+        let wv_offset = offset + pieces.columns as u32;
         let rows: Vec<SparseVec> = seqs
             .par_iter()
             .zip(&picked)
@@ -311,13 +321,22 @@ impl ProblemModelParams {
                     // masked numbers, ids and dates read alike.) A complaint
                     // without keywords stays out of the grouping, as it does
                     // without word vectors.
-                    b.apply_unscaled(&mut x, wv.get(i * wordvec::DIM..(i + 1) * wordvec::DIM).unwrap_or(&[]), offset);
+                    if let (Some(g), Some(&w)) = (pieces.rows.get(i), pieces.weights.get(i)) {
+                        chargrams::blend(&mut x, g, offset, w);
+                    }
+                    b.apply_unscaled(
+                        &mut x,
+                        wv.get(i * wordvec::DIM..(i + 1) * wordvec::DIM).unwrap_or(&[]),
+                        wv_offset,
+                    );
                 }
                 x
             })
             .collect();
         drop(word_vectors);
-        let grouping_features = vocabulary.len() + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
+        let char_columns = pieces.columns;
+        drop(pieces);
+        let grouping_features = vocabulary.len() + char_columns + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
         let features = vocabulary.len() + blend.map(|b| b.dim).unwrap_or(0);
         drop(normalized);
 
@@ -338,7 +357,8 @@ impl ProblemModelParams {
             // k-means to convergence only with the built-in word vectors
             // (see `ClusterParams::refine_rounds`).
             refine_rounds: if builtin.is_some() { 20 } else { 0 },
-            words: vocabulary.len(),
+            // (The pieces are found through the index like the keywords.)
+            words: vocabulary.len() + char_columns,
             dense_search: builtin.is_none(),
         };
         let mut centroids = cluster::cluster(&rows, grouping_features, &cp, ctl)?;

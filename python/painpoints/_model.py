@@ -74,7 +74,9 @@ class ProblemModel:
             painpoints' built-in word vectors (static vectors distilled from
             the all-MiniLM-L6-v2 sentence model, shipped with the package; no
             neural network runs), so complaints that say the same thing in
-            different words still meet. ``False`` compares by keywords alone.
+            different words still meet, and by the character pieces of their
+            words, so misspellings and handles of one brand meet too.
+            ``False`` compares by keywords alone.
             Either way, keywords and labels come from the words (default True).
         n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
             negative counts back from all CPUs).

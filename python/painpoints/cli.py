@@ -126,7 +126,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-word-vectors",
         action="store_true",
-        help="compare complaints by their keywords alone, without the built-in word vectors",
+        help="compare complaints by their keywords alone, without the built-in word vectors or character pieces",
     )
 
 
