@@ -359,6 +359,7 @@ impl ProblemModelParams {
             refine_rounds: if builtin.is_some() { 20 } else { 0 },
             // (The pieces are found through the index like the keywords.)
             words: vocabulary.len() + char_columns,
+            search_words: vocabulary.len(),
             dense_search: builtin.is_none(),
         };
         let mut centroids = cluster::cluster(&rows, grouping_features, &cp, ctl)?;
