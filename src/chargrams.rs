@@ -24,6 +24,7 @@
 //! pieces alone cost less but split tweet_complaints into more problems
 //! than it has topics ×4.)
 
+use crate::cluster::normalized;
 use crate::normalize::is_mask;
 use crate::vectorize::SparseVec;
 use rayon::prelude::*;
@@ -165,11 +166,7 @@ pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S]) -> Pieces {
                 }
                 same
             });
-            let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                v.iter_mut().for_each(|e| e.1 /= norm);
-            }
-            v
+            normalized(&v)
         })
         .collect();
     Pieces { rows, weights: counted.iter().map(|(_, w)| weight(*w)).collect(), columns }

@@ -295,17 +295,12 @@ impl ProblemModelParams {
             })
             .collect();
         // Word vectors of the clustered rows, weighed over them alone.
-        let word_vectors = builtin.map(|_| {
-            let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
-            wordvec::sample_vectors(&sample)
-        });
         // Character pieces too, with them (see `chargrams`).
-        let pieces = builtin
-            .map(|_| {
-                let sample: Vec<&str> = picked.iter().map(|&p| normalized[p].as_str()).collect();
-                chargrams::sample_vectors(&sample)
-            })
-            .unwrap_or_default();
+        let sample: Vec<&str> =
+            if builtin.is_some() { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
+        let word_vectors = builtin.map(|_| wordvec::sample_vectors(&sample));
+        let pieces = builtin.map(|_| chargrams::sample_vectors(&sample)).unwrap_or_default();
+        drop(sample);
         let offset = vocabulary.len() as u32;
         let wv_offset = offset + pieces.columns as u32;
         let rows: Vec<SparseVec> = seqs
@@ -357,7 +352,8 @@ impl ProblemModelParams {
             // k-means to convergence only with the built-in word vectors
             // (see `ClusterParams::refine_rounds`).
             refine_rounds: if builtin.is_some() { 20 } else { 0 },
-            // (The pieces are found through the index like the keywords.)
+            // (The pieces count in the similarity like the keywords, but
+            // only the keywords find neighbours.)
             words: vocabulary.len() + char_columns,
             search_words: vocabulary.len(),
             dense_search: builtin.is_none(),
