@@ -185,3 +185,18 @@ def test_a_blank_complaint_gets_no_problem_from_its_embedding():
     vecs = np.vstack([emb, emb[:4]])
     result = pp.analyze(rows, embeddings=vecs, min_size=5, embedding_weight=0.7, progress=False)
     assert list(result.labels[-4:]) == [-1] * 4 and result.n_empty == 4
+
+
+def test_the_fit_with_embeddings_does_not_depend_on_row_order():
+    # Words and vectors both take part in the grouping; neither the graph,
+    # nor the settling, nor the assignment may depend on the row order.
+    texts, truth, emb = blobs(n_per=80, seed=3)
+    texts = [t + (" refund" if g else " delivery") for t, g in zip(texts, truth)]
+    order = np.random.default_rng(5).permutation(len(texts))
+    a = pp.analyze(texts, embeddings=emb, min_size=5, progress=False)
+    b = pp.analyze([texts[i] for i in order], embeddings=emb[order], min_size=5, progress=False)
+    la, lb = np.asarray(a.labels), np.asarray(b.labels)
+    # The same partition (problem ids follow size, so compare groupings).
+    pairs = set(zip(la[order].tolist(), lb.tolist()))
+    assert len(pairs) == len(set(la.tolist())) == len(set(lb.tolist()))
+    assert homogeneity_score(truth, la) > 0.9
