@@ -112,7 +112,7 @@ def refine(counts, labels, dense=None, dense_weight=0.0, max_sweeps=30):
                 score -= np.log(mass[:, None] + v * BETA + steps[None, :total]).sum(1)
             if view is not None:
                 score += view[d]
-            score[size + (np.arange(k) == own) == 0] = -np.inf
+            score[mk == 0] = -np.inf  # (its own group counts itself)
             new[d] = int(np.argmax(score))
         moved = int((new != z).sum())
         z = new
