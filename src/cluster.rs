@@ -88,6 +88,16 @@ impl Centroids {
         Centroids { k, dim, data }
     }
 
+    /// Normalised means of `rows` grouped by `labels` (a label of `k` or
+    /// more: in no group), over `dim` columns.
+    pub(crate) fn means(dim: usize, k: usize, rows: &[SparseVec], labels: &[usize]) -> Self {
+        let mut c = Centroids { k, dim, data: vec![0.0f32; dim * k] };
+        if k > 0 {
+            c.update(rows, labels);
+        }
+        c
+    }
+
     /// Number of centroids.
     pub fn k(&self) -> usize {
         self.k

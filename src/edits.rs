@@ -12,8 +12,9 @@
 use crate::cluster::{add_scaled as add, dot, normalized, words_only};
 use crate::control::Control;
 use crate::error::{Error, Result};
+use crate::mixture::Group;
 use crate::model::ProblemModel;
-use crate::vectorize::{SparseVec, Vocabulary};
+use crate::vectorize::{Scratch, SparseVec, Vocabulary};
 use serde::{Deserialize, Serialize};
 
 /// One analyst edit, as stored in the model file.
@@ -166,6 +167,13 @@ impl ProblemModel {
                 }
                 let keep = idx[0];
                 self.centroids[keep] = normalized(&acc);
+                if let Some(m) = &mut self.mixture {
+                    let mut merged = m.problems[keep].clone();
+                    for &i in &idx[1..] {
+                        merged = merged.merged(&m.problems[i]);
+                    }
+                    m.problems[keep] = merged;
+                }
                 if let Some(l) = &label {
                     self.problems[keep].label = l.clone();
                 }
@@ -174,6 +182,9 @@ impl ProblemModel {
                 for i in remove {
                     self.centroids.remove(i);
                     self.problems.remove(i);
+                    if let Some(m) = &mut self.mixture {
+                        m.problems.remove(i);
+                    }
                 }
                 self.rebuild_scorer();
                 Ok(Edit::Merge { ids, label })
@@ -182,6 +193,9 @@ impl ProblemModel {
                 let i = self.index_of(id)?;
                 let c = self.centroids.remove(i);
                 self.problems.remove(i);
+                if let Some(m) = &mut self.mixture {
+                    m.problems.remove(i);
+                }
                 if !reassign {
                     self.suppressed.push(c);
                 }
@@ -200,7 +214,7 @@ impl ProblemModel {
                         "none of the keywords {words:?} occur in the fitted complaints; use words the complaints use"
                     )));
                 }
-                let v = self.seed_centre(&v, texts);
+                let (v, group) = self.seed_centre(&v, texts);
                 let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
                 if !replay && self.problems.iter().any(|p| p.label == label) {
                     return Err(Error::edit(format!("another problem is already labelled {label:?}")));
@@ -213,6 +227,9 @@ impl ProblemModel {
                 let n_words = self.vocabulary.len() as u32;
                 self.suppressed.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
                 self.centroids.push(v);
+                if let Some(m) = &mut self.mixture {
+                    m.problems.push(group);
+                }
                 self.problems.push(crate::model::Problem {
                     id,
                     label: label.clone(),
@@ -229,26 +246,34 @@ impl ProblemModel {
     }
 
     /// The centre of a seeded problem: the mean of the fitting complaints
-    /// that use any of its keywords (the keywords alone if none does).
-    fn seed_centre<T: AsRef<str> + Sync>(&self, keywords: &SparseVec, texts: &[Option<T>]) -> SparseVec {
+    /// that use any of its keywords (the keywords alone if none does); and
+    /// their word counts (see [`crate::mixture`]).
+    fn seed_centre<T: AsRef<str> + Sync>(&self, keywords: &SparseVec, texts: &[Option<T>]) -> (SparseVec, Group) {
         use rayon::prelude::*;
         let seg = crate::model::segmenter();
-        let hits: Vec<Option<SparseVec>> = texts
+        let hits: Vec<Option<(SparseVec, SparseVec)>> = texts
             .par_iter()
-            .map(|t| {
+            .map_init(Scratch::default, |scratch, t| {
                 let text = t.as_ref().map(|s| s.as_ref()).unwrap_or("");
-                let x = self.vocabulary.vectorize(seg, text);
-                x.iter().any(|e| keywords.iter().any(|k| k.0 == e.0)).then_some(x)
+                let x = self.vocabulary.vectorize_with(seg, text, scratch);
+                if !x.iter().any(|e| keywords.iter().any(|k| k.0 == e.0)) {
+                    return None;
+                }
+                let x = x.clone();
+                scratch.count_words();
+                Some((x, scratch.counts.clone()))
             })
             .collect();
         let mut acc: SparseVec = Vec::new();
-        for x in hits.into_iter().flatten() {
-            acc = add(&acc, &x);
+        for (x, _) in hits.iter().flatten() {
+            acc = add(&acc, x);
         }
         if acc.iter().map(|e| e.1 * e.1).sum::<f32>() == 0.0 {
-            return keywords.clone();
+            let words = self.vocabulary.len() as u32;
+            let said: SparseVec = keywords.iter().filter(|e| e.0 < words).map(|e| (e.0, 1.0)).collect();
+            return (keywords.clone(), Group::of([&said]));
         }
-        normalized(&acc)
+        (normalized(&acc), Group::of(hits.iter().flatten().map(|h| &h.1)))
     }
 
     fn record(&mut self, edit: Edit) {

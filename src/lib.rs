@@ -18,6 +18,9 @@
 //! * [`cluster`]: a nearest-neighbour graph and consensus Louvain
 //!   communities, settled by spherical k-means; no `k` needed, and the row
 //!   order does not matter.
+//! * [`mixture`]: with the built-in word vectors, a Dirichlet multinomial
+//!   mixture refines the groups and scores complaints by how likely their
+//!   words are under each problem.
 //! * [`wordvec`]: built-in static word vectors (distilled from a sentence
 //!   model) blended into the similarity, so related words count as related.
 //! * [`embed`]: optional sentence embeddings blended into the similarity.
@@ -50,6 +53,7 @@ pub mod describe;
 pub mod edits;
 pub mod embed;
 pub mod error;
+pub mod mixture;
 pub mod model;
 pub mod normalize;
 pub mod phrases;

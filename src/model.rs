@@ -16,16 +16,18 @@ use crate::describe::{self, Example, Keyword};
 use crate::edits::{Edit, Lineage};
 use crate::embed::{self, Blend, Embeddings};
 use crate::error::{Error, Result};
+use crate::mixture::{self, Group, Mixture};
 use crate::normalize::normalize;
 use crate::rank;
 use crate::segment::Segmenter;
-use crate::vectorize::{Scratch, SparseVec, Vocabulary, VocabularyParams};
+use crate::vectorize::{Scratch, Slot, SparseVec, Vocabulary, VocabularyParams};
 use crate::wordvec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Version of the model-file layout this library writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the model-file layout this library writes and reads (2: a
+/// model may score by its problems' word counts, see [`crate::mixture`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The label given to complaints that fit no problem.
 pub const NO_PROBLEM: i64 = -1;
@@ -163,8 +165,14 @@ pub struct ProblemModel {
     /// How embeddings are blended in, for a model fitted with them.
     #[serde(default)]
     pub(crate) blend: Option<Blend>,
+    /// The problems' word counts, for a model that chooses among the
+    /// problems a complaint resembles by them (see [`crate::mixture`]).
+    #[serde(default)]
+    pub(crate) mixture: Option<Mixture>,
     #[serde(skip)]
     scorer: Centroids,
+    #[serde(skip)]
+    words_scorer: Option<mixture::Scorer>,
 }
 
 /// The result of a fit: the model and the label of every input row.
@@ -330,7 +338,7 @@ impl ProblemModelParams {
             .collect();
         drop(word_vectors);
         let char_columns = pieces.columns;
-        drop(pieces);
+        let piece_rows = pieces.rows;
         let grouping_features = vocabulary.len() + char_columns + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
         let features = vocabulary.len() + blend.map(|b| b.dim).unwrap_or(0);
         drop(normalized);
@@ -359,14 +367,31 @@ impl ProblemModelParams {
             dense_search: builtin.is_none(),
         };
         let mut centroids = cluster::cluster(&rows, grouping_features, &cp, ctl)?;
+        let mut mixture = None;
         let mut rows = rows;
         if builtin.is_some() {
-            // Keep the words of each centre (and of each clustered row, for
-            // the descriptions): the model scores by keywords.
+            // The word mixture settles the groups (see `mixture`); then
+            // keep the words of each centre (and of each clustered row, for
+            // the descriptions): the model scores by keywords and words.
+            let (centres, mut groups) = refine_by_mixture(
+                &rows,
+                grouping_features,
+                &centroids,
+                &seqs,
+                &piece_rows,
+                char_columns,
+                &vocabulary,
+                ctl,
+            )?;
             let words = vocabulary.len() as u32;
-            centroids = centroids.iter().map(|c| cluster::words_only(c, words)).filter(|c| !c.is_empty()).collect();
+            let words_only: Vec<SparseVec> = centres.iter().map(|c| cluster::words_only(c, words)).collect();
+            let kept: Vec<bool> = words_only.iter().map(|c| !c.is_empty()).collect();
+            centroids = words_only.into_iter().filter(|c| !c.is_empty()).collect();
+            groups.problems = groups.problems.into_iter().zip(&kept).filter(|(_, &k)| k).map(|(g, _)| g).collect();
+            mixture = Some(groups);
             rows = rows.iter().map(|x| cluster::words_only(x, words)).collect();
         }
+        drop(piece_rows);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
         let mut model = ProblemModel {
@@ -386,7 +411,10 @@ impl ProblemModelParams {
             next_id: 0,
             lineage: Lineage::default(),
             blend,
+            mixture,
+            words_scorer: None,
         };
+        model.rebuild_scorer();
 
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
@@ -404,7 +432,10 @@ impl ProblemModelParams {
                 remap[old] = Some(new);
             }
             model.centroids = keep.iter().map(|&c| model.centroids[c].clone()).collect();
-            model.scorer = Centroids::from_sparse(model.features(), &model.centroids);
+            if let Some(m) = &mut model.mixture {
+                m.problems = keep.iter().filter_map(|&c| m.problems.get(c).cloned()).collect();
+            }
+            model.rebuild_scorer();
             let moved: Vec<usize> = (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
             let redo: Vec<Assignment> = moved
                 .par_iter()
@@ -438,6 +469,69 @@ impl ProblemModelParams {
         ctl.advance(2);
         Ok(Fit { model, labels, similarity })
     }
+}
+
+/// The clustered rows' groups refined by the word mixture (see
+/// [`crate::mixture`]): their centres over the grouping features, and their
+/// word counts. `rows` are the clustered rows (grouping features, `dim` of
+/// them), `centroids` the groups found, `seqs` the rows' term sequences and
+/// `pieces` their character piece vectors (`piece_columns` columns).
+#[allow(clippy::too_many_arguments)]
+fn refine_by_mixture(
+    rows: &[SparseVec],
+    dim: usize,
+    centroids: &[SparseVec],
+    seqs: &[Vec<Slot>],
+    pieces: &[SparseVec],
+    piece_columns: usize,
+    vocabulary: &Vocabulary,
+    ctl: &Control,
+) -> Result<(Vec<SparseVec>, Mixture)> {
+    let k = centroids.len();
+    let grouping = Centroids::from_sparse(dim, centroids);
+    let start: Vec<Option<usize>> =
+        rows.par_iter()
+            .map_init(Vec::new, |s, x| {
+                if x.is_empty() {
+                    None
+                } else {
+                    grouping.best(x, s).filter(|b| b.1 > 0.0).map(|b| b.0)
+                }
+            })
+            .collect();
+    let counts: Vec<SparseVec> = seqs
+        .par_iter()
+        .map(|s| {
+            let mut c = Vec::new();
+            Vocabulary::word_counts(s, &mut c);
+            c
+        })
+        .collect();
+    let words = vocabulary.terms().iter().filter(|t| t.parts.is_none()).count() as u32;
+    let z = mixture::refine(&counts, pieces, piece_columns, &start, k, vocabulary.len(), words, ctl)?;
+    // The groups that kept members, in their order.
+    let mut size = vec![0usize; k];
+    for &c in z.iter().flatten() {
+        size[c] += 1;
+    }
+    let mut index = vec![usize::MAX; k];
+    let mut kept = 0;
+    for (c, &m) in size.iter().enumerate() {
+        if m > 0 {
+            index[c] = kept;
+            kept += 1;
+        }
+    }
+    let labels: Vec<usize> = z.iter().map(|c| c.map_or(usize::MAX, |c| index[c])).collect();
+    let centres = Centroids::means(dim, kept, rows, &labels).to_sparse();
+    let mut members: Vec<Vec<&SparseVec>> = vec![Vec::new(); kept];
+    for (x, &l) in counts.iter().zip(&labels) {
+        if let Some(m) = members.get_mut(l) {
+            m.push(x);
+        }
+    }
+    let problems = members.into_iter().map(Group::of).collect();
+    Ok((centres, Mixture { words: words.max(1), problems }))
 }
 
 /// A row without text: missing, or only white space (Unicode White_Space,
@@ -550,6 +644,10 @@ impl ProblemModel {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
         self.scorer = Centroids::from_sparse(self.features(), &all);
+        self.words_scorer = self.mixture.as_ref().map(|m| {
+            let groups: Vec<&Group> = m.problems.iter().collect();
+            mixture::Scorer::new(self.vocabulary.len(), &groups, m.words)
+        });
     }
 
     /// Number of features of a complaint vector: the vocabulary, then the
@@ -618,6 +716,9 @@ impl ProblemModel {
             });
         }
         self.centroids = order.iter().map(|&c| self.centroids[c].clone()).collect();
+        if let Some(m) = &mut self.mixture {
+            m.problems = order.iter().filter_map(|&c| m.problems.get(c).cloned()).collect();
+        }
         self.problems = problems;
         self.n_rows = n;
         self.n_empty = n_empty;
@@ -687,10 +788,34 @@ impl ProblemModel {
         }
         match self.scorer.best(&scratch.vector, &mut scratch.scores) {
             Some((c, s)) if c >= self.centroids.len() => (None, s.max(0.0)),
-            Some((c, s)) if s >= self.threshold && s > 0.0 => (Some(c), s),
+            Some((c, s)) if s >= self.threshold && s > 0.0 => match &self.words_scorer {
+                Some(words) => self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)),
+                None => (Some(c), s),
+            },
             Some((_, s)) => (None, s.max(0.0)),
             None => (None, 0.0),
         }
+    }
+
+    /// Of the problems whose centre the complaint last encoded in `scratch`
+    /// resembles at least the threshold (its similarities in
+    /// `scratch.scores`), the one its words are most likely drawn from, and
+    /// its similarity; `None` for a complaint longer than
+    /// [`mixture::SHORT`] words, which goes by its centres alone.
+    fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
+        let total = scratch.count_words();
+        if total > mixture::SHORT {
+            return None;
+        }
+        words.scores(&scratch.counts, total, &mut scratch.more_scores);
+        let mut best: Option<(usize, f32)> = None;
+        for (c, (&sim, &like)) in scratch.scores.iter().zip(&scratch.more_scores).enumerate().take(self.centroids.len())
+        {
+            if sim >= self.threshold && sim > 0.0 && best.map_or(true, |(b, _)| like > scratch.more_scores[b]) {
+                best = Some((c, sim));
+            }
+        }
+        best
     }
 
     /// Every row's assignment, its work added to `ctl`'s total.
@@ -953,6 +1078,9 @@ impl ProblemModel {
                 return Err("invalid embedding blend".into());
             }
         }
+        if let Some(m) = &self.mixture {
+            m.check(self.centroids.len(), self.vocabulary.len())?;
+        }
         let dim = self.features() as u32;
         for (i, c) in self.centroids.iter().chain(&self.suppressed).enumerate() {
             if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
@@ -1182,10 +1310,17 @@ pub(crate) mod tests {
             json[..json.len() / 2].to_string(),
             "not json".to_string(),
             "{}".to_string(),
-            json.replacen("\"schema_version\":1", "\"schema_version\":99", 1),
+            json.replacen(&format!("\"schema_version\":{SCHEMA_VERSION}"), "\"schema_version\":99", 1),
             json.replacen("\"centroids\":[[", "\"centroids\":[[[999999999,0.5],", 1),
+            json.replacen("\"counts\":[[", "\"counts\":[[999999999,1.0],[", 1),
+            json.replacen(
+                "\"problems\":[{\"complaints\"",
+                "\"problems\":[{\"complaints\":1.0,\"counts\":[]},{\"complaints\"",
+                1,
+            ),
         ];
         for c in cases {
+            assert_ne!(c, json, "each case damages the file");
             let err = ProblemModel::from_json(&c).expect_err("must fail");
             assert_eq!(err.kind(), crate::ErrorKind::ModelFormat, "{}", err);
         }

@@ -235,7 +235,7 @@ fn add_pair_counts(mut a: FxHashMap<(u32, u32), u32>, b: FxHashMap<(u32, u32), u
 }
 
 /// One term occurrence in order, or a break.
-type Slot = Option<u32>;
+pub type Slot = Option<u32>;
 
 /// True if `surface`, a slice of `text`, is written as an @handle.
 fn after_at(text: &str, surface: &str) -> bool {
@@ -655,6 +655,15 @@ impl Vocabulary {
         out
     }
 
+    /// How often a complaint uses each word term (phrases aside), from its
+    /// term sequence: sorted by term, at most `MAX_COUNTED` per term (the
+    /// counting rule of the term weights). What [`crate::mixture`] counts.
+    pub fn word_counts(seq: &[Slot], out: &mut SparseVec) {
+        out.clear();
+        let mut ids: Vec<u32> = seq.iter().flatten().copied().collect();
+        out.extend(capped_counts(&mut ids).map(|(t, c)| (t, c as f32)));
+    }
+
     /// Encode a raw complaint into `scratch.vector`, reusing its buffers
     /// (the hot path of scoring: no allocation but the normalised text).
     pub fn vectorize_with<'s>(&self, seg: &Segmenter, text: &str, scratch: &'s mut Scratch) -> &'s SparseVec {
@@ -716,7 +725,21 @@ pub struct Scratch {
     pub vector: SparseVec,
     /// Similarity scores (for the caller's use).
     pub scores: Vec<f32>,
+    /// Word counts of the last complaint encoded, when asked for (see
+    /// [`Scratch::count_words`]).
+    pub counts: SparseVec,
+    /// Scores for the caller's use.
+    pub more_scores: Vec<f32>,
     cache: WordCache,
+}
+
+impl Scratch {
+    /// Fill [`Scratch::counts`] with the word counts of the complaint last
+    /// encoded by [`Vocabulary::vectorize_with`]; returns their total.
+    pub fn count_words(&mut self) -> f32 {
+        Vocabulary::word_counts(&self.seq, &mut self.counts);
+        self.counts.iter().map(|e| e.1).sum()
+    }
 }
 
 /// Term ids (plain, negated) of words outside the lexicon, for one
