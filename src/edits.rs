@@ -485,6 +485,11 @@ mod tests {
         let n_seeded = labels.iter().filter(|&&l| l == seeded as i64).count();
         assert!(n_seeded >= 20, "{n_seeded}");
         assert_eq!(m.edits().len(), 4);
+        // The word counts follow every edit (a merge adds them up).
+        let mixture = m.mixture.as_ref().expect("a default fit scores by its words");
+        assert_eq!(mixture.problems.len(), m.problems().len());
+        let merged = m.problems().iter().position(|p| p.id == app).expect("merged");
+        assert_eq!(mixture.problems[merged].complaints, 80.0);
 
         let back = ProblemModel::from_json(&m.to_json().expect("json")).expect("load");
         assert_eq!(back.edits(), m.edits());
