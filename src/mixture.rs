@@ -45,7 +45,7 @@ pub const BETA: f64 = 0.1;
 /// Weight of the character pieces' view, per word of the complaint.
 pub const PIECE_VIEW: f64 = 10.0;
 /// Most sweeps of hard EM.
-pub const MAX_SWEEPS: usize = 30;
+pub const MAX_SWEEPS: usize = 10;
 /// Complaints of at most this many counted words are weighed by the
 /// mixture; longer ones keep the problem whose centre they are closest to.
 /// The mixture assumes one topic per text, as short texts have (GSDMM was

@@ -803,6 +803,10 @@ impl ProblemModel {
     /// its similarity; `None` for a complaint longer than
     /// [`mixture::SHORT`] words, which goes by its centres alone.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
+        let fits = |sim: f32| sim >= self.threshold && sim > 0.0;
+        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| fits(sim)).count() < 2 {
+            return None;
+        }
         let total = scratch.count_words();
         if total > mixture::SHORT {
             return None;
@@ -811,7 +815,7 @@ impl ProblemModel {
         let mut best: Option<(usize, f32)> = None;
         for (c, (&sim, &like)) in scratch.scores.iter().zip(&scratch.more_scores).enumerate().take(self.centroids.len())
         {
-            if sim >= self.threshold && sim > 0.0 && best.map_or(true, |(b, _)| like > scratch.more_scores[b]) {
+            if fits(sim) && best.map_or(true, |(b, _)| like > scratch.more_scores[b]) {
                 best = Some((c, sim));
             }
         }

@@ -659,9 +659,15 @@ impl Vocabulary {
     /// term sequence: sorted by term, at most `MAX_COUNTED` per term (the
     /// counting rule of the term weights). What [`crate::mixture`] counts.
     pub fn word_counts(seq: &[Slot], out: &mut SparseVec) {
+        Self::word_counts_with(seq, &mut Vec::new(), out)
+    }
+
+    /// [`Vocabulary::word_counts`] with a buffer of the caller's.
+    fn word_counts_with(seq: &[Slot], ids: &mut Vec<u32>, out: &mut SparseVec) {
         out.clear();
-        let mut ids: Vec<u32> = seq.iter().flatten().copied().collect();
-        out.extend(capped_counts(&mut ids).map(|(t, c)| (t, c as f32)));
+        ids.clear();
+        ids.extend(seq.iter().flatten().copied());
+        out.extend(capped_counts(ids).map(|(t, c)| (t, c as f32)));
     }
 
     /// Encode a raw complaint into `scratch.vector`, reusing its buffers
@@ -737,7 +743,7 @@ impl Scratch {
     /// Fill [`Scratch::counts`] with the word counts of the complaint last
     /// encoded by [`Vocabulary::vectorize_with`]; returns their total.
     pub fn count_words(&mut self) -> f32 {
-        Vocabulary::word_counts(&self.seq, &mut self.counts);
+        Vocabulary::word_counts_with(&self.seq, &mut self.ids, &mut self.counts);
         self.counts.iter().map(|e| e.1).sum()
     }
 }
