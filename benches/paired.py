@@ -22,6 +22,8 @@ holding the build to compare) plus `painpoints.analyze` parameters:
     python benches/paired.py --a-set word_vectors=false --draws 20 --share 0.3
     # both variants given all-MiniLM-L6-v2 vectors (cached as quality.py caches them)
     python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --embeddings
+    # fit on random halves, score the other halves with predict()
+    python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --holdout --share 0.5
 
 Each variant runs in a child process of its own interpreter (`--child`),
 which needs only painpoints; the parent draws the subsets (numpy seeds 777 +
@@ -81,15 +83,32 @@ def child(job_path: str, out_path: str) -> None:
         out[name] = []
         for rows in draws:
             extra = {} if vectors is None else {"embeddings": vectors[rows]}
-            result = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"], **extra)
-            out[name].append([int(x) for x in result.labels])
+            if job.get("holdout"):
+                # Fit on the draw, score the rows it left out.
+                model = painpoints.ProblemModel(seed=0, progress=False, **job["settings"])
+                model.fit([texts[i] for i in rows], **extra)
+                rest = held_out(len(texts), rows)
+                extra = {} if vectors is None else {"embeddings": vectors[rest]}
+                labels = model.predict([texts[i] for i in rest], **extra)
+            else:
+                labels = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"],
+                                            **extra).labels
+            out[name].append([int(x) for x in labels])
     Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out}))
 
 
-def run_variant(python: str, data: str, draws: dict, settings: dict, embeddings: dict, tmp: Path, tag: str) -> dict:
+def held_out(n: int, rows: list) -> list:
+    """The rows of 0..n that are not in `rows` (sorted)."""
+    taken = set(rows)
+    return [i for i in range(n) if i not in taken]
+
+
+def run_variant(python: str, data: str, draws: dict, settings: dict, embeddings: dict, tmp: Path, tag: str,
+                holdout: bool = False) -> dict:
     job = tmp / f"job_{tag}.json"
     out = tmp / f"labels_{tag}.json"
-    job.write_text(json.dumps({"data": data, "draws": draws, "settings": settings, "embeddings": embeddings}))
+    job.write_text(json.dumps({"data": data, "draws": draws, "settings": settings, "embeddings": embeddings,
+                               "holdout": holdout}))
     done = subprocess.run([python, __file__, "--child", str(job), str(out)])
     if done.returncode != 0:
         raise SystemExit(f"variant {tag} ({python}) failed with exit code {done.returncode}")
@@ -155,6 +174,9 @@ def main() -> None:
     ap.add_argument("--embeddings", action="store_true",
                     help="give both variants all-MiniLM-L6-v2 vectors (as quality.py --embeddings; cached)")
     ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
+    ap.add_argument("--holdout", action="store_true",
+                    help="fit a ProblemModel on each draw and score the rows it left out with predict() "
+                         "(use with --share 0.5 for halves); no between-draws row")
     ap.add_argument("--child", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -196,17 +218,18 @@ def main() -> None:
                 path = Path(tmp) / f"minilm_{Path(file).stem}.npy"
                 np.save(path, vectors)
                 embeddings[name] = str(path)
-        a = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a")
-        b = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b")
+        a = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout)
+        b = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b", args.holdout)
 
     print(f"A: {args.a} {a_set or ''}\nB: {args.b} {b_set or ''}")
     print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)"
-          + (", all-MiniLM-L6-v2 embeddings given" if args.embeddings else "") + "\n")
+          + (", all-MiniLM-L6-v2 embeddings given" if args.embeddings else "")
+          + (", each fitted and the rows left out scored with predict()" if args.holdout else "") + "\n")
     rows = []
     for name in names:
         scores = {"A": [], "B": []}
         for d, rows_d in enumerate(draws[name]):
-            y = truth[name][rows_d]
+            y = truth[name][held_out(len(truth[name]), rows_d) if args.holdout else rows_d]
             for tag, labels in (("A", a[name][d]), ("B", b[name][d])):
                 scores[tag].append((normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels),
                                     len(set(labels) - {-1}), top3_matched(y, labels)))
@@ -219,7 +242,7 @@ def main() -> None:
                          f"{sb[:, col].mean():.{digits}f}", f"{diff.mean():+.{digits}f}", f"{wins}/{args.draws}",
                          f"{sign_test(wins, losses):.3f}",
                          f"{np.median(sa[:, 2]):.0f} / {np.median(sb[:, 2]):.0f}" if col == 0 else ""])
-        if args.draws > 1:
+        if args.draws > 1 and not args.holdout:
             ra, rb = between_draws(draws[name], a[name]), between_draws(draws[name], b[name])
             diff = rb - ra
             wins, losses = int((diff > 1e-12).sum()), int((diff < -1e-12).sum())

@@ -799,9 +799,11 @@ impl ProblemModel {
 
     /// Of the problems whose centre the complaint last encoded in `scratch`
     /// resembles at least the threshold (its similarities in
-    /// `scratch.scores`), the one its words are most likely drawn from, and
-    /// its similarity; `None` for a complaint longer than
-    /// [`mixture::SHORT`] words, which goes by its centres alone.
+    /// `scratch.scores`), the one its words are most likely drawn from, its
+    /// similarity to the centre counting as the second view
+    /// ([`mixture::VIEW`] × its word count × the similarity), and that
+    /// similarity; `None` for a complaint longer than [`mixture::SHORT`]
+    /// words, which goes by its centres alone.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
         let fits = |sim: f32| sim >= self.threshold && sim > 0.0;
         if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| fits(sim)).count() < 2 {
@@ -812,14 +814,17 @@ impl ProblemModel {
             return None;
         }
         words.scores(&scratch.counts, total, &mut scratch.more_scores);
-        let mut best: Option<(usize, f32)> = None;
-        for (c, (&sim, &like)) in scratch.scores.iter().zip(&scratch.more_scores).enumerate().take(self.centroids.len())
-        {
-            if fits(sim) && best.map_or(true, |(b, _)| like > scratch.more_scores[b]) {
-                best = Some((c, sim));
+        let view = mixture::VIEW as f32 * total;
+        // (problem, similarity, score) of the best so far.
+        let mut best: Option<(usize, f32, f32)> = None;
+        let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
+        for (c, (&sim, &like)) in scored.enumerate() {
+            let score = like + view * sim;
+            if fits(sim) && best.map_or(true, |b| score > b.2) {
+                best = Some((c, sim, score));
             }
         }
-        best
+        best.map(|(c, sim, _)| (c, sim))
     }
 
     /// Every row's assignment, its work added to `ctl`'s total.
