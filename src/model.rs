@@ -340,7 +340,6 @@ impl ProblemModelParams {
         let char_columns = pieces.columns;
         let piece_rows = pieces.rows;
         let grouping_features = vocabulary.len() + char_columns + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
-        let features = vocabulary.len() + blend.map(|b| b.dim).unwrap_or(0);
         drop(normalized);
 
         let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
@@ -403,7 +402,7 @@ impl ProblemModelParams {
             n_empty: 0,
             text_column: None,
             problems: Vec::new(),
-            scorer: Centroids::from_sparse(features, &centroids),
+            scorer: Centroids::default(),
             vocabulary,
             centroids,
             suppressed: Vec::new(),
