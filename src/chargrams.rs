@@ -16,8 +16,9 @@
 //! like the built-in word vectors ([`crate::wordvec`]). Neighbours are
 //! still found by shared keywords, then ranked with the pieces (see
 //! [`crate::cluster::ClusterParams::search_words`]). The problems are then
-//! described and scored by their keywords, so a fitted model holds no
-//! pieces and scores as fast as before.
+//! described and scored by their words (keywords, and the word mixture
+//! of [`crate::mixture`], where the pieces are a second view while it
+//! settles the groups), so a fitted model holds no pieces.
 //!
 //! (Measured on the labelled data: 3- to 5-character pieces scored the
 //! same and cost more time, a third more pieces per complaint; 4-character

@@ -270,7 +270,8 @@ impl ProblemModelParams {
         let blend = embeddings.map(|e| Blend { dim: e.dim(), weight: self.embedding_weight });
         // Without embeddings, the built-in word vectors take part in the
         // grouping only: the problems found are then described and scored
-        // by their keywords, so the model needs nothing more to score.
+        // by their words (keywords and the word mixture), so the model
+        // needs no vectors to score.
         let builtin = (embeddings.is_none() && self.word_vectors)
             .then_some(Blend { dim: wordvec::DIM, weight: wordvec::WORD_VECTOR_WEIGHT });
         let seg = segmenter();

@@ -19,8 +19,9 @@
 //! The fit blends that vector into the keyword similarity, like embeddings
 //! a caller passes (see [`crate::embed`]) but with a smaller weight
 //! ([`WORD_VECTOR_WEIGHT`]), while it groups the clustered sample. The
-//! problems it finds are then described and scored by their keywords, so a
-//! fitted model needs neither the table nor extra time to score.
+//! problems it finds are then described and scored by their words
+//! (keywords and [`crate::mixture`]), so a fitted model needs neither the
+//! table nor extra time for it to score.
 //!
 //! Tokens are found as the sentence model's own tokenizer finds them (BERT's
 //! uncased basic tokenizer, then greedy longest-match WordPiece), so a
