@@ -146,12 +146,10 @@ pub struct Scorer {
 impl Scorer {
     /// The scorer of `groups` over a vocabulary of `dim` terms, `words` of
     /// them words.
-    pub fn new(dim: usize, groups: &[&Group], words: u32) -> Scorer {
+    pub fn new(dim: usize, groups: &[Group], words: u32) -> Scorer {
         let vb = words.max(1) as f64 * BETA;
-        let rows: Vec<SparseVec> = groups
-            .iter()
-            .map(|g| g.counts.iter().map(|&(t, c)| (t, ((c as f64 + BETA).ln() - BETA.ln()) as f32)).collect())
-            .collect();
+        let rows: Vec<SparseVec> =
+            groups.iter().map(|g| g.counts.iter().map(|&(t, c)| (t, lift(c as f64) as f32)).collect()).collect();
         Scorer {
             table: Centroids::from_sparse(dim, &rows),
             prior: groups.iter().map(|g| (g.complaints + ALPHA).ln() as f32).collect(),
@@ -167,6 +165,12 @@ impl Scorer {
             *o += p + total * w;
         }
     }
+}
+
+/// ln((n + β) / β): what one occurrence of a word adds to the score of a
+/// group that has `n` of it, against one that has none.
+fn lift(n: f64) -> f64 {
+    (n + BETA).ln() - BETA.ln()
 }
 
 /// Σ_{j<c} ln((n + β + j) / (β + j)): what `c` more occurrences of a word
@@ -221,7 +225,7 @@ pub fn refine(
                 }
             }
         }
-        let ln_first: Vec<f32> = n.par_iter().map(|&v| ((v as f64 + BETA).ln() - BETA.ln()) as f32).collect();
+        let ln_first: Vec<f32> = n.par_iter().map(|&v| lift(v as f64) as f32).collect();
         let view = (piece_columns > 0).then(|| {
             let as_index: Vec<usize> = z.iter().map(|c| c.unwrap_or(usize::MAX)).collect();
             Centroids::means(piece_columns, k, pieces, &as_index)
@@ -260,7 +264,7 @@ pub fn refine(
                     for &(term, w) in x {
                         let left = n.get(term as usize * k + own).map_or(0.0, |&v| (v - w).max(0.0) as f64);
                         if left > 0.0 {
-                            mine += gain(left, w, ((left + BETA).ln() - BETA.ln()) as f32);
+                            mine += gain(left, w, lift(left) as f32);
                         }
                     }
                     score[own] = mine;
@@ -315,7 +319,7 @@ mod tests {
         // only the second says "transfer".
         let card = Group::of(&[doc(&[0, 1]), doc(&[0, 1]), doc(&[0, 1, 1])]);
         let transfer = Group::of(&[doc(&[0, 2]), doc(&[0, 2])]);
-        let s = Scorer::new(3, &[&card, &transfer], 3);
+        let s = Scorer::new(3, &[card, transfer], 3);
         let mut out = Vec::new();
         let x = doc(&[0, 2]);
         s.scores(&x, 2.0, &mut out);

@@ -644,10 +644,8 @@ impl ProblemModel {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
         self.scorer = Centroids::from_sparse(self.features(), &all);
-        self.words_scorer = self.mixture.as_ref().map(|m| {
-            let groups: Vec<&Group> = m.problems.iter().collect();
-            mixture::Scorer::new(self.vocabulary.len(), &groups, m.words)
-        });
+        self.words_scorer =
+            self.mixture.as_ref().map(|m| mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words));
     }
 
     /// Number of features of a complaint vector: the vocabulary, then the
