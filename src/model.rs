@@ -786,13 +786,18 @@ impl ProblemModel {
         }
         match self.scorer.best(&scratch.vector, &mut scratch.scores) {
             Some((c, s)) if c >= self.centroids.len() => (None, s.max(0.0)),
-            Some((c, s)) if s >= self.threshold && s > 0.0 => match &self.words_scorer {
+            Some((c, s)) if self.fits(s) => match &self.words_scorer {
                 Some(words) => self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)),
                 None => (Some(c), s),
             },
             Some((_, s)) => (None, s.max(0.0)),
             None => (None, 0.0),
         }
+    }
+
+    /// Whether a complaint this similar to a problem's centre can be given it.
+    fn fits(&self, similarity: f32) -> bool {
+        similarity >= self.threshold && similarity > 0.0
     }
 
     /// Of the problems whose centre the complaint last encoded in `scratch`
@@ -803,8 +808,7 @@ impl ProblemModel {
     /// similarity; `None` for a complaint longer than [`mixture::SHORT`]
     /// words, which goes by its centres alone.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
-        let fits = |sim: f32| sim >= self.threshold && sim > 0.0;
-        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| fits(sim)).count() < 2 {
+        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| self.fits(sim)).count() < 2 {
             return None;
         }
         let total = scratch.count_words();
@@ -818,7 +822,7 @@ impl ProblemModel {
         let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
         for (c, (&sim, &like)) in scored.enumerate() {
             let score = like + view * sim;
-            if fits(sim) && best.map_or(true, |b| score > b.2) {
+            if self.fits(sim) && best.map_or(true, |b| score > b.2) {
                 best = Some((c, sim, score));
             }
         }
