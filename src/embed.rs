@@ -129,6 +129,15 @@ impl Blend {
         x.extend(dense.iter().enumerate().map(|(j, &v)| (offset + j as u32, v * wd)));
     }
 
+    /// The embedding part of a blended vector `x` (its columns from
+    /// `offset` on), numbered from 0 and at unit length: what the word
+    /// mixture weighs beside the words (see [`crate::mixture`]). Empty for
+    /// a vector without one (a zero embedding adds nothing).
+    pub fn part(x: &SparseVec, offset: u32) -> SparseVec {
+        let tail: SparseVec = x.iter().filter(|e| e.0 >= offset).map(|&(t, v)| (t - offset, v)).collect();
+        crate::cluster::normalized(&tail)
+    }
+
     /// Check that `emb` fits a model fitted with this blend, for `rows` texts.
     pub fn check(&self, emb: Option<&Embeddings>, rows: usize) -> Result<()> {
         match emb {
@@ -176,6 +185,19 @@ mod tests {
         assert!((dot - expected).abs() < 1e-6, "{dot} vs {expected}");
         let norm: f32 = x.iter().map(|e| e.1 * e.1).sum();
         assert!((norm - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_embedding_part_is_the_embedding_at_unit_length() {
+        let b = Blend { dim: 2, weight: 0.25 };
+        let mut x: SparseVec = vec![(0, 1.0)];
+        b.apply(&mut x, &[3.0, 4.0], 10);
+        let part = Blend::part(&x, 10);
+        assert_eq!(part.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 1]);
+        assert!((part[0].1 - 0.6).abs() < 1e-6 && (part[1].1 - 0.8).abs() < 1e-6, "{part:?}");
+        let mut y: SparseVec = vec![(0, 1.0)];
+        b.apply(&mut y, &[0.0, 0.0], 10);
+        assert!(Blend::part(&y, 10).is_empty(), "no embedding, no part");
     }
 
     #[test]

@@ -173,6 +173,10 @@ pub struct ProblemModel {
     scorer: Centroids,
     #[serde(skip)]
     words_scorer: Option<mixture::Scorer>,
+    /// The embedding part of each problem's centre (unit length), for a
+    /// model fitted with embeddings that scores by its words too.
+    #[serde(skip)]
+    embedding_scorer: Option<Centroids>,
 }
 
 /// The result of a fit: the model and the label of every input row.
@@ -390,6 +394,14 @@ impl ProblemModelParams {
             groups.problems = groups.problems.into_iter().zip(&kept).filter(|(_, &k)| k).map(|(g, _)| g).collect();
             mixture = Some(groups);
             rows = rows.iter().map(|x| cluster::words_only(x, words)).collect();
+        } else if let Some(b) = &blend {
+            // With the caller's embeddings, the mixture weighs them beside
+            // the words; the centres keep both, and so does scoring.
+            let view: Vec<SparseVec> = rows.par_iter().map(|x| Blend::part(x, offset)).collect();
+            let (centres, groups) =
+                refine_by_mixture(&rows, grouping_features, &centroids, &seqs, &view, b.dim, &vocabulary, ctl)?;
+            centroids = centres;
+            mixture = Some(groups);
         }
         drop(piece_rows);
 
@@ -413,6 +425,7 @@ impl ProblemModelParams {
             blend,
             mixture,
             words_scorer: None,
+            embedding_scorer: None,
         };
         model.rebuild_scorer();
 
@@ -475,15 +488,16 @@ impl ProblemModelParams {
 /// [`crate::mixture`]): their centres over the grouping features, and their
 /// word counts. `rows` are the clustered rows (grouping features, `dim` of
 /// them), `centroids` the groups found, `seqs` the rows' term sequences and
-/// `pieces` their character piece vectors (`piece_columns` columns).
+/// `view` their vectors for the mixture's second view (`view_columns`
+/// columns: character pieces, or embeddings).
 #[allow(clippy::too_many_arguments)]
 fn refine_by_mixture(
     rows: &[SparseVec],
     dim: usize,
     centroids: &[SparseVec],
     seqs: &[Vec<Slot>],
-    pieces: &[SparseVec],
-    piece_columns: usize,
+    view: &[SparseVec],
+    view_columns: usize,
     vocabulary: &Vocabulary,
     ctl: &Control,
 ) -> Result<(Vec<SparseVec>, Mixture)> {
@@ -508,7 +522,7 @@ fn refine_by_mixture(
         })
         .collect();
     let words = vocabulary.terms().iter().filter(|t| t.parts.is_none()).count() as u32;
-    let z = mixture::refine(&counts, pieces, piece_columns, &start, k, vocabulary.len(), words, ctl)?;
+    let z = mixture::refine(&counts, view, view_columns, &start, k, vocabulary.len(), words, ctl)?;
     // The groups that kept members, in their order.
     let mut size = vec![0usize; k];
     for &c in z.iter().flatten() {
@@ -646,6 +660,11 @@ impl ProblemModel {
         self.scorer = Centroids::from_sparse(self.features(), &all);
         self.words_scorer =
             self.mixture.as_ref().map(|m| mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words));
+        let offset = self.vocabulary.len() as u32;
+        self.embedding_scorer = self.blend.filter(|_| self.mixture.is_some()).map(|b| {
+            let parts: Vec<SparseVec> = self.centroids.iter().map(|c| Blend::part(c, offset)).collect();
+            Centroids::from_sparse(b.dim, &parts)
+        });
     }
 
     /// Number of features of a complaint vector: the vocabulary, then the
@@ -802,11 +821,13 @@ impl ProblemModel {
 
     /// Of the problems whose centre the complaint last encoded in `scratch`
     /// resembles at least the threshold (its similarities in
-    /// `scratch.scores`), the one its words are most likely drawn from, its
-    /// similarity to the centre counting as the second view
-    /// ([`mixture::VIEW`] × its word count × the similarity), and that
-    /// similarity; `None` for a complaint longer than [`mixture::SHORT`]
-    /// words, which goes by its centres alone.
+    /// `scratch.scores`), the one its words are most likely drawn from,
+    /// plus the second view ([`mixture::VIEW`] × its word count × a
+    /// cosine: of its embedding to the problem's embedding centre in a
+    /// model fitted with embeddings, as in the fit; of the complaint to
+    /// the centre otherwise), and its similarity to that centre; `None`
+    /// for a complaint longer than [`mixture::SHORT`] words, which goes
+    /// by its centres alone.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
         if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| self.fits(sim)).count() < 2 {
             return None;
@@ -817,11 +838,16 @@ impl ProblemModel {
         }
         words.scores(&scratch.counts, total, &mut scratch.more_scores);
         let view = mixture::VIEW as f32 * total;
+        let by_embedding = self.embedding_scorer.as_ref().map(|e| {
+            e.scores(&Blend::part(&scratch.vector, self.vocabulary.len() as u32), &mut scratch.view_scores);
+            &scratch.view_scores
+        });
         // (problem, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
         let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
         for (c, (&sim, &like)) in scored.enumerate() {
-            let score = like + view * sim;
+            let cosine = by_embedding.map_or(sim, |e| e.get(c).copied().unwrap_or(0.0));
+            let score = like + view * cosine;
             if self.fits(sim) && best.map_or(true, |b| score > b.2) {
                 best = Some((c, sim, score));
             }
@@ -1312,6 +1338,33 @@ pub(crate) mod tests {
         let short = Embeddings::new(&data[..dim], 1, dim).expect("one row");
         assert!(p.fit_embedded(&texts, Some(&short), None, &Control::new()).is_err());
         assert!(fit().model.score_embedded(&texts, Some(&emb), &Control::new()).is_err());
+    }
+
+    #[test]
+    fn an_embedded_fit_weighs_the_embedding_beside_the_words() {
+        // Each problem's complaints share one direction of the embedding.
+        let texts = corpus();
+        let dim = 3;
+        let direction = |i: usize| match i % 3 {
+            0 => [1.0, 0.0, 0.0],
+            1 => [0.0, 1.0, 0.0],
+            _ => [0.0, 0.0, 1.0],
+        };
+        let data: Vec<f32> = (0..texts.len()).flat_map(direction).collect();
+        let emb = Embeddings::new(&data, texts.len(), dim).expect("embeddings");
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let f = p.fit_embedded(&texts, Some(&emb), None, &Control::new()).expect("fit");
+        assert!(f.model.mixture.is_some(), "an embedded fit keeps its word counts");
+        let delivery = f.labels[0];
+        let refund = f.labels[1];
+        assert_ne!(delivery, refund);
+        // The same words, read with either problem's embedding.
+        let ambiguous = vec![Some("refund of a late delivery"); 2];
+        let e = Embeddings::new(&[1.0, 0.0, 0.0, 0.0, 1.0, 0.0], 2, dim).expect("two rows");
+        let (ids, _) = f.model.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score");
+        assert_eq!(ids, [delivery, refund]);
+        let back = ProblemModel::from_json(&f.model.to_json().expect("json")).expect("load");
+        assert_eq!(back.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score").0, ids);
     }
 
     #[test]

@@ -736,6 +736,8 @@ pub struct Scratch {
     pub counts: SparseVec,
     /// Scores for the caller's use.
     pub more_scores: Vec<f32>,
+    /// More scores for the caller's use.
+    pub view_scores: Vec<f32>,
     cache: WordCache,
 }
 
