@@ -308,14 +308,19 @@ impl ProblemModelParams {
             })
             .collect();
         // Word vectors of the clustered rows, weighed over them alone.
-        // Character pieces too, with them (see `chargrams`).
+        // Character pieces too, with them (see `chargrams`), and with the
+        // caller's embeddings, where the pieces only join the word
+        // mixture's view (see `mixture`).
+        let with_pieces = builtin.is_some() || blend.is_some();
         let sample: Vec<&str> =
-            if builtin.is_some() { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
+            if with_pieces { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
         let word_vectors = builtin.map(|_| wordvec::sample_vectors(&sample));
-        let pieces = builtin.map(|_| chargrams::sample_vectors(&sample)).unwrap_or_default();
+        let pieces = if with_pieces { chargrams::sample_vectors(&sample) } else { Default::default() };
         drop(sample);
+        // Piece columns of the similarity.
+        let char_columns = if builtin.is_some() { pieces.columns } else { 0 };
         let offset = vocabulary.len() as u32;
-        let wv_offset = offset + pieces.columns as u32;
+        let wv_offset = offset + char_columns as u32;
         let rows: Vec<SparseVec> = seqs
             .par_iter()
             .zip(&picked)
@@ -342,7 +347,6 @@ impl ProblemModelParams {
             })
             .collect();
         drop(word_vectors);
-        let char_columns = pieces.columns;
         let piece_rows = pieces.rows;
         let grouping_features = vocabulary.len() + char_columns + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
         drop(normalized);
@@ -395,11 +399,17 @@ impl ProblemModelParams {
             mixture = Some(groups);
             rows = rows.iter().map(|x| cluster::words_only(x, words)).collect();
         } else if let Some(b) = &blend {
-            // With the caller's embeddings, the mixture weighs them beside
-            // the words; the centres keep both, and so does scoring.
-            let view: Vec<SparseVec> = rows.par_iter().map(|x| Blend::part(x, offset)).collect();
+            // With the caller's embeddings, the mixture weighs them and the
+            // character pieces beside the words; the centres keep words and
+            // embeddings, and a model scores by both.
+            let view: Vec<SparseVec> = rows
+                .par_iter()
+                .zip(piece_rows.par_iter())
+                .map(|(x, p)| mixture::side_by_side(&Blend::part(x, offset), p, b.dim as u32))
+                .collect();
+            let view_columns = b.dim + pieces.columns;
             let (centres, groups) =
-                refine_by_mixture(&rows, grouping_features, &centroids, &seqs, &view, b.dim, &vocabulary, ctl)?;
+                refine_by_mixture(&rows, grouping_features, &centroids, &seqs, &view, view_columns, &vocabulary, ctl)?;
             centroids = centres;
             mixture = Some(groups);
         }
