@@ -40,6 +40,10 @@ pub struct Description {
     pub keywords: Vec<Keyword>,
     /// Label candidates, best first (the first unused one is taken).
     pub label_candidates: Vec<String>,
+    /// The terms each keyword shows.
+    pub keyword_terms: Vec<u32>,
+    /// The terms each label candidate shows, in order (a phrase as one).
+    pub label_terms: Vec<Vec<u32>>,
     /// The problem's most distinctive terms with their class-based TF-IDF
     /// weights, as a unit-length vector sorted by term id: what sets its
     /// complaints apart, used to pick examples that show it.
@@ -108,6 +112,7 @@ pub fn describe(
 
         // Keywords: skip a word already shown inside a higher-ranked phrase.
         let mut keywords = Vec::new();
+        let mut keyword_terms = Vec::new();
         let mut shown: FxHashSet<u32> = FxHashSet::default();
         for &(t, w) in &weights {
             if keywords.len() >= N_KEYWORDS {
@@ -123,6 +128,7 @@ pub fn describe(
             }
             shown.insert(t);
             keywords.push(Keyword { text: term.surface.clone(), weight: w as f32 });
+            keyword_terms.push(t);
         }
 
         // Label: the top keyword, extended to the run of 2-3 adjacent
@@ -130,7 +136,7 @@ pub fn describe(
         // write around it ("refund" → "refund not received") when at least
         // 30% of the complaints that use it say it that way. Other keywords
         // follow as fallbacks so labels can stay unique.
-        let mut label_candidates: Vec<String> = Vec::new();
+        let mut label_terms: Vec<Vec<u32>> = Vec::new();
         if let Some(&(top, _)) = weights.first() {
             let core: Vec<u32> = match vocab.term(top).and_then(|t| t.parts) {
                 Some(p) => vec![p[0], p[1]],
@@ -166,44 +172,86 @@ pub fn describe(
             }
             let mut grams: Vec<(u32, Vec<u32>)> = gram_df.into_iter().map(|(g, n)| (n, g)).collect();
             grams.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.len().cmp(&y.1.len())).then(x.1.cmp(&y.1)));
-            // Adjacent words that form a phrase are shown as the phrase is
-            // written ("wells fargo"), the others word by word.
-            let surface = |g: &[u32]| {
-                let mut parts: Vec<&str> = Vec::with_capacity(g.len());
-                let mut i = 0;
-                while i < g.len() {
-                    let pair = g.get(i + 1).and_then(|&b| vocab.phrase(g[i], b));
-                    let (t, step) = match pair {
-                        Some(p) => (p, 2),
-                        None => (g[i], 1),
-                    };
-                    if let Some(x) = vocab.term(t) {
-                        parts.push(x.surface.as_str());
-                    }
-                    i += step;
-                }
-                parts.join(" ")
-            };
             if let Some((n, g)) = grams.first() {
                 if *n >= 2 && (*n as f64) >= 0.3 * core_df.max(1) as f64 {
-                    label_candidates.push(surface(g));
+                    label_terms.push(units(vocab, g));
                 }
             }
         }
-        for kw in &keywords {
-            if !label_candidates.contains(&kw.text) {
-                label_candidates.push(kw.text.clone());
+        for &t in &keyword_terms {
+            if !label_terms.contains(&vec![t]) {
+                label_terms.push(vec![t]);
             }
         }
+        let no_spellings = FxHashMap::default();
+        let label_candidates = label_terms.iter().map(|u| render(vocab, u, &no_spellings)).collect();
         let mut profile: SparseVec = weights.iter().take(N_PROFILE).map(|&(t, w)| (t, w as f32)).collect();
         let norm = profile.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
         if norm > 0.0 {
             profile.iter_mut().for_each(|e| e.1 /= norm);
         }
         profile.sort_by_key(|e| e.0);
-        out.push(Description { keywords, label_candidates, profile });
+        out.push(Description { keywords, label_candidates, keyword_terms, label_terms, profile });
     }
     out
+}
+
+/// The terms a run of adjacent words `g` shows: adjacent words that form a
+/// phrase as the phrase ("wells fargo"), the others word by word.
+fn units(vocab: &Vocabulary, g: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(g.len());
+    let mut i = 0;
+    while i < g.len() {
+        match g.get(i + 1).and_then(|&b| vocab.phrase(g[i], b)) {
+            Some(p) => {
+                out.push(p);
+                i += 2;
+            }
+            None => {
+                out.push(g[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `terms` as shown: each as `spellings` has it, or as the vocabulary shows
+/// it (the most frequent surface form overall).
+fn render(vocab: &Vocabulary, terms: &[u32], spellings: &FxHashMap<u32, String>) -> String {
+    let shown = |t: &u32| spellings.get(t).cloned().or_else(|| vocab.term(*t).map(|x| x.surface.clone()));
+    terms.iter().filter_map(shown).collect::<Vec<_>>().join(" ")
+}
+
+/// Show each problem's keywords and label candidates as its own complaints
+/// write them: `spellings[c]` holds, per term, problem `c`'s most frequent
+/// surface form (see [`Vocabulary::spellings`]). A stem such as
+/// `understand` is shown overall as "understand", yet a problem whose
+/// complaints all say "my understanding" should read "understanding".
+pub fn respell(descriptions: &mut [Description], spellings: &[FxHashMap<u32, String>], vocab: &Vocabulary) {
+    for (d, sp) in descriptions.iter_mut().zip(spellings) {
+        for (k, t) in d.keywords.iter_mut().zip(&d.keyword_terms) {
+            k.text = render(vocab, &[*t], sp);
+        }
+        d.label_candidates = d.label_terms.iter().map(|u| render(vocab, u, sp)).collect();
+    }
+}
+
+/// Of `(term, shown)` occurrences, each term's most frequent spelling (ties:
+/// the alphabetically first).
+pub fn most_frequent(occurrences: impl IntoIterator<Item = (u32, String)>) -> FxHashMap<u32, String> {
+    let mut counts: FxHashMap<(u32, String), u32> = FxHashMap::default();
+    for o in occurrences {
+        *counts.entry(o).or_insert(0) += 1;
+    }
+    let mut best: FxHashMap<u32, (u32, String)> = FxHashMap::default();
+    for ((t, shown), n) in counts {
+        let slot = best.entry(t).or_insert((0, String::new()));
+        if n > slot.0 || (n == slot.0 && shown < slot.1) {
+            *slot = (n, shown);
+        }
+    }
+    best.into_iter().map(|(t, (_, shown))| (t, shown)).collect()
 }
 
 fn has_repeat(ids: &[u32]) -> bool {
@@ -325,8 +373,8 @@ mod tests {
 
     #[test]
     fn labels_never_repeat() {
-        let a = Description { keywords: vec![], label_candidates: vec!["card".into()], profile: vec![] };
-        let b = Description { keywords: vec![], label_candidates: vec!["card".into()], profile: vec![] };
+        let a = Description { label_candidates: vec!["card".into()], ..Default::default() };
+        let b = Description { label_candidates: vec!["card".into()], ..Default::default() };
         let c = Description::default();
         let got = unique_labels(&[&a, &b, &c]);
         assert_eq!(got[0], "card");

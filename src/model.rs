@@ -23,6 +23,7 @@ use crate::segment::Segmenter;
 use crate::vectorize::{Scratch, Slot, SparseVec, Vocabulary, VocabularyParams};
 use crate::wordvec;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 /// Version of the model-file layout this library writes and reads (2: a
@@ -601,6 +602,9 @@ fn count(best: &[Assignment], k: usize) -> Vec<usize> {
     sizes
 }
 
+/// Complaints per problem read for how they write its keywords and label.
+const SPELLING_SAMPLE: usize = 200;
+
 /// Candidates per problem for its examples: its complaints most similar to
 /// its centre.
 const EXAMPLE_POOL: usize = 200;
@@ -692,6 +696,46 @@ impl ProblemModel {
     /// problems re-ranked by size. With `fresh_labels`, labels are chosen
     /// and ids numbered by rank; otherwise ids and labels are kept (an empty
     /// label is filled in). Returns per-row ids and similarities.
+    /// Per problem, how its complaints write the terms its description
+    /// shows: read from up to [`SPELLING_SAMPLE`] of its clustered
+    /// complaints (rows `index` of `texts`, in problems `labels`).
+    fn spellings<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        index: &[usize],
+        labels: &[Option<usize>],
+        descriptions: &[describe::Description],
+    ) -> Vec<FxHashMap<u32, String>> {
+        let k = descriptions.len();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+        for (&i, l) in index.iter().zip(labels) {
+            if let Some(m) = l.and_then(|c| members.get_mut(c)) {
+                if m.len() < SPELLING_SAMPLE {
+                    m.push(i);
+                }
+            }
+        }
+        let seg = segmenter();
+        members
+            .par_iter()
+            .zip(descriptions)
+            .map(|(rows, d)| {
+                let wanted: FxHashSet<u32> =
+                    d.keyword_terms.iter().chain(d.label_terms.iter().flatten()).copied().collect();
+                let mut found = Vec::new();
+                for &i in rows {
+                    let text = normalize(texts.get(i).map_or("", text_of));
+                    self.vocabulary.spellings(seg, &text, |t, shown| {
+                        if wanted.contains(&t) {
+                            found.push((t, shown));
+                        }
+                    });
+                }
+                describe::most_frequent(found)
+            })
+            .collect()
+    }
+
     fn summarize<T: AsRef<str> + Sync>(
         &mut self,
         texts: &[Option<T>],
@@ -703,8 +747,10 @@ impl ProblemModel {
         let k = self.centroids.len();
         let sample_labels: Vec<Option<usize>> =
             sample_rows.index.iter().map(|&i| best.get(i).and_then(|b| b.0)).collect();
-        let descriptions =
+        let mut descriptions =
             describe::describe(&self.vocabulary, k, &sample_rows.rows, &sample_rows.seqs, &sample_labels);
+        let spellings = self.spellings(texts, &sample_rows.index, &sample_labels, &descriptions);
+        describe::respell(&mut descriptions, &spellings, &self.vocabulary);
         let sizes = count(&best, k);
         // Shares are of the complaints that say something: a survey export's
         // blank answers are not complaints without a problem.
@@ -1375,6 +1421,37 @@ pub(crate) mod tests {
         assert_eq!(ids, [delivery, refund]);
         let back = ProblemModel::from_json(&f.model.to_json().expect("json")).expect("load");
         assert_eq!(back.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score").0, ids);
+    }
+
+    #[test]
+    fn keywords_and_labels_are_spelt_as_their_complaints_write_them() {
+        // "delivery" is the commoner form overall; one problem only ever
+        // writes "deliveries".
+        let late = ["late delivery of my parcel", "the delivery was late", "my delivery is late again"];
+        let address = ["deliveries go to the wrong address", "my deliveries arrive at the wrong address"];
+        let app = ["the app crashes on login", "app keeps crashing at login"];
+        let mut texts: Vec<Option<String>> = Vec::new();
+        for i in 0..60 {
+            texts.push(Some(late[i % 3].to_string()));
+            texts.push(Some(app[i % 2].to_string()));
+            if i % 2 == 0 {
+                texts.push(Some(address[i % 4 / 2].to_string()));
+            }
+        }
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let f = p.fit(&texts, &Control::new()).expect("fit");
+        let shown = |row: usize| {
+            let id = f.labels[row];
+            let problem = f.model.problems().iter().find(|p| p.id as i64 == id).expect("a problem");
+            let words: Vec<String> = problem.keywords.iter().map(|k| k.text.clone()).collect();
+            (problem.label.clone(), words)
+        };
+        let (_, late_words) = shown(0);
+        let (address_label, address_words) = shown(2);
+        assert!(late_words.iter().any(|w| w.contains("delivery")), "{late_words:?}");
+        assert!(address_words.iter().any(|w| w.contains("deliveries")), "{address_words:?}");
+        assert!(!address_words.iter().any(|w| w.contains("delivery")), "{address_words:?}");
+        assert!(!address_label.contains("delivery"), "{address_label}");
     }
 
     #[test]

@@ -623,6 +623,32 @@ impl Vocabulary {
         });
     }
 
+    /// How `normalized` writes each of its terms: `f(term, shown)` for every
+    /// word and phrase occurrence, shown as the vocabulary shows a surface
+    /// form ("not " before a negated word, "@" before a handle, a phrase's
+    /// two words as written side by side). See [`crate::describe::respell`].
+    pub fn spellings(&self, seg: &Segmenter, normalized: &str, mut f: impl FnMut(u32, String)) {
+        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
+        let mut last: Option<(u32, String)> = None;
+        seg.walk(normalized, classify, |step| match step {
+            Step::Word { surface, negated, hint } => {
+                let Some(t) = self.word_id(seg, surface, negated, hint) else {
+                    last = None;
+                    return;
+                };
+                let shown = shown_as(surface, negated, after_at(normalized, surface));
+                if let Some((a, before)) = &last {
+                    if let Some(p) = self.phrase(*a, t) {
+                        f(p, format!("{before} {shown}"));
+                    }
+                }
+                f(t, shown.clone());
+                last = Some((t, shown));
+            }
+            Step::Break => last = None,
+        });
+    }
+
     /// [`Vocabulary::sequence`] with a word cache (the scoring path).
     fn sequence_cached(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>, cache: &mut WordCache) {
         out.clear();
