@@ -692,10 +692,6 @@ impl ProblemModel {
         self.blend.map(|b| b.dim)
     }
 
-    /// Sizes, shares, cohesion, keywords and examples from an assignment;
-    /// problems re-ranked by size. With `fresh_labels`, labels are chosen
-    /// and ids numbered by rank; otherwise ids and labels are kept (an empty
-    /// label is filled in). Returns per-row ids and similarities.
     /// Per problem, how its complaints write the terms its description
     /// shows: read from up to [`SPELLING_SAMPLE`] of its clustered
     /// complaints (rows `index` of `texts`, in problems `labels`).
@@ -736,6 +732,10 @@ impl ProblemModel {
             .collect()
     }
 
+    /// Sizes, shares, cohesion, keywords and examples from an assignment;
+    /// problems re-ranked by size. With `fresh_labels`, labels are chosen
+    /// and ids numbered by rank; otherwise ids and labels are kept (an empty
+    /// label is filled in). Returns per-row ids and similarities.
     fn summarize<T: AsRef<str> + Sync>(
         &mut self,
         texts: &[Option<T>],
