@@ -134,8 +134,19 @@ impl Blend {
     /// mixture weighs beside the words (see [`crate::mixture`]). Empty for
     /// a vector without one (a zero embedding adds nothing).
     pub fn part(x: &SparseVec, offset: u32) -> SparseVec {
-        let tail: SparseVec = x.iter().filter(|e| e.0 >= offset).map(|&(t, v)| (t - offset, v)).collect();
-        crate::cluster::normalized(&tail)
+        let mut out = Vec::new();
+        Self::part_into(x, offset, &mut out);
+        out
+    }
+
+    /// [`Blend::part`] into a buffer of the caller's (the scoring path).
+    pub fn part_into(x: &SparseVec, offset: u32, out: &mut SparseVec) {
+        out.clear();
+        out.extend(x.iter().filter(|e| e.0 >= offset).map(|&(t, v)| (t - offset, v)));
+        let norm = out.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            out.iter_mut().for_each(|e| e.1 /= norm);
+        }
     }
 
     /// Check that `emb` fits a model fitted with this blend, for `rows` texts.

@@ -895,7 +895,8 @@ impl ProblemModel {
         words.scores(&scratch.counts, total, &mut scratch.more_scores);
         let view = mixture::VIEW as f32 * total;
         let by_embedding = self.embedding_scorer.as_ref().map(|e| {
-            e.scores(&Blend::part(&scratch.vector, self.vocabulary.len() as u32), &mut scratch.view_scores);
+            Blend::part_into(&scratch.vector, self.vocabulary.len() as u32, &mut scratch.part);
+            e.scores(&scratch.part, &mut scratch.view_scores);
             &scratch.view_scores
         });
         // (problem, similarity, score) of the best so far.
