@@ -616,11 +616,20 @@ impl Vocabulary {
     /// or an unknown word), without phrases.
     pub fn sequence(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>) {
         out.clear();
-        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
-        seg.walk(normalized, classify, |step| match step {
-            Step::Word { surface, negated, hint } => out.push(self.word_id(seg, surface, negated, hint)),
-            Step::Break => out.push(None),
-        });
+        seg.walk(
+            normalized,
+            |w| self.lookup(w),
+            |step| match step {
+                Step::Word { surface, negated, hint } => out.push(self.word_id(seg, surface, negated, hint)),
+                Step::Break => out.push(None),
+            },
+        );
+    }
+
+    /// How the segmenter should treat word `w`: a word of the lexicon (with
+    /// its id) or a content word outside it.
+    fn lookup(&self, w: &str) -> Lookup<u32> {
+        self.lex.get(w).copied().unwrap_or(Lookup::Content(None))
     }
 
     /// How `normalized` writes each of its terms: `f(term, shown)` for every
@@ -628,36 +637,44 @@ impl Vocabulary {
     /// form ("not " before a negated word, "@" before a handle, a phrase's
     /// two words as written side by side). See [`crate::describe::respell`].
     pub fn spellings(&self, seg: &Segmenter, normalized: &str, mut f: impl FnMut(u32, String)) {
-        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
         let mut last: Option<(u32, String)> = None;
-        seg.walk(normalized, classify, |step| match step {
-            Step::Word { surface, negated, hint } => {
-                let Some(t) = self.word_id(seg, surface, negated, hint) else {
-                    last = None;
-                    return;
-                };
-                let shown = shown_as(surface, negated, after_at(normalized, surface));
-                if let Some((a, before)) = &last {
-                    if let Some(p) = self.phrase(*a, t) {
-                        f(p, format!("{before} {shown}"));
+        seg.walk(
+            normalized,
+            |w| self.lookup(w),
+            |step| match step {
+                Step::Word { surface, negated, hint } => {
+                    let Some(t) = self.word_id(seg, surface, negated, hint) else {
+                        last = None;
+                        return;
+                    };
+                    let shown = shown_as(surface, negated, after_at(normalized, surface));
+                    if let Some((a, before)) = &last {
+                        if let Some(p) = self.phrase(*a, t) {
+                            f(p, format!("{before} {shown}"));
+                        }
                     }
+                    f(t, shown.clone());
+                    last = Some((t, shown));
                 }
-                f(t, shown.clone());
-                last = Some((t, shown));
-            }
-            Step::Break => last = None,
-        });
+                Step::Break => last = None,
+            },
+        );
     }
 
     /// [`Vocabulary::sequence`] with a word cache (the scoring path).
     fn sequence_cached(&self, seg: &Segmenter, normalized: &str, out: &mut Vec<Slot>, cache: &mut WordCache) {
         out.clear();
         cache.bind(self, seg);
-        let classify = |w: &str| self.lex.get(w).copied().unwrap_or(Lookup::Content(None));
-        seg.walk(normalized, classify, |step| match step {
-            Step::Word { surface, negated, hint } => out.push(self.word_id_cached(seg, surface, negated, hint, cache)),
-            Step::Break => out.push(None),
-        });
+        seg.walk(
+            normalized,
+            |w| self.lookup(w),
+            |step| match step {
+                Step::Word { surface, negated, hint } => {
+                    out.push(self.word_id_cached(seg, surface, negated, hint, cache))
+                }
+                Step::Break => out.push(None),
+            },
+        );
     }
 
     /// Encode a raw complaint into its L2-normalised weighted term vector.
