@@ -30,6 +30,7 @@ use crate::normalize::is_mask;
 use crate::vectorize::SparseVec;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
+use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
 /// Share of the similarity (before the word vectors take theirs) that comes
@@ -38,6 +39,11 @@ pub const CHAR_WEIGHT: f32 = 0.2;
 /// Shortest and longest piece, in characters (the padding spaces included).
 const MIN_N: usize = 4;
 const MAX_N: usize = 5;
+
+/// Pieces a fitted model keeps per problem (see [`PieceTable`]): its
+/// heaviest, about 60 words' worth. (Measured on new halves of the labelled
+/// data, 150 to 3,000 scored alike.)
+pub const KEPT_PER_PROBLEM: usize = 400;
 
 /// Complaints of up to this many words take their full [`CHAR_WEIGHT`].
 pub const FULL_WEIGHT_WORDS: usize = 20;
@@ -54,19 +60,27 @@ fn word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '@' || c == '#' || c == '_'
 }
 
-/// The hashes of `text`'s pieces, with how often each occurs, sorted by
-/// hash; and how many words it has.
-fn pieces(text: &str, chars: &mut Vec<char>) -> (Vec<(u64, u32)>, usize) {
-    let mut out: Vec<u64> = Vec::new();
+/// The hash of one piece (its characters, then its length).
+fn hash_piece(piece: &[char]) -> u64 {
+    let mut h = FxHasher::default();
+    for &c in piece {
+        h.write_u32(c as u32);
+    }
+    h.write_usize(piece.len());
+    h.finish()
+}
+
+/// Calls `f` with every piece of `text` (its characters and hash), word by
+/// word until at least `limit` pieces were given; returns how many words
+/// `text` has.
+fn each_piece(text: &str, chars: &mut Vec<char>, limit: usize, mut f: impl FnMut(&[char], u64)) -> usize {
     let mut words = 0;
+    let mut given = 0;
     for word in text.split(|c: char| !word_char(c)).filter(|w| !w.is_empty()) {
         words += 1;
         // A mask ("_date_", "_money_") stands for what the complaint said,
         // not for how it spelt it.
-        if is_mask(word) {
-            continue;
-        }
-        if out.len() >= MAX_PIECES {
+        if is_mask(word) || given >= limit {
             continue;
         }
         chars.clear();
@@ -78,25 +92,35 @@ fn pieces(text: &str, chars: &mut Vec<char>) -> (Vec<(u64, u32)>, usize) {
         chars.push(' ');
         for n in MIN_N..=MAX_N {
             for w in chars.windows(n) {
-                let mut h = FxHasher::default();
-                for &c in w {
-                    h.write_u32(c as u32);
-                }
-                h.write_usize(n);
-                out.push(h.finish());
+                f(w, hash_piece(w));
+                given += 1;
             }
         }
     }
-    out.truncate(MAX_PIECES);
-    out.sort_unstable();
-    let mut counted: Vec<(u64, u32)> = Vec::with_capacity(out.len());
-    for h in out {
-        match counted.last_mut() {
-            Some(last) if last.0 == h => last.1 += 1,
-            _ => counted.push((h, 1)),
-        }
-    }
-    (counted, words)
+    words
+}
+
+/// The hashes of `text`'s first [`MAX_PIECES`] pieces, sorted, into
+/// `hashes`; returns how many words it has.
+fn piece_hashes(text: &str, chars: &mut Vec<char>, hashes: &mut Vec<u64>) -> usize {
+    hashes.clear();
+    let words = each_piece(text, chars, MAX_PIECES, |_, h| hashes.push(h));
+    hashes.truncate(MAX_PIECES);
+    hashes.sort_unstable();
+    words
+}
+
+/// Runs of equal values in sorted `hashes`: (hash, how often).
+fn runs(hashes: &[u64]) -> impl Iterator<Item = (u64, u32)> + '_ {
+    hashes.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u32))
+}
+
+/// The hashes of `text`'s pieces, with how often each occurs, sorted by
+/// hash; and how many words it has.
+fn pieces(text: &str, chars: &mut Vec<char>) -> (Vec<(u64, u32)>, usize) {
+    let mut hashes = Vec::new();
+    let words = piece_hashes(text, chars, &mut hashes);
+    (runs(&hashes).collect(), words)
 }
 
 /// The character pieces of a sample of complaints.
@@ -186,6 +210,156 @@ pub fn blend(x: &mut SparseVec, pieces: &SparseVec, offset: u32, w: f32) {
     x.extend(pieces.iter().map(|&(j, v)| (offset + j, v * b)));
 }
 
+/// The character pieces a fitted model keeps, to score new complaints by
+/// them as the fit grouped them: the pieces its problems use most, with
+/// their IDF over the fitted sample. Each problem's centre over these
+/// columns is kept with its word counts ([`crate::mixture::Group`]).
+/// Pieces are stored as text (spaces mark a word's edges), so a model file
+/// does not depend on how pieces are hashed in memory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PieceTable {
+    /// Column `j` is the piece `pieces[j]`, sorted.
+    pub pieces: Vec<String>,
+    /// Each column's IDF over the fitted sample.
+    pub idf: Vec<f32>,
+    #[serde(skip)]
+    lookup: FxHashMap<u64, u32>,
+}
+
+impl PieceTable {
+    /// The table of the pieces the groups of `texts` (normalised
+    /// complaints; `labels[i]` the group of `texts[i]`, `k` or more for
+    /// none) use most: each group's `keep` heaviest pieces, by the weight
+    /// of its centre (the normalised mean of its complaints' piece
+    /// vectors, as the fit weighs them). Returns the table and the groups'
+    /// centres over its columns (unit length; empty for a group without
+    /// pieces).
+    pub fn learn<S: AsRef<str> + Sync>(
+        texts: &[S],
+        labels: &[usize],
+        k: usize,
+        keep: usize,
+    ) -> (PieceTable, Vec<SparseVec>) {
+        let counted: Vec<(Vec<(u64, u32)>, usize)> =
+            texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars)).collect();
+        let mut df: FxHashMap<u64, u32> = FxHashMap::default();
+        for (row, _) in &counted {
+            for &(h, _) in row {
+                *df.entry(h).or_insert(0) += 1;
+            }
+        }
+        let n = texts.len() as f32;
+        let idf_of = |d: u32| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0;
+        // Each group's sum of its complaints' unit-length piece vectors.
+        let mut sums: Vec<FxHashMap<u64, f32>> = vec![FxHashMap::default(); k];
+        for ((row, _), &l) in counted.iter().zip(labels) {
+            let Some(sum) = sums.get_mut(l) else { continue };
+            let v: Vec<(u64, f32)> = row
+                .iter()
+                .filter_map(|&(h, c)| {
+                    let d = df.get(&h).copied().unwrap_or(0);
+                    (d >= 2).then(|| (h, (1.0 + (c as f32).ln()) * idf_of(d)))
+                })
+                .collect();
+            let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (h, w) in v {
+                    *sum.entry(h).or_insert(0.0) += w / norm;
+                }
+            }
+        }
+        let heaviest: Vec<Vec<(u64, f32)>> = sums
+            .into_iter()
+            .map(|sum| {
+                let mut v: Vec<(u64, f32)> = sum.into_iter().collect();
+                v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.truncate(keep);
+                v
+            })
+            .collect();
+        // The pieces' text, from the first complaint that has each.
+        let mut text_of: FxHashMap<u64, String> = heaviest.iter().flatten().map(|&(h, _)| (h, String::new())).collect();
+        let mut missing = text_of.len();
+        let mut chars = Vec::new();
+        for t in texts {
+            if missing == 0 {
+                break;
+            }
+            each_piece(t.as_ref(), &mut chars, MAX_PIECES, |w, h| {
+                if let Some(s) = text_of.get_mut(&h) {
+                    if s.is_empty() {
+                        s.extend(w);
+                        missing -= 1;
+                    }
+                }
+            });
+        }
+        let mut named: Vec<(String, u64)> = text_of.into_iter().map(|(h, s)| (s, h)).collect();
+        named.sort_unstable();
+        let column: FxHashMap<u64, u32> = named.iter().enumerate().map(|(j, (_, h))| (*h, j as u32)).collect();
+        let table = PieceTable {
+            idf: named.iter().map(|(_, h)| idf_of(df.get(h).copied().unwrap_or(0))).collect(),
+            pieces: named.into_iter().map(|(s, _)| s).collect(),
+            lookup: column.clone(),
+        };
+        let centres = heaviest
+            .iter()
+            .map(|v| {
+                let mut c: SparseVec = v.iter().filter_map(|(h, w)| column.get(h).map(|&j| (j, *w))).collect();
+                c.sort_unstable_by_key(|e| e.0);
+                normalized(&c)
+            })
+            .collect();
+        (table, centres)
+    }
+
+    /// Rebuild what is not stored (after reading a model file).
+    pub fn rebuild(&mut self) {
+        self.lookup = self
+            .pieces
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (hash_piece(&s.chars().collect::<Vec<char>>()), j as u32))
+            .collect();
+    }
+
+    /// How many columns there are.
+    pub fn columns(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// Why this table cannot be used, if so.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let piece_ok = |s: &String| (MIN_N..=MAX_N).contains(&s.chars().count());
+        if self.pieces.len() != self.idf.len()
+            || !self.pieces.iter().all(piece_ok)
+            || !self.idf.iter().all(|w| w.is_finite() && *w > 0.0)
+            || self.pieces.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err("the character pieces are invalid".into());
+        }
+        Ok(())
+    }
+
+    /// The unit-length piece vector of `text` (a normalised complaint) over
+    /// this table's columns, into `out` (empty when it has none of them).
+    pub fn vector(&self, text: &str, chars: &mut Vec<char>, hashes: &mut Vec<u64>, out: &mut SparseVec) {
+        out.clear();
+        piece_hashes(text, chars, hashes);
+        out.extend(runs(hashes).filter_map(|(h, c)| {
+            let j = *self.lookup.get(&h)?;
+            Some((j, (1.0 + (c as f32).ln()) * self.idf.get(j as usize).copied().unwrap_or(0.0)))
+        }));
+        out.sort_unstable_by_key(|e| e.0);
+        let norm = out.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            out.iter_mut().for_each(|e| e.1 /= norm);
+        } else {
+            out.clear();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +426,52 @@ mod tests {
         }
         // The same text has the same vector.
         assert_eq!(p.rows[0], p.rows[8000]);
+    }
+
+    #[test]
+    fn a_model_table_knows_new_spellings_of_its_problems() {
+        let mut texts = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..6 {
+            texts.push(format!("@upshelp my package {i} is late again"));
+            labels.push(0);
+            texts.push(format!("@comcastcares internet down since monday {i}"));
+            labels.push(1);
+        }
+        texts.push("nothing here at all".to_string());
+        labels.push(usize::MAX);
+        let (table, centres) = PieceTable::learn(&texts, &labels, 2, 50);
+        assert_eq!(centres.len(), 2);
+        assert!(table.columns() > 0 && table.columns() <= 100);
+        assert!(table.check().is_ok());
+        assert!(table.pieces.iter().all(|p| (MIN_N..=MAX_N).contains(&p.chars().count())));
+        for c in &centres {
+            assert!(c.len() <= 50);
+            let norm: f32 = c.iter().map(|e| e.1 * e.1).sum();
+            assert!((norm - 1.0).abs() < 1e-4);
+        }
+        // A new complaint, a handle written another way and a misspelling:
+        // no word of it is a word of the groups, its pieces are.
+        let (mut chars, mut hashes, mut v) = (Vec::new(), Vec::new(), Vec::new());
+        table.vector("@upshelps packge latte", &mut chars, &mut hashes, &mut v);
+        assert!(cos(&v, &centres[0]) > 0.3 && cos(&v, &centres[1]) < 0.05, "{v:?}");
+        table.vector("xyzw", &mut chars, &mut hashes, &mut v);
+        assert!(v.is_empty(), "no known piece: no vector");
+        // Read back from a model file, it gives the same vectors.
+        let mut back: PieceTable = serde_json::from_str(&serde_json::to_string(&table).unwrap()).unwrap();
+        back.rebuild();
+        let mut w = Vec::new();
+        for t in ["@upshelps packge latte", "internet down"] {
+            table.vector(t, &mut chars, &mut hashes, &mut v);
+            back.vector(t, &mut chars, &mut hashes, &mut w);
+            assert_eq!(v, w);
+        }
+        let mut bad = table.clone();
+        bad.pieces[0] = "ab".into();
+        assert!(bad.check().is_err());
+        let mut bad = table.clone();
+        bad.idf.pop();
+        assert!(bad.check().is_err());
     }
 
     #[test]

@@ -247,11 +247,12 @@ impl ProblemModel {
 
     /// The centre of a seeded problem: the mean of the fitting complaints
     /// that use any of its keywords (the keywords alone if none does); and
-    /// their word counts (see [`crate::mixture`]).
+    /// their word counts and character pieces (see [`crate::mixture`]).
     fn seed_centre<T: AsRef<str> + Sync>(&self, keywords: &SparseVec, texts: &[Option<T>]) -> (SparseVec, Group) {
         use rayon::prelude::*;
         let seg = crate::model::segmenter();
-        let hits: Vec<Option<(SparseVec, SparseVec)>> = texts
+        let table = self.mixture.as_ref().and_then(|m| m.pieces.as_ref());
+        let hits: Vec<Option<(SparseVec, SparseVec, SparseVec)>> = texts
             .par_iter()
             .map_init(Scratch::default, |scratch, t| {
                 let text = t.as_ref().map(|s| s.as_ref()).unwrap_or("");
@@ -261,19 +262,35 @@ impl ProblemModel {
                 }
                 let x = x.clone();
                 scratch.count_words();
-                Some((x, scratch.counts.clone()))
+                if let Some(table) = table {
+                    scratch.piece_vector(table);
+                }
+                Some((x, scratch.counts.clone(), scratch.part.clone()))
             })
             .collect();
         let mut acc: SparseVec = Vec::new();
-        for (x, _) in hits.iter().flatten() {
+        let mut pieces: SparseVec = Vec::new();
+        for (x, _, p) in hits.iter().flatten() {
             acc = add(&acc, x);
+            pieces = add(&pieces, p);
         }
         if acc.iter().map(|e| e.1 * e.1).sum::<f32>() == 0.0 {
             let words = self.vocabulary.len() as u32;
             let said: SparseVec = keywords.iter().filter(|e| e.0 < words).map(|e| (e.0, 1.0)).collect();
-            return (keywords.clone(), Group::of([&said]));
+            let mut group = Group::of([&said]);
+            if let Some(table) = table {
+                let mut scratch = Scratch::default();
+                let names: Vec<&str> =
+                    said.iter().filter_map(|e| self.vocabulary.term(e.0)).map(|t| t.surface.as_str()).collect();
+                self.vocabulary.vectorize_with(seg, &names.join(" "), &mut scratch);
+                scratch.piece_vector(table);
+                group.pieces = scratch.part.clone();
+            }
+            return (keywords.clone(), group);
         }
-        (normalized(&acc), Group::of(hits.iter().flatten().map(|h| &h.1)))
+        let mut group = Group::of(hits.iter().flatten().map(|h| &h.1));
+        group.pieces = normalized(&pieces);
+        (normalized(&acc), group)
     }
 
     fn record(&mut self, edit: Edit) {

@@ -42,6 +42,7 @@
 //! (with the embedding alone as the view, tweet_complaints lost on paired
 //! draws).
 
+use crate::chargrams::PieceTable;
 use crate::cluster::Centroids;
 use crate::control::Control;
 use crate::error::Result;
@@ -75,6 +76,10 @@ pub struct Group {
     pub complaints: f64,
     /// How often each word term occurs over them, sorted by term.
     pub counts: SparseVec,
+    /// Its centre over the model's character pieces ([`Mixture::pieces`];
+    /// unit length, empty for none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pieces: SparseVec,
 }
 
 impl Group {
@@ -90,14 +95,16 @@ impl Group {
         }
         let mut counts: SparseVec = sums.into_iter().map(|(t, c)| (t, c as f32)).collect();
         counts.sort_unstable_by_key(|e| e.0);
-        Group { complaints, counts }
+        Group { complaints, counts, pieces: Vec::new() }
     }
 
     /// Two groups as one (a merge of problems).
     pub fn merged(&self, other: &Group) -> Group {
+        let scaled = |g: &Group| -> SparseVec { g.pieces.iter().map(|&(t, w)| (t, w * g.complaints as f32)).collect() };
         Group {
             complaints: self.complaints + other.complaints,
             counts: crate::cluster::add_scaled(&self.counts, &other.counts),
+            pieces: crate::cluster::normalized(&crate::cluster::add_scaled(&scaled(self), &scaled(other))),
         }
     }
 
@@ -115,6 +122,10 @@ pub struct Mixture {
     pub words: u32,
     /// One per problem.
     pub problems: Vec<Group>,
+    /// The character pieces the problems' complaints use most, for a model
+    /// that scores short complaints by them too (see [`Scorer`]).
+    #[serde(default)]
+    pub pieces: Option<PieceTable>,
 }
 
 impl Mixture {
@@ -132,6 +143,13 @@ impl Mixture {
             if !(g.complaints.is_finite() && g.complaints >= 0.0) || g.counts.iter().any(bad_count) {
                 return Err("the word mixture refers to unknown terms or has invalid counts".into());
             }
+            let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
+            if g.pieces.iter().any(|&(t, w)| t as usize >= columns || !w.is_finite()) {
+                return Err("a problem's character pieces refer to unknown pieces or have invalid weights".into());
+            }
+        }
+        if let Some(p) = &self.pieces {
+            p.check()?;
         }
         Ok(())
     }
@@ -158,12 +176,14 @@ pub struct Scorer {
     table: Centroids,
     prior: Vec<f32>,
     per_word: Vec<f32>,
+    /// The problems' centres over the character pieces, if kept.
+    pub pieces: Option<Centroids>,
 }
 
 impl Scorer {
     /// The scorer of `groups` over a vocabulary of `dim` terms, `words` of
     /// them words.
-    pub fn new(dim: usize, groups: &[Group], words: u32) -> Scorer {
+    pub fn new(dim: usize, groups: &[Group], words: u32, pieces: Option<&PieceTable>) -> Scorer {
         let vb = words.max(1) as f64 * BETA;
         let rows: Vec<SparseVec> =
             groups.iter().map(|g| g.counts.iter().map(|&(t, c)| (t, lift(c as f64) as f32)).collect()).collect();
@@ -171,6 +191,10 @@ impl Scorer {
             table: Centroids::from_sparse(dim, &rows),
             prior: groups.iter().map(|g| (g.complaints + ALPHA).ln() as f32).collect(),
             per_word: groups.iter().map(|g| (BETA.ln() - (g.total() + vb).ln()) as f32).collect(),
+            pieces: pieces.map(|p| {
+                let centres: Vec<SparseVec> = groups.iter().map(|g| g.pieces.clone()).collect();
+                Centroids::from_sparse(p.columns(), &centres)
+            }),
         }
     }
 
@@ -337,7 +361,7 @@ mod tests {
         // only the second says "transfer".
         let card = Group::of(&[doc(&[0, 1]), doc(&[0, 1]), doc(&[0, 1, 1])]);
         let transfer = Group::of(&[doc(&[0, 2]), doc(&[0, 2])]);
-        let s = Scorer::new(3, &[card, transfer], 3);
+        let s = Scorer::new(3, &[card, transfer], 3, None);
         let mut out = Vec::new();
         let x = doc(&[0, 2]);
         s.scores(&x, 2.0, &mut out);
@@ -419,11 +443,15 @@ mod tests {
     #[test]
     fn damaged_mixtures_are_refused() {
         let g = Group::of(&[doc(&[0, 1])]);
-        let ok = Mixture { words: 2, problems: vec![g.clone()] };
+        let ok = Mixture { words: 2, problems: vec![g.clone()], pieces: None };
         assert!(ok.check(1, 2).is_ok());
         assert!(ok.check(2, 2).is_err());
         assert!(ok.check(1, 1).is_err());
-        let bad = Mixture { words: 2, problems: vec![Group { complaints: 1.0, counts: vec![(0, f32::NAN)] }] };
+        let bad = Mixture {
+            words: 2,
+            problems: vec![Group { complaints: 1.0, counts: vec![(0, f32::NAN)], pieces: Vec::new() }],
+            pieces: None,
+        };
         assert!(bad.check(1, 2).is_err());
     }
 }

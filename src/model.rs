@@ -10,6 +10,7 @@
 //! library version that wrote them; they are data, never code.
 
 use crate::chargrams;
+use crate::chargrams::PieceTable;
 use crate::cluster::{self, Centroids, ClusterParams, Rng};
 use crate::control::Control;
 use crate::describe::{self, Example, Keyword};
@@ -27,8 +28,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 /// Version of the model-file layout this library writes and reads (2: a
-/// model may score by its problems' word counts, see [`crate::mixture`]).
-pub const SCHEMA_VERSION: u32 = 2;
+/// model may score by its problems' word counts, see [`crate::mixture`];
+/// 3: and by their character pieces, see [`crate::chargrams::PieceTable`]).
+/// Older files still load and score as they did.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The label given to complaints that fit no problem.
 pub const NO_PROBLEM: i64 = -1;
@@ -317,7 +320,7 @@ impl ProblemModelParams {
             if with_pieces { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
         let word_vectors = builtin.map(|_| wordvec::sample_vectors(&sample));
         let pieces = if with_pieces { chargrams::sample_vectors(&sample) } else { Default::default() };
-        drop(sample);
+        let sample: Vec<String> = sample.into_iter().map(str::to_string).collect();
         // Piece columns of the similarity.
         let char_columns = if builtin.is_some() { pieces.columns } else { 0 };
         let offset = vocabulary.len() as u32;
@@ -390,6 +393,7 @@ impl ProblemModelParams {
                 &piece_rows,
                 char_columns,
                 &vocabulary,
+                Some(&sample),
                 ctl,
             )?;
             let words = vocabulary.len() as u32;
@@ -409,12 +413,22 @@ impl ProblemModelParams {
                 .map(|(x, p)| mixture::side_by_side(&Blend::part(x, offset), p, b.dim as u32))
                 .collect();
             let view_columns = b.dim + pieces.columns;
-            let (centres, groups) =
-                refine_by_mixture(&rows, grouping_features, &centroids, &seqs, &view, view_columns, &vocabulary, ctl)?;
+            let (centres, groups) = refine_by_mixture(
+                &rows,
+                grouping_features,
+                &centroids,
+                &seqs,
+                &view,
+                view_columns,
+                &vocabulary,
+                None,
+                ctl,
+            )?;
             centroids = centres;
             mixture = Some(groups);
         }
         drop(piece_rows);
+        drop(sample);
 
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
         let mut model = ProblemModel {
@@ -510,6 +524,7 @@ fn refine_by_mixture(
     view: &[SparseVec],
     view_columns: usize,
     vocabulary: &Vocabulary,
+    texts: Option<&[String]>,
     ctl: &Control,
 ) -> Result<(Vec<SparseVec>, Mixture)> {
     let k = centroids.len();
@@ -555,8 +570,15 @@ fn refine_by_mixture(
             m.push(x);
         }
     }
-    let problems = members.into_iter().map(Group::of).collect();
-    Ok((centres, Mixture { words: words.max(1), problems }))
+    let mut problems: Vec<Group> = members.into_iter().map(Group::of).collect();
+    let pieces = texts.map(|t| {
+        let (table, centres) = PieceTable::learn(t, &labels, kept, chargrams::KEPT_PER_PROBLEM);
+        for (g, c) in problems.iter_mut().zip(centres) {
+            g.pieces = c;
+        }
+        table
+    });
+    Ok((centres, Mixture { words: words.max(1), problems, pieces }))
 }
 
 /// A row without text: missing, or only white space (Unicode White_Space,
@@ -672,8 +694,10 @@ impl ProblemModel {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
         self.scorer = Centroids::from_sparse(self.features(), &all);
-        self.words_scorer =
-            self.mixture.as_ref().map(|m| mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words));
+        self.words_scorer = self
+            .mixture
+            .as_ref()
+            .map(|m| mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words, m.pieces.as_ref()));
         let offset = self.vocabulary.len() as u32;
         self.embedding_scorer = self.blend.filter(|_| self.mixture.is_some()).map(|b| {
             let parts: Vec<SparseVec> = self.centroids.iter().map(|c| Blend::part(c, offset)).collect();
@@ -894,16 +918,27 @@ impl ProblemModel {
         }
         words.scores(&scratch.counts, total, &mut scratch.more_scores);
         let view = mixture::VIEW as f32 * total;
-        let by_embedding = self.embedding_scorer.as_ref().map(|e| {
+        // The second view: the cosine of the complaint's embedding or
+        // character pieces to the problem's, as in the fit (into
+        // `view_scores`); else its similarity to the problem's centre.
+        let viewed = if let Some(e) = &self.embedding_scorer {
             Blend::part_into(&scratch.vector, self.vocabulary.len() as u32, &mut scratch.part);
             e.scores(&scratch.part, &mut scratch.view_scores);
-            &scratch.view_scores
-        });
+            true
+        } else if let (Some(table), Some(centres)) =
+            (self.mixture.as_ref().and_then(|m| m.pieces.as_ref()), &words.pieces)
+        {
+            scratch.piece_vector(table);
+            centres.scores(&scratch.part, &mut scratch.view_scores);
+            true
+        } else {
+            false
+        };
         // (problem, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
         let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
         for (c, (&sim, &like)) in scored.enumerate() {
-            let cosine = by_embedding.map_or(sim, |e| e.get(c).copied().unwrap_or(0.0));
+            let cosine = if viewed { scratch.view_scores.get(c).copied().unwrap_or(0.0) } else { sim };
             let score = like + view * cosine;
             if self.fits(sim) && best.map_or(true, |b| score > b.2) {
                 best = Some((c, sim, score));
@@ -1154,6 +1189,9 @@ impl ProblemModel {
         }
         let mut model: ProblemModel =
             serde_json::from_value(value).map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
+        if let Some(p) = model.mixture.as_mut().and_then(|m| m.pieces.as_mut()) {
+            p.rebuild();
+        }
         model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
         model.rebuild_scorer();
         Ok(model)

@@ -783,10 +783,24 @@ pub struct Scratch {
     pub view_scores: Vec<f32>,
     /// A vector for the caller's use.
     pub part: SparseVec,
+    chars: Vec<char>,
+    hashes: Vec<u64>,
     cache: WordCache,
 }
 
 impl Scratch {
+    /// The normalised text of the complaint last encoded by
+    /// [`Vocabulary::vectorize_with`].
+    pub fn normalized(&self) -> &str {
+        &self.text
+    }
+
+    /// Put the piece vector of the complaint last encoded into
+    /// [`Scratch::part`] (see [`PieceTable::vector`]).
+    pub fn piece_vector(&mut self, table: &crate::chargrams::PieceTable) {
+        table.vector(&self.text, &mut self.chars, &mut self.hashes, &mut self.part);
+    }
+
     /// Fill [`Scratch::counts`] with the word counts of the complaint last
     /// encoded by [`Vocabulary::vectorize_with`]; returns their total.
     pub fn count_words(&mut self) -> f32 {

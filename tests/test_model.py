@@ -105,6 +105,52 @@ def test_a_model_file_without_word_counts_still_loads_and_scores(model, texts, t
     assert {p.id for p in old.problems_} == {p.id for p in model.problems_}
 
 
+def test_a_model_file_without_character_pieces_still_loads_and_scores(model, texts, tmp_path):
+    # Files of schema 2 keep word counts but no character pieces: such a
+    # model weighs a short complaint's words against the problems' centres.
+    data = json.loads(model.to_json())
+    assert len(data["mixture"]["pieces"]["pieces"]) > 0
+    assert all(g["pieces"] for g in data["mixture"]["problems"]), "every problem keeps its pieces"
+    del data["mixture"]["pieces"]
+    for g in data["mixture"]["problems"]:
+        del g["pieces"]
+    data["schema_version"] = 2
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    old = pp.ProblemModel.load(path)
+    labels = old.predict(texts)
+    assert len(labels) == len(texts)
+    assert (labels == model.labels_).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p["pieces"].__setitem__(0, "ab"),  # too short to be a piece
+        lambda p: p["pieces"].reverse(),  # no longer sorted
+        lambda p: p["idf"].pop(),  # one weight missing
+        lambda p: p["idf"].__setitem__(0, -1.0),
+    ],
+)
+def test_damaged_character_pieces_are_a_format_error(model, tmp_path, damage):
+    data = json.loads(model.to_json())
+    damage(data["mixture"]["pieces"])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(pp.ModelFormatError, match="character pieces"):
+        pp.ProblemModel.load(path)
+
+
+def test_a_problem_pointing_past_the_pieces_is_a_format_error(model, tmp_path):
+    data = json.loads(model.to_json())
+    n = len(data["mixture"]["pieces"]["pieces"])
+    data["mixture"]["problems"][0]["pieces"].append([n, 0.5])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(pp.ModelFormatError, match="character pieces"):
+        pp.ProblemModel.load(path)
+
+
 def test_binary_file_is_a_format_error(tmp_path):
     path = tmp_path / "bad.json"
     path.write_bytes(b"\x80\x81\xfe\xff" * 10)
@@ -132,6 +178,11 @@ def test_edits(model, texts):
     new_id = model.seed_problem(["refund"], label="refunds")
     assert new_id not in (refund, app, delivery)
     assert (model.labels_ == new_id).sum() == 40
+    np.testing.assert_array_equal(model.predict(texts), model.labels_)
+    # Merged and seeded problems keep character pieces to score short
+    # complaints by, as fitted ones do.
+    groups = json.loads(model.to_json())["mixture"]["problems"]
+    assert len(groups) == len(model.problems_) == 2 and all(g["pieces"] for g in groups)
     assert [e["edit"] for e in model.edits_] == ["rename", "merge", "drop", "seed"]
     with pytest.raises(pp.EditError, match="no problem with id 999"):
         model.rename(999, "x")

@@ -600,7 +600,7 @@ class Analysis:
         >>> by_product = result.by_segment(pp.load_sample_labels(), top=1)
         >>> row = by_product.iloc[1]
         >>> row["segment"], row["problem_label"], f"{row['share']:.2f}", f"{row['share_elsewhere']:.2f}"
-        ('Debt collection', 'debt', '0.47', '0.04')
+        ('Debt collection', 'debt', '0.48', '0.04')
         >>> bool(row["p_value"] < 0.001)
         True
         """
