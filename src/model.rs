@@ -903,9 +903,11 @@ impl ProblemModel {
     /// resembles at least the threshold (its similarities in
     /// `scratch.scores`), the one its words are most likely drawn from,
     /// plus the second view ([`mixture::VIEW`] × its word count × a
-    /// cosine: of its embedding to the problem's embedding centre in a
-    /// model fitted with embeddings, as in the fit; of the complaint to
-    /// the centre otherwise), and its similarity to that centre; `None`
+    /// cosine, as in the fit: of its embedding to the problem's embedding
+    /// centre in a model fitted with embeddings, else of its character
+    /// pieces to the problem's piece centre; of the complaint to the
+    /// centre in files that keep no pieces), and its similarity to that
+    /// centre; `None`
     /// for a complaint longer than [`mixture::SHORT`] words, which goes
     /// by its centres alone.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
@@ -920,7 +922,8 @@ impl ProblemModel {
         let view = mixture::VIEW as f32 * total;
         // The second view: the cosine of the complaint's embedding or
         // character pieces to the problem's, as in the fit (into
-        // `view_scores`); else its similarity to the problem's centre.
+        // `view_scores`); else, in files that keep no pieces, its
+        // similarity to the problem's centre.
         let viewed = if let Some(e) = &self.embedding_scorer {
             Blend::part_into(&scratch.vector, self.vocabulary.len() as u32, &mut scratch.part);
             e.scores(&scratch.part, &mut scratch.view_scores);

@@ -783,8 +783,7 @@ pub struct Scratch {
     pub view_scores: Vec<f32>,
     /// A vector for the caller's use.
     pub part: SparseVec,
-    chars: Vec<char>,
-    hashes: Vec<u64>,
+    pieces: crate::chargrams::PieceMemo,
     cache: WordCache,
 }
 
@@ -796,9 +795,9 @@ impl Scratch {
     }
 
     /// Put the piece vector of the complaint last encoded into
-    /// [`Scratch::part`] (see [`PieceTable::vector`]).
+    /// [`Scratch::part`] (see [`crate::chargrams::PieceTable::vector`]).
     pub fn piece_vector(&mut self, table: &crate::chargrams::PieceTable) {
-        table.vector(&self.text, &mut self.chars, &mut self.hashes, &mut self.part);
+        table.vector(&self.text, &mut self.pieces, &mut self.part);
     }
 
     /// Fill [`Scratch::counts`] with the word counts of the complaint last
