@@ -242,7 +242,7 @@ static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
 /// Remembers, for one [`PieceTable`], the table's columns of each word's
 /// pieces, so that scoring cuts and looks up a frequent word once (one
 /// memo per thread; it forgets everything when it grows past
-/// [`PieceMemo::MOST_WORDS`]).
+/// `MOST_WORDS` (100,000) words).
 #[derive(Debug, Clone, Default)]
 pub struct PieceMemo {
     owner: u64,
@@ -430,7 +430,7 @@ impl PieceTable {
 
     /// The unit-length piece vector of `text` (a normalised complaint) over
     /// this table's columns, into `out` (empty when it has none of them):
-    /// its first [`MAX_PIECES`] pieces that the table keeps, counted as the
+    /// its first `MAX_PIECES` pieces that the table keeps, counted as the
     /// fit counts them. `memo` remembers each word's columns.
     pub fn vector(&self, text: &str, memo: &mut PieceMemo, out: &mut SparseVec) {
         self.collect(text, memo);

@@ -37,11 +37,11 @@
 //! use the complaint's similarity to the problem's centre). Scored by
 //! pieces rather than that similarity, complaints a model has not seen
 //! (fit on a random half, `predict` the other; mean of 10 draws) went on
-//! tweet_complaints from NMI / ARI 0.355 / 0.145 to 0.402 / 0.170 and on
-//! banking77 from 0.679 / 0.332 to 0.684 / 0.339, each ahead on every
-//! draw; on cfpb_products, whose long narratives share most of their
-//! pieces whatever the product, from 0.326 / 0.135 to 0.322 / 0.128
-//! (behind on 8 draws of 10). Measured
+//! tweet_complaints from NMI / ARI 0.355 / 0.145 to 0.401 / 0.170 and on
+//! banking77 from 0.679 / 0.332 to 0.684 / 0.339, ahead on 9 or 10 draws
+//! of 10; on cfpb_products, whose long narratives share most of their
+//! pieces whatever the product, from 0.326 / 0.135 to 0.325 / 0.132
+//! (ahead on 4 and 3 draws). Measured
 //! on the labelled data (whole files; paired draws in the README): with
 //! the built-in word vectors, banking77 NMI / ARI 0.665 / 0.320 → 0.688 /
 //! 0.346, tweet_complaints 0.540 / 0.231 → 0.550 / 0.240, cfpb_products
