@@ -931,7 +931,7 @@ impl ProblemModel {
         } else if let (Some(table), Some(centres)) =
             (self.mixture.as_ref().and_then(|m| m.pieces.as_ref()), &words.pieces)
         {
-            scratch.piece_vector(table);
+            scratch.unsorted_piece_vector(table);
             centres.scores(&scratch.part, &mut scratch.view_scores);
             true
         } else {

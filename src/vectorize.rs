@@ -800,6 +800,12 @@ impl Scratch {
         table.vector(&self.text, &mut self.pieces, &mut self.part);
     }
 
+    /// [`Scratch::piece_vector`] with its columns in the order the
+    /// complaint first uses them (enough to score it against centres).
+    pub fn unsorted_piece_vector(&mut self, table: &crate::chargrams::PieceTable) {
+        table.unsorted_vector(&self.text, &mut self.pieces, &mut self.part);
+    }
+
     /// Fill [`Scratch::counts`] with the word counts of the complaint last
     /// encoded by [`Vocabulary::vectorize_with`]; returns their total.
     pub fn count_words(&mut self) -> f32 {
