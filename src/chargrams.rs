@@ -151,6 +151,18 @@ pub fn weight(words: usize) -> f32 {
     CHAR_WEIGHT * (FULL_WEIGHT_WORDS as f32 / words.max(1) as f32).min(1.0)
 }
 
+/// A piece's IDF among `n` complaints, `d` of which have it (smoothed, as
+/// for words).
+fn piece_idf(n: f32, d: u32) -> f32 {
+    ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0
+}
+
+/// The weight of a piece of IDF `idf` in a complaint that has it `count`
+/// times.
+fn piece_weight(count: f32, idf: f32) -> f32 {
+    (1.0 + count.ln()) * idf
+}
+
 /// The column of the `i`-th of `kept` pieces, hash `h`.
 fn bucket(i: usize, h: u64, kept: usize) -> u32 {
     if kept <= BUCKETS {
@@ -177,10 +189,7 @@ pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S]) -> Pieces {
     let column: FxHashMap<u64, (u32, f32)> = kept
         .iter()
         .enumerate()
-        .map(|(i, h)| {
-            let d = df.get(h).copied().unwrap_or(1) as f32;
-            (*h, (bucket(i, *h, kept.len()), ((1.0 + n) / (1.0 + d)).ln() + 1.0))
-        })
+        .map(|(i, h)| (*h, (bucket(i, *h, kept.len()), piece_idf(n, df.get(h).copied().unwrap_or(1)))))
         .collect();
     let columns = kept.len().min(BUCKETS);
     let rows = counted
@@ -188,7 +197,7 @@ pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S]) -> Pieces {
         .map(|(row, _)| {
             let mut v: SparseVec = row
                 .iter()
-                .filter_map(|(h, c)| column.get(h).map(|&(j, idf)| (j, (1.0 + (*c as f32).ln()) * idf)))
+                .filter_map(|(h, c)| column.get(h).map(|&(j, idf)| (j, piece_weight(*c as f32, idf))))
                 .collect();
             v.sort_unstable_by_key(|e| e.0);
             v.dedup_by(|b, a| {
@@ -283,7 +292,6 @@ impl PieceTable {
             }
         }
         let n = texts.len() as f32;
-        let idf_of = |d: u32| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0;
         // Each group's sum of its complaints' unit-length piece vectors.
         let mut sums: Vec<FxHashMap<u64, f32>> = vec![FxHashMap::default(); k];
         for ((row, _), &l) in counted.iter().zip(labels) {
@@ -292,7 +300,7 @@ impl PieceTable {
                 .iter()
                 .filter_map(|&(h, c)| {
                     let d = df.get(&h).copied().unwrap_or(0);
-                    (d >= 2).then(|| (h, (1.0 + (c as f32).ln()) * idf_of(d)))
+                    (d >= 2).then(|| (h, piece_weight(c as f32, piece_idf(n, d))))
                 })
                 .collect();
             let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
@@ -332,7 +340,7 @@ impl PieceTable {
         named.sort_unstable();
         let column: FxHashMap<u64, u32> = named.iter().enumerate().map(|(j, (_, h))| (*h, j as u32)).collect();
         let table = PieceTable {
-            idf: named.iter().map(|(_, h)| idf_of(df.get(h).copied().unwrap_or(0))).collect(),
+            idf: named.iter().map(|(_, h)| piece_idf(n, df.get(h).copied().unwrap_or(0))).collect(),
             pieces: named.into_iter().map(|(s, _)| s).collect(),
             lookup: column.clone(),
             uid: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
@@ -427,7 +435,7 @@ impl PieceTable {
 
     /// The weight of a piece seen `count` times in a complaint, column `j`.
     fn weight_of(&self, j: u32, count: f32) -> f32 {
-        (1.0 + count.ln()) * self.idf.get(j as usize).copied().unwrap_or(0.0)
+        piece_weight(count, self.idf.get(j as usize).copied().unwrap_or(0.0))
     }
 
     /// The unit-length piece vector of `text` (a normalised complaint) over

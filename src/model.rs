@@ -320,6 +320,8 @@ impl ProblemModelParams {
             if with_pieces { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
         let word_vectors = builtin.map(|_| wordvec::sample_vectors(&sample));
         let pieces = if with_pieces { chargrams::sample_vectors(&sample) } else { Default::default() };
+        // The sample's own copy (for the model's piece table, after the
+        // mixture), so that every row's normalised text can go below.
         let sample: Vec<String> = sample.into_iter().map(str::to_string).collect();
         // Piece columns of the similarity.
         let char_columns = if builtin.is_some() { pieces.columns } else { 0 };

@@ -788,12 +788,6 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// The normalised text of the complaint last encoded by
-    /// [`Vocabulary::vectorize_with`].
-    pub fn normalized(&self) -> &str {
-        &self.text
-    }
-
     /// Put the piece vector of the complaint last encoded into
     /// [`Scratch::part`] (see [`crate::chargrams::PieceTable::vector`]).
     pub fn piece_vector(&mut self, table: &crate::chargrams::PieceTable) {

@@ -22,6 +22,13 @@ def model(texts):
     return pp.ProblemModel(min_size=5).fit(texts)
 
 
+def _saved_and_loaded(data, tmp_path):
+    """The model a file holding `data` (a model's JSON, edited) loads as."""
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    return pp.ProblemModel.load(path)
+
+
 def _id(model, word):
     return next(p.id for p in model.problems_ if word in p.label)
 
@@ -96,9 +103,7 @@ def test_a_model_file_without_word_counts_still_loads_and_scores(model, texts, t
     assert data["mixture"]["problems"], "a default fit keeps its problems' word counts"
     del data["mixture"]
     data["schema_version"] = 1
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(data))
-    old = pp.ProblemModel.load(path)
+    old = _saved_and_loaded(data, tmp_path)
     labels = old.predict(texts)
     assert len(labels) == len(texts)
     assert (labels >= 0).mean() > 0.9
@@ -115,9 +120,7 @@ def test_a_model_file_without_character_pieces_still_loads_and_scores(model, tex
     for g in data["mixture"]["problems"]:
         del g["pieces"]
     data["schema_version"] = 2
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(data))
-    old = pp.ProblemModel.load(path)
+    old = _saved_and_loaded(data, tmp_path)
     labels = old.predict(texts)
     assert len(labels) == len(texts)
     assert (labels == model.labels_).mean() > 0.9
@@ -135,20 +138,16 @@ def test_a_model_file_without_character_pieces_still_loads_and_scores(model, tex
 def test_damaged_character_pieces_are_a_format_error(model, tmp_path, damage):
     data = json.loads(model.to_json())
     damage(data["mixture"]["pieces"])
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data))
     with pytest.raises(pp.ModelFormatError, match="character pieces"):
-        pp.ProblemModel.load(path)
+        _saved_and_loaded(data, tmp_path)
 
 
 def test_a_problem_pointing_past_the_pieces_is_a_format_error(model, tmp_path):
     data = json.loads(model.to_json())
     n = len(data["mixture"]["pieces"]["pieces"])
     data["mixture"]["problems"][0]["pieces"].append([n, 0.5])
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data))
     with pytest.raises(pp.ModelFormatError, match="character pieces"):
-        pp.ProblemModel.load(path)
+        _saved_and_loaded(data, tmp_path)
 
 
 def test_binary_file_is_a_format_error(tmp_path):
