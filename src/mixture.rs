@@ -148,12 +148,12 @@ impl Mixture {
         if self.words == 0 || self.words as usize > terms {
             return Err("the word mixture's vocabulary size is invalid".into());
         }
+        let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
         for g in &self.problems {
             let bad_count = |&(t, c): &(u32, f32)| t as usize >= terms || !c.is_finite() || c < 0.0;
             if !(g.complaints.is_finite() && g.complaints >= 0.0) || g.counts.iter().any(bad_count) {
                 return Err("the word mixture refers to unknown terms or has invalid counts".into());
             }
-            let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
             if g.pieces.iter().any(|&(t, w)| t as usize >= columns || !w.is_finite()) {
                 return Err("a problem's character pieces refer to unknown pieces or have invalid weights".into());
             }
