@@ -82,6 +82,7 @@ def test_few_left_out_and_a_sensible_count(labelled):
 # judge labels by one rule.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
 from _common import duplicate_labels, label_faults, problem_label_faults  # noqa: E402
+from losses import repaired  # noqa: E402
 
 
 def test_label_check_finds_each_fault():
@@ -95,6 +96,16 @@ def test_label_check_finds_each_fault():
     assert label_faults("refund received order late refund", said) == ["5 words"]
     assert label_faults("fund", said) == ["'fund' is in none of its complaints"]  # whole words only
     assert duplicate_labels(["refund", "late", "Refund", "refund"]) == ["refund"]
+
+
+def test_losses_bench_undoes_one_kind_of_error_at_a_time():
+    # Problem 0 merges categories a and b; one complaint of c strays into it.
+    labels = ["a", "a", "b", "b", "c", "c", "c"]
+    groups = [0, 0, 0, 0, 1, 1, 0]
+    split, moved = repaired(labels, groups)
+    assert split == ["0|a", "0|a", "0|b", "0|b", "1|c", "1|c", "0|c"]  # a and b apart, the stray alone
+    assert moved == [0, 0, 0, 0, 1, 1, 1]  # the stray home, a and b still merged
+    assert adjusted_rand_score(labels, moved) < 1.0 and adjusted_rand_score(labels, split) < 1.0
 
 
 @pytest.mark.parametrize("word_vectors", [True, False])
