@@ -18,6 +18,7 @@ the labels, not methods.
 
     python benches/losses.py
     python benches/losses.py --datasets banking77 --set word_vectors=false
+    python benches/losses.py --embeddings     # with all-MiniLM-L6-v2 vectors (as quality.py)
 
 Needs painpoints, numpy and scikit-learn; reads ../shared/data as the other
 benches do.
@@ -30,7 +31,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATASETS, DEFAULT_DATA, import_painpoints, load_dataset, table  # noqa: E402
+from _common import DATASETS, DEFAULT_CACHE, DEFAULT_DATA, import_painpoints, load_dataset, table  # noqa: E402
 
 
 def repaired(labels, groups):
@@ -50,6 +51,9 @@ def main() -> None:
                     help="comma-separated data set names (default: %(default)s)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a painpoints.analyze parameter (repeatable), e.g. word_vectors=false")
+    ap.add_argument("--embeddings", action="store_true",
+                    help="give painpoints all-MiniLM-L6-v2 vectors (cached as quality.py caches them)")
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
     args = ap.parse_args()
     pp = import_painpoints()
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -62,6 +66,10 @@ def main() -> None:
     rows = []
     for name in args.datasets.split(","):
         texts, labels = load_dataset(Path(args.data) / f"{name}.csv")
+        if args.embeddings:
+            from quality import minilm_embeddings
+
+            settings["embeddings"] = minilm_embeddings(f"{name}.csv", texts, Path(args.cache))[0]
         groups = [int(g) for g in pp.analyze(texts, seed=0, progress=False, **settings).labels]
         split, moved = repaired(labels, groups)
         for what, g in (("painpoints", groups), ("merges undone", split), ("strays undone", moved)):
