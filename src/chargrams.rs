@@ -63,6 +63,32 @@ const BUCKETS: usize = 16384;
 /// Longest word (in characters) cut into pieces; longer runs are not words.
 const MAX_WORD_CHARS: usize = 40;
 
+/// Which words of a complaint its pieces are cut from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PieceWords {
+    /// Every word: the default fit, where the pieces catch misspellings
+    /// and run-together words as well as handles.
+    #[default]
+    All,
+    /// Handles and hashtags only (words that start with `@` or `#`): with
+    /// a caller's sentence embeddings, which already know the language's
+    /// words (misspelt ones too, by their word pieces) but split a brand's
+    /// handle into pieces that mean nothing to them. The pieces of every
+    /// word would blur what the embedding says; those of handles add what
+    /// it cannot (see the README).
+    Handles,
+}
+
+impl PieceWords {
+    /// Whether `word` gives pieces.
+    fn cuts(self, word: &str) -> bool {
+        match self {
+            PieceWords::All => true,
+            PieceWords::Handles => word.starts_with('@') || word.starts_with('#'),
+        }
+    }
+}
+
 fn word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '@' || c == '#' || c == '_'
 }
@@ -78,16 +104,22 @@ fn hash_piece(piece: &[char]) -> u64 {
 }
 
 /// Calls `f` with every piece of `text` (its characters and hash), word by
-/// word until at least `limit` pieces were given; returns how many words
-/// `text` has.
-fn each_piece(text: &str, chars: &mut Vec<char>, limit: usize, mut f: impl FnMut(&[char], u64)) -> usize {
+/// word until at least `limit` pieces were given, of the words `which`
+/// picks; returns how many words `text` has (all of them).
+fn each_piece(
+    text: &str,
+    chars: &mut Vec<char>,
+    limit: usize,
+    which: PieceWords,
+    mut f: impl FnMut(&[char], u64),
+) -> usize {
     let mut words = 0;
     let mut given = 0;
     for word in text.split(|c: char| !word_char(c)).filter(|w| !w.is_empty()) {
         words += 1;
         // A mask ("_date_", "_money_") stands for what the complaint said,
         // not for how it spelt it.
-        if is_mask(word) || given >= limit {
+        if is_mask(word) || given >= limit || !which.cuts(word) {
             continue;
         }
         chars.clear();
@@ -109,9 +141,9 @@ fn each_piece(text: &str, chars: &mut Vec<char>, limit: usize, mut f: impl FnMut
 
 /// The hashes of `text`'s first [`MAX_PIECES`] pieces, sorted, into
 /// `hashes`; returns how many words it has.
-fn piece_hashes(text: &str, chars: &mut Vec<char>, hashes: &mut Vec<u64>) -> usize {
+fn piece_hashes(text: &str, chars: &mut Vec<char>, which: PieceWords, hashes: &mut Vec<u64>) -> usize {
     hashes.clear();
-    let words = each_piece(text, chars, MAX_PIECES, |_, h| hashes.push(h));
+    let words = each_piece(text, chars, MAX_PIECES, which, |_, h| hashes.push(h));
     hashes.truncate(MAX_PIECES);
     hashes.sort_unstable();
     words
@@ -124,9 +156,9 @@ fn runs(hashes: &[u64]) -> impl Iterator<Item = (u64, u32)> + '_ {
 
 /// The hashes of `text`'s pieces, with how often each occurs, sorted by
 /// hash; and how many words it has.
-fn pieces(text: &str, chars: &mut Vec<char>) -> (Vec<(u64, u32)>, usize) {
+fn pieces(text: &str, chars: &mut Vec<char>, which: PieceWords) -> (Vec<(u64, u32)>, usize) {
     let mut hashes = Vec::new();
-    let words = piece_hashes(text, chars, &mut hashes);
+    let words = piece_hashes(text, chars, which, &mut hashes);
     (runs(&hashes).collect(), words)
 }
 
@@ -172,11 +204,12 @@ fn bucket(i: usize, h: u64, kept: usize) -> u32 {
     }
 }
 
-/// The pieces of `texts` (normalised complaints, see [`crate::normalize`]).
-/// Deterministic: columns follow the pieces' hashes.
-pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S]) -> Pieces {
+/// The pieces of `texts` (normalised complaints, see [`crate::normalize`]),
+/// cut from the words `which` picks. Deterministic: columns follow the
+/// pieces' hashes.
+pub fn sample_vectors<S: AsRef<str> + Sync>(texts: &[S], which: PieceWords) -> Pieces {
     let counted: Vec<(Vec<(u64, u32)>, usize)> =
-        texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars)).collect();
+        texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars, which)).collect();
     let mut df: FxHashMap<u64, u32> = FxHashMap::default();
     for (row, _) in &counted {
         for &(h, _) in row {
@@ -284,7 +317,7 @@ impl PieceTable {
         keep: usize,
     ) -> (PieceTable, Vec<SparseVec>) {
         let counted: Vec<(Vec<(u64, u32)>, usize)> =
-            texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars)).collect();
+            texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars, PieceWords::All)).collect();
         let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         for (row, _) in &counted {
             for &(h, _) in row {
@@ -327,7 +360,7 @@ impl PieceTable {
             if missing == 0 {
                 break;
             }
-            each_piece(t.as_ref(), &mut chars, MAX_PIECES, |w, h| {
+            each_piece(t.as_ref(), &mut chars, MAX_PIECES, PieceWords::All, |w, h| {
                 if let Some(s) = text_of.get_mut(&h) {
                     if s.is_empty() {
                         s.extend(w);
@@ -420,7 +453,7 @@ impl PieceTable {
             } else {
                 // The last word read: only its first pieces count.
                 let mut left = MAX_PIECES - given;
-                each_piece(word, chars, usize::MAX, |_, h| {
+                each_piece(word, chars, usize::MAX, PieceWords::All, |_, h| {
                     if left > 0 {
                         left -= 1;
                         if let Some(&j) = self.lookup.get(&h) {
@@ -481,7 +514,7 @@ impl PieceTable {
     /// how many pieces it has (kept or not).
     fn word_columns(&self, word: &str, chars: &mut Vec<char>, columns: &mut Vec<u32>) -> u32 {
         let mut cut = 0;
-        each_piece(word, chars, usize::MAX, |_, h| {
+        each_piece(word, chars, usize::MAX, PieceWords::All, |_, h| {
             cut += 1;
             if let Some(&j) = self.lookup.get(&h) {
                 columns.push(j);
@@ -502,7 +535,7 @@ mod tests {
     #[test]
     fn a_misspelling_shares_pieces_with_the_word() {
         let texts = ["refund not received", "refund not recieved", "app crashes at login", "app crash at login"];
-        let Pieces { rows, weights, columns } = sample_vectors(&texts);
+        let Pieces { rows, weights, columns } = sample_vectors(&texts, PieceWords::All);
         assert!(columns > 0);
         assert_eq!(weights, vec![CHAR_WEIGHT; 4]);
         assert!(cos(&rows[0], &rows[1]) > 0.5, "{}", cos(&rows[0], &rows[1]));
@@ -515,10 +548,28 @@ mod tests {
     }
 
     #[test]
+    fn handles_alone_give_pieces_when_asked() {
+        let texts = ["@upshelp my parcel is late", "@upshelp parcel lost #fail", "parcel late again #fail"];
+        let all = sample_vectors(&texts, PieceWords::All);
+        let handles = sample_vectors(&texts, PieceWords::Handles);
+        // Only "@upshelp" and "#fail" give pieces: the first two complaints
+        // share all of their handle's, the third has only its hashtag's.
+        assert!(cos(&handles.rows[0], &handles.rows[1]) > 0.8);
+        assert!(cos(&all.rows[0], &all.rows[1]) < cos(&handles.rows[0], &handles.rows[1]));
+        assert!(cos(&handles.rows[0], &handles.rows[2]) == 0.0);
+        assert!(cos(&handles.rows[1], &handles.rows[2]) > 0.0);
+        assert!(handles.columns < all.columns);
+        // A complaint's share of similarity still counts all its words.
+        assert_eq!(handles.weights, all.weights);
+        let none = sample_vectors(&["my parcel is late", "parcel lost"], PieceWords::Handles);
+        assert!(none.rows.iter().all(|r| r.is_empty()) && none.columns == 0);
+    }
+
+    #[test]
     fn pieces_seen_once_are_dropped_and_odd_input_is_safe() {
         let long = "x".repeat(500);
         let texts = ["zzqx", "", "   ", long.as_str(), "日本語のテキスト", "a b", "_date_ _money_", "_date_ _money_"];
-        let p = sample_vectors(&texts);
+        let p = sample_vectors(&texts, PieceWords::All);
         assert_eq!(p.columns, 0);
         assert!(p.rows.iter().all(|r| r.is_empty()));
         assert_eq!(p.rows.len(), texts.len());
@@ -531,10 +582,10 @@ mod tests {
         assert!((weight(10 * FULL_WEIGHT_WORDS) - CHAR_WEIGHT / 10.0).abs() < 1e-6);
         let words = ["alpha", "bravo", "charlie", "delta", "echo"];
         let long: Vec<&str> = (0..500).map(|i| words[i % 5]).collect();
-        let (counted, n) = pieces(&long.join(" "), &mut Vec::new());
+        let (counted, n) = pieces(&long.join(" "), &mut Vec::new(), PieceWords::All);
         assert_eq!(n, 500);
         assert!(counted.iter().map(|e| e.1 as usize).sum::<usize>() <= MAX_PIECES);
-        let p = sample_vectors(&[long.join(" "), long[..10].join(" ")]);
+        let p = sample_vectors(&[long.join(" "), long[..10].join(" ")], PieceWords::All);
         assert_eq!(p.weights, vec![weight(500), CHAR_WEIGHT]);
     }
 
@@ -546,7 +597,7 @@ mod tests {
             |i: usize| -> String { (0..5).map(|k| (b'a' + ((i / 26usize.pow(k)) % 26) as u8) as char).collect() };
         let texts: Vec<String> = (0..8000).map(|i| format!("{} {}", word(i), word(i + 8000))).collect();
         let texts: Vec<&str> = texts.iter().chain(texts.iter()).map(|t| t.as_str()).collect();
-        let p = sample_vectors(&texts);
+        let p = sample_vectors(&texts, PieceWords::All);
         assert_eq!(p.columns, BUCKETS);
         for r in &p.rows {
             assert!(!r.is_empty());
@@ -593,7 +644,7 @@ mod tests {
         let long: String = (0..MAX_PIECES).map(|i| format!("internet{} package ", i % 7)).collect();
         for text in ["@upshelp @upshelp my package is late, internet down", long.as_str()] {
             table.vector(text, &mut memo, &mut v);
-            let mut all: SparseVec = pieces(text, &mut chars)
+            let mut all: SparseVec = pieces(text, &mut chars, PieceWords::All)
                 .0
                 .into_iter()
                 .filter_map(|(h, c)| {

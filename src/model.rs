@@ -319,7 +319,10 @@ impl ProblemModelParams {
         let sample: Vec<&str> =
             if with_pieces { picked.iter().map(|&p| normalized[p].as_str()).collect() } else { Vec::new() };
         let word_vectors = builtin.map(|_| wordvec::sample_vectors(&sample));
-        let pieces = if with_pieces { chargrams::sample_vectors(&sample) } else { Default::default() };
+        // (With the caller's embeddings, only handles and hashtags give
+        // pieces: see `chargrams::PieceWords`.)
+        let which = if builtin.is_some() { chargrams::PieceWords::All } else { chargrams::PieceWords::Handles };
+        let pieces = if with_pieces { chargrams::sample_vectors(&sample, which) } else { Default::default() };
         // The sample's own copy (for the model's piece table, after the
         // mixture), so that every row's normalised text can go below.
         let sample: Vec<String> = sample.into_iter().map(str::to_string).collect();
