@@ -64,7 +64,8 @@ const BUCKETS: usize = 16384;
 const MAX_WORD_CHARS: usize = 40;
 
 /// Which words of a complaint its pieces are cut from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PieceWords {
     /// Every word: the default fit, where the pieces catch misspellings
     /// and run-together words as well as handles.
@@ -80,6 +81,11 @@ pub enum PieceWords {
 }
 
 impl PieceWords {
+    /// Every word (the default; model files leave it out).
+    fn is_all(&self) -> bool {
+        *self == PieceWords::All
+    }
+
     /// Whether `word` gives pieces.
     fn cuts(self, word: &str) -> bool {
         match self {
@@ -271,6 +277,10 @@ pub struct PieceTable {
     pub pieces: Vec<String>,
     /// Each column's IDF over the fitted sample.
     pub idf: Vec<f32>,
+    /// The words the pieces are cut from: handles and hashtags alone in a
+    /// model fitted with embeddings, as in its fit.
+    #[serde(default, skip_serializing_if = "PieceWords::is_all")]
+    pub words: PieceWords,
     #[serde(skip)]
     lookup: FxHashMap<u64, u32>,
     /// Which table this is, for [`PieceMemo`] (set when built or read).
@@ -312,12 +322,13 @@ impl PieceTable {
     /// pieces).
     pub fn learn<S: AsRef<str> + Sync>(
         texts: &[S],
+        which: PieceWords,
         labels: &[usize],
         k: usize,
         keep: usize,
     ) -> (PieceTable, Vec<SparseVec>) {
         let counted: Vec<(Vec<(u64, u32)>, usize)> =
-            texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars, PieceWords::All)).collect();
+            texts.par_iter().map_init(Vec::new, |chars, t| pieces(t.as_ref(), chars, which)).collect();
         let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         for (row, _) in &counted {
             for &(h, _) in row {
@@ -360,7 +371,7 @@ impl PieceTable {
             if missing == 0 {
                 break;
             }
-            each_piece(t.as_ref(), &mut chars, MAX_PIECES, PieceWords::All, |w, h| {
+            each_piece(t.as_ref(), &mut chars, MAX_PIECES, which, |w, h| {
                 if let Some(s) = text_of.get_mut(&h) {
                     if s.is_empty() {
                         s.extend(w);
@@ -375,6 +386,7 @@ impl PieceTable {
         let table = PieceTable {
             idf: named.iter().map(|(_, h)| piece_idf(n, df.get(h).copied().unwrap_or(0))).collect(),
             pieces: named.into_iter().map(|(s, _)| s).collect(),
+            words: which,
             lookup: column.clone(),
             uid: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
         };
@@ -453,7 +465,7 @@ impl PieceTable {
             } else {
                 // The last word read: only its first pieces count.
                 let mut left = MAX_PIECES - given;
-                each_piece(word, chars, usize::MAX, PieceWords::All, |_, h| {
+                each_piece(word, chars, usize::MAX, self.words, |_, h| {
                     if left > 0 {
                         left -= 1;
                         if let Some(&j) = self.lookup.get(&h) {
@@ -514,7 +526,7 @@ impl PieceTable {
     /// how many pieces it has (kept or not).
     fn word_columns(&self, word: &str, chars: &mut Vec<char>, columns: &mut Vec<u32>) -> u32 {
         let mut cut = 0;
-        each_piece(word, chars, usize::MAX, PieceWords::All, |_, h| {
+        each_piece(word, chars, usize::MAX, self.words, |_, h| {
             cut += 1;
             if let Some(&j) = self.lookup.get(&h) {
                 columns.push(j);
@@ -622,7 +634,7 @@ mod tests {
         }
         texts.push("nothing here at all".to_string());
         labels.push(usize::MAX);
-        let (table, centres) = PieceTable::learn(&texts, &labels, 2, 50);
+        let (table, centres) = PieceTable::learn(&texts, PieceWords::All, &labels, 2, 50);
         assert_eq!(centres.len(), 2);
         assert!(table.columns() > 0 && table.columns() <= 100);
         assert!(table.check().is_ok());

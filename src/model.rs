@@ -29,9 +29,11 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the model-file layout this library writes and reads (2: a
 /// model may score by its problems' word counts, see [`crate::mixture`];
-/// 3: and by their character pieces, see [`crate::chargrams::PieceTable`]).
-/// Older files still load and score as they did.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 3: and by their character pieces, see [`crate::chargrams::PieceTable`];
+/// 4: a model fitted with embeddings keeps the pieces of handles and
+/// hashtags, see [`crate::chargrams::PieceWords`]). Older files still load
+/// and score as they did.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The label given to complaints that fit no problem.
 pub const NO_PROBLEM: i64 = -1;
@@ -398,7 +400,7 @@ impl ProblemModelParams {
                 &piece_rows,
                 char_columns,
                 &vocabulary,
-                Some(&sample),
+                Some((&sample, chargrams::PieceWords::All)),
                 ctl,
             )?;
             let words = vocabulary.len() as u32;
@@ -426,7 +428,7 @@ impl ProblemModelParams {
                 &view,
                 view_columns,
                 &vocabulary,
-                None,
+                Some((&sample, which)),
                 ctl,
             )?;
             centroids = centres;
@@ -519,7 +521,9 @@ impl ProblemModelParams {
 /// word counts. `rows` are the clustered rows (grouping features, `dim` of
 /// them), `centroids` the groups found, `seqs` the rows' term sequences and
 /// `view` their vectors for the mixture's second view (`view_columns`
-/// columns: character pieces, or embeddings).
+/// columns: character pieces, or embeddings); `texts` the rows' normalised
+/// texts and the words their pieces are cut from, for the model's piece
+/// table (none: the model keeps no pieces).
 #[allow(clippy::too_many_arguments)]
 fn refine_by_mixture(
     rows: &[SparseVec],
@@ -529,7 +533,7 @@ fn refine_by_mixture(
     view: &[SparseVec],
     view_columns: usize,
     vocabulary: &Vocabulary,
-    texts: Option<&[String]>,
+    texts: Option<(&[String], chargrams::PieceWords)>,
     ctl: &Control,
 ) -> Result<(Vec<SparseVec>, Mixture)> {
     let k = centroids.len();
@@ -576,8 +580,8 @@ fn refine_by_mixture(
         }
     }
     let mut problems: Vec<Group> = members.into_iter().map(Group::of).collect();
-    let pieces = texts.map(|t| {
-        let (table, centres) = PieceTable::learn(t, &labels, kept, chargrams::KEPT_PER_PROBLEM);
+    let pieces = texts.map(|(t, which)| {
+        let (table, centres) = PieceTable::learn(t, which, &labels, kept, chargrams::KEPT_PER_PROBLEM);
         for (g, c) in problems.iter_mut().zip(centres) {
             g.pieces = c;
         }
@@ -929,13 +933,24 @@ impl ProblemModel {
         // character pieces to the problem's, as in the fit (into
         // `view_scores`); else, in files that keep no pieces, its
         // similarity to the problem's centre.
+        let table = self.mixture.as_ref().and_then(|m| m.pieces.as_ref());
         let viewed = if let Some(e) = &self.embedding_scorer {
             Blend::part_into(&scratch.vector, self.vocabulary.len() as u32, &mut scratch.part);
             e.scores(&scratch.part, &mut scratch.view_scores);
+            // A model fitted with embeddings since it kept pieces (of
+            // handles and hashtags): a complaint that has some weighs the
+            // two cosines alike, as side by side in the fit.
+            if let (Some(table), Some(centres)) = (table, &words.pieces) {
+                scratch.unsorted_piece_vector(table);
+                if !scratch.part.is_empty() {
+                    centres.scores(&scratch.part, &mut scratch.piece_scores);
+                    for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
+                        *v = 0.5 * (*v + p);
+                    }
+                }
+            }
             true
-        } else if let (Some(table), Some(centres)) =
-            (self.mixture.as_ref().and_then(|m| m.pieces.as_ref()), &words.pieces)
-        {
+        } else if let (Some(table), Some(centres)) = (table, &words.pieces) {
             scratch.unsorted_piece_vector(table);
             centres.scores(&scratch.part, &mut scratch.view_scores);
             true
@@ -1468,6 +1483,45 @@ pub(crate) mod tests {
         assert_eq!(ids, [delivery, refund]);
         let back = ProblemModel::from_json(&f.model.to_json().expect("json")).expect("load");
         assert_eq!(back.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score").0, ids);
+    }
+
+    #[test]
+    fn an_embedded_model_knows_a_brand_by_its_handle() {
+        // Two brands' customers write alike, and their embeddings say
+        // nothing: only the handles tell them apart.
+        let mut texts = Vec::new();
+        for i in 0..40 {
+            texts.push(Some(format!("@upshelp my parcel {i} is late")));
+            texts.push(Some(format!("@comcastcares my internet {i} is down")));
+        }
+        let dim = 8;
+        let mut rng = Rng::new(11);
+        let mut noise = |rows: usize| -> Vec<f32> { (0..rows * dim).map(|_| rng.next_f64() as f32 - 0.5).collect() };
+        let data = noise(texts.len());
+        let emb = Embeddings::new(&data, texts.len(), dim).expect("embeddings");
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let f = p.fit_embedded(&texts, Some(&emb), None, &Control::new()).expect("fit");
+        let (ups, comcast) = (f.labels[0], f.labels[1]);
+        assert_ne!(ups, comcast);
+        let table = f.model.mixture.as_ref().and_then(|m| m.pieces.as_ref()).expect("a piece table");
+        assert_eq!(table.words, chargrams::PieceWords::Handles);
+        assert!(!table.pieces.is_empty());
+        assert!(table
+            .pieces
+            .iter()
+            .all(|p| " @upshelp ".contains(p.as_str()) || " @comcastcares ".contains(p.as_str())));
+        // Handles written another way, with words of both problems.
+        let new = vec![Some("@upshelps late and down"), Some("@comcastcare late and down")];
+        let rows = noise(2);
+        let e = Embeddings::new(&rows, 2, dim).expect("two rows");
+        let (ids, _) = f.model.score_embedded(&new, Some(&e), &Control::new()).expect("score");
+        assert_eq!(ids, [ups, comcast]);
+        let json = f.model.to_json().expect("json");
+        assert!(json.contains("\"words\":\"handles\""));
+        let back = ProblemModel::from_json(&json).expect("load");
+        assert_eq!(back.score_embedded(&new, Some(&e), &Control::new()).expect("score").0, ids);
+        // The default fit cuts every word, and its files say nothing of it.
+        assert!(!fit().model.to_json().expect("json").contains("\"words\":\""));
     }
 
     #[test]

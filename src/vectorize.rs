@@ -781,6 +781,8 @@ pub struct Scratch {
     pub more_scores: Vec<f32>,
     /// More scores for the caller's use.
     pub view_scores: Vec<f32>,
+    /// Yet more scores for the caller's use.
+    pub piece_scores: Vec<f32>,
     /// A vector for the caller's use.
     pub part: SparseVec,
     pieces: crate::chargrams::PieceMemo,
