@@ -913,9 +913,10 @@ impl ProblemModel {
     /// `scratch.scores`), the one its words are most likely drawn from,
     /// plus the second view ([`mixture::VIEW`] × its word count × a
     /// cosine, as in the fit: of its embedding to the problem's embedding
-    /// centre in a model fitted with embeddings, else of its character
-    /// pieces to the problem's piece centre; of the complaint to the
-    /// centre in files that keep no pieces), and its similarity to that
+    /// centre in a model fitted with embeddings, averaged with that of its
+    /// handles' pieces when it has some; else of its character pieces to
+    /// the problem's piece centre; of the complaint to the centre in files
+    /// that keep no pieces), and its similarity to that
     /// centre; `None`
     /// for a complaint longer than [`mixture::SHORT`] words, which goes
     /// by its centres alone.
