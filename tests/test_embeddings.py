@@ -1,6 +1,7 @@
 """Bring-your-own embeddings: blended into the similarity, checked at every door."""
 from __future__ import annotations
 
+import json
 import pickle
 
 import numpy as np
@@ -200,3 +201,49 @@ def test_the_fit_with_embeddings_does_not_depend_on_row_order():
     pairs = set(zip(la[order].tolist(), lb.tolist()))
     assert len(pairs) == len(set(la.tolist())) == len(set(lb.tolist()))
     assert homogeneity_score(truth, la) > 0.9
+
+
+def _brand_tweets(n_per: int = 40):
+    """Two brands' customers complain alike; random embeddings say nothing."""
+    texts = []
+    for i in range(n_per):
+        texts.append(f"@upshelp my parcel {i} is late")
+        texts.append(f"@comcastcares my internet {i} is down")
+    emb = np.random.default_rng(3).standard_normal((len(texts), 8)).astype(np.float32)
+    return texts, emb
+
+
+def test_an_embedded_model_keeps_the_pieces_of_handles_alone(tmp_path):
+    texts, emb = _brand_tweets()
+    model = ProblemModel(min_size=5).fit(texts, embeddings=emb)
+    data = json.loads(model.to_json())
+    table = data["mixture"]["pieces"]
+    assert table["words"] == "handles"
+    assert table["pieces"] and all(p in " @upshelp " or p in " @comcastcares " for p in table["pieces"])
+    # A handle written another way, with words of both problems, goes to a
+    # problem of its brand (the noise of the embeddings may split a brand).
+    brands: dict = {}
+    for label, text in zip(model.labels_, texts):
+        brands.setdefault(int(label), set()).add(text.split()[0])
+    assert all(len(b) == 1 for b in brands.values())
+    new = ["@upshelps late and down", "@comcastcare late and down"]
+    new_emb = np.random.default_rng(4).standard_normal((2, 8)).astype(np.float32)
+    got = [int(x) for x in model.predict(new, embeddings=new_emb)]
+    assert [brands[g] for g in got] == [{"@upshelp"}, {"@comcastcares"}]
+    # Files of schema 3 kept no pieces for such a model: they load and score
+    # by the embedding beside the words, as they did.
+    del data["mixture"]["pieces"]
+    for g in data["mixture"]["problems"]:
+        g.pop("pieces", None)
+    data["schema_version"] = 3
+    path = tmp_path / "schema3.json"
+    path.write_text(json.dumps(data))
+    old = ProblemModel.load(path)
+    assert len(old.predict(new, embeddings=new_emb)) == 2
+    assert (old.predict(texts, embeddings=emb) == model.labels_).mean() > 0.9
+    # An unknown kind of piece is a damaged file.
+    data = json.loads(model.to_json())
+    data["mixture"]["pieces"]["words"] = "everything"
+    path.write_text(json.dumps(data))
+    with pytest.raises(pp.ModelFormatError):
+        ProblemModel.load(path)
