@@ -252,7 +252,8 @@ impl ProblemModel {
         use rayon::prelude::*;
         let seg = crate::model::segmenter();
         let table = self.mixture.as_ref().and_then(|m| m.pieces.as_ref());
-        let hits: Vec<Option<(SparseVec, SparseVec, SparseVec)>> = texts
+        let handles = self.mixture.as_ref().and_then(|m| m.handles.as_ref());
+        let hits: Vec<Option<(SparseVec, SparseVec, SparseVec, SparseVec)>> = texts
             .par_iter()
             .map_init(Scratch::default, |scratch, t| {
                 let text = t.as_ref().map(|s| s.as_ref()).unwrap_or("");
@@ -262,34 +263,48 @@ impl ProblemModel {
                 }
                 let x = x.clone();
                 scratch.count_words();
+                let mut p = Vec::new();
                 if let Some(table) = table {
                     scratch.piece_vector(table);
+                    p = scratch.part.clone();
                 }
-                Some((x, scratch.counts.clone(), scratch.part.clone()))
+                let mut h = Vec::new();
+                if let Some(table) = handles {
+                    scratch.handle_vector(table);
+                    h = scratch.part.clone();
+                }
+                Some((x, scratch.counts.clone(), p, h))
             })
             .collect();
         let mut acc: SparseVec = Vec::new();
         let mut pieces: SparseVec = Vec::new();
-        for (x, _, p) in hits.iter().flatten() {
+        let mut handle_pieces: SparseVec = Vec::new();
+        for (x, _, p, h) in hits.iter().flatten() {
             acc = add(&acc, x);
             pieces = add(&pieces, p);
+            handle_pieces = add(&handle_pieces, h);
         }
         if acc.iter().map(|e| e.1 * e.1).sum::<f32>() == 0.0 {
             let words = self.vocabulary.len() as u32;
             let said: SparseVec = keywords.iter().filter(|e| e.0 < words).map(|e| (e.0, 1.0)).collect();
             let mut group = Group::of([&said]);
+            let mut scratch = Scratch::default();
+            let names: Vec<&str> =
+                said.iter().filter_map(|e| self.vocabulary.term(e.0)).map(|t| t.surface.as_str()).collect();
+            self.vocabulary.vectorize_with(seg, &names.join(" "), &mut scratch);
             if let Some(table) = table {
-                let mut scratch = Scratch::default();
-                let names: Vec<&str> =
-                    said.iter().filter_map(|e| self.vocabulary.term(e.0)).map(|t| t.surface.as_str()).collect();
-                self.vocabulary.vectorize_with(seg, &names.join(" "), &mut scratch);
                 scratch.piece_vector(table);
                 group.pieces = scratch.part.clone();
+            }
+            if let Some(table) = handles {
+                scratch.handle_vector(table);
+                group.handles = scratch.part.clone();
             }
             return (keywords.clone(), group);
         }
         let mut group = Group::of(hits.iter().flatten().map(|h| &h.1));
         group.pieces = normalized(&pieces);
+        group.handles = normalized(&handle_pieces);
         (normalized(&acc), group)
     }
 

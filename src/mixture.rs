@@ -94,6 +94,10 @@ pub struct Group {
     /// unit length, empty for none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pieces: SparseVec,
+    /// Its centre over the model's pieces of handles and hashtags
+    /// ([`Mixture::handles`]; unit length, empty for none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handles: SparseVec,
 }
 
 impl Group {
@@ -109,16 +113,21 @@ impl Group {
         }
         let mut counts: SparseVec = sums.into_iter().map(|(t, c)| (t, c as f32)).collect();
         counts.sort_unstable_by_key(|e| e.0);
-        Group { complaints, counts, pieces: Vec::new() }
+        Group { complaints, counts, pieces: Vec::new(), handles: Vec::new() }
     }
 
     /// Two groups as one (a merge of problems).
     pub fn merged(&self, other: &Group) -> Group {
-        let scaled = |g: &Group| -> SparseVec { g.pieces.iter().map(|&(t, w)| (t, w * g.complaints as f32)).collect() };
+        // Size-weighted, as the mean of both problems' complaints would be.
+        let mean = |a: &Group, x: &SparseVec, b: &Group, y: &SparseVec| -> SparseVec {
+            let scaled = |v: &SparseVec, n: f64| -> SparseVec { v.iter().map(|&(t, w)| (t, w * n as f32)).collect() };
+            crate::cluster::normalized(&crate::cluster::add_scaled(&scaled(x, a.complaints), &scaled(y, b.complaints)))
+        };
         Group {
             complaints: self.complaints + other.complaints,
             counts: crate::cluster::add_scaled(&self.counts, &other.counts),
-            pieces: crate::cluster::normalized(&crate::cluster::add_scaled(&scaled(self), &scaled(other))),
+            pieces: mean(self, &self.pieces, other, &other.pieces),
+            handles: mean(self, &self.handles, other, &other.handles),
         }
     }
 
@@ -140,6 +149,12 @@ pub struct Mixture {
     /// that scores short complaints by them too (see [`Scorer`]).
     #[serde(default)]
     pub pieces: Option<PieceTable>,
+    /// With the built-in word vectors, the pieces of the handles and
+    /// hashtags the problems use (none where the complaints had none): a
+    /// second piece view beside [`Self::pieces`], as in the fit (see
+    /// [`crate::chargrams::PieceWords`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handles: Option<PieceTable>,
 }
 
 impl Mixture {
@@ -153,16 +168,18 @@ impl Mixture {
             return Err("the word mixture's vocabulary size is invalid".into());
         }
         let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
+        let handle_columns = self.handles.as_ref().map_or(0, |p| p.columns());
         for g in &self.problems {
             let bad_count = |&(t, c): &(u32, f32)| t as usize >= terms || !c.is_finite() || c < 0.0;
             if !(g.complaints.is_finite() && g.complaints >= 0.0) || g.counts.iter().any(bad_count) {
                 return Err("the word mixture refers to unknown terms or has invalid counts".into());
             }
-            if g.pieces.iter().any(|&(t, w)| t as usize >= columns || !w.is_finite()) {
+            let bad = |v: &SparseVec, n: usize| v.iter().any(|&(t, w)| t as usize >= n || !w.is_finite());
+            if bad(&g.pieces, columns) || bad(&g.handles, handle_columns) {
                 return Err("a problem's character pieces refer to unknown pieces or have invalid weights".into());
             }
         }
-        if let Some(p) = &self.pieces {
+        for p in self.pieces.iter().chain(&self.handles) {
             p.check()?;
         }
         Ok(())
@@ -192,12 +209,15 @@ pub struct Scorer {
     per_word: Vec<f32>,
     /// The problems' centres over the character pieces, if kept.
     pub pieces: Option<Centroids>,
+    /// Their centres over the pieces of handles, if kept.
+    pub handles: Option<Centroids>,
 }
 
 impl Scorer {
     /// The scorer of `groups` over a vocabulary of `dim` terms, `words` of
     /// them words.
-    pub fn new(dim: usize, groups: &[Group], words: u32, pieces: Option<&PieceTable>) -> Scorer {
+    pub fn new(dim: usize, groups: &[Group], words: u32, tables: [Option<&PieceTable>; 2]) -> Scorer {
+        let [pieces, handles] = tables;
         let vb = words.max(1) as f64 * BETA;
         let rows: Vec<SparseVec> =
             groups.iter().map(|g| g.counts.iter().map(|&(t, c)| (t, lift(c as f64) as f32)).collect()).collect();
@@ -207,6 +227,10 @@ impl Scorer {
             per_word: groups.iter().map(|g| (BETA.ln() - (g.total() + vb).ln()) as f32).collect(),
             pieces: pieces.map(|p| {
                 let centres: Vec<SparseVec> = groups.iter().map(|g| g.pieces.clone()).collect();
+                Centroids::from_sparse(p.columns(), &centres)
+            }),
+            handles: handles.map(|p| {
+                let centres: Vec<SparseVec> = groups.iter().map(|g| g.handles.clone()).collect();
                 Centroids::from_sparse(p.columns(), &centres)
             }),
         }
@@ -375,7 +399,7 @@ mod tests {
         // only the second says "transfer".
         let card = Group::of(&[doc(&[0, 1]), doc(&[0, 1]), doc(&[0, 1, 1])]);
         let transfer = Group::of(&[doc(&[0, 2]), doc(&[0, 2])]);
-        let s = Scorer::new(3, &[card, transfer], 3, None);
+        let s = Scorer::new(3, &[card, transfer], 3, [None, None]);
         let mut out = Vec::new();
         let x = doc(&[0, 2]);
         s.scores(&x, 2.0, &mut out);
@@ -457,14 +481,20 @@ mod tests {
     #[test]
     fn damaged_mixtures_are_refused() {
         let g = Group::of(&[doc(&[0, 1])]);
-        let ok = Mixture { words: 2, problems: vec![g.clone()], pieces: None };
+        let ok = Mixture { words: 2, problems: vec![g.clone()], pieces: None, handles: None };
         assert!(ok.check(1, 2).is_ok());
         assert!(ok.check(2, 2).is_err());
         assert!(ok.check(1, 1).is_err());
         let bad = Mixture {
             words: 2,
-            problems: vec![Group { complaints: 1.0, counts: vec![(0, f32::NAN)], pieces: Vec::new() }],
+            problems: vec![Group {
+                complaints: 1.0,
+                counts: vec![(0, f32::NAN)],
+                pieces: Vec::new(),
+                handles: Vec::new(),
+            }],
             pieces: None,
+            handles: None,
         };
         assert!(bad.check(1, 2).is_err());
     }

@@ -325,6 +325,14 @@ impl ProblemModelParams {
         // pieces: see `chargrams::PieceWords`.)
         let which = if builtin.is_some() { chargrams::PieceWords::All } else { chargrams::PieceWords::Handles };
         let pieces = if with_pieces { chargrams::sample_vectors(&sample, which) } else { Default::default() };
+        // With the built-in word vectors the mixture's view also weighs the
+        // pieces of handles and hashtags on their own, beside those of
+        // every word (see `chargrams::PieceWords`).
+        let handles = if builtin.is_some() {
+            chargrams::sample_vectors(&sample, chargrams::PieceWords::Handles)
+        } else {
+            Default::default()
+        };
         // The sample's own copy (for the model's piece table, after the
         // mixture), so that every row's normalised text can go below.
         let sample: Vec<String> = sample.into_iter().map(str::to_string).collect();
@@ -358,7 +366,18 @@ impl ProblemModelParams {
             })
             .collect();
         drop(word_vectors);
-        let piece_rows = pieces.rows;
+        let (piece_rows, view_columns) = if handles.columns > 0 {
+            let rows = pieces
+                .rows
+                .iter()
+                .zip(&handles.rows)
+                .map(|(all, h)| mixture::side_by_side(all, h, char_columns as u32))
+                .collect();
+            (rows, char_columns + handles.columns)
+        } else {
+            (pieces.rows, char_columns)
+        };
+        drop(handles);
         let grouping_features = vocabulary.len() + char_columns + blend.or(builtin).map(|b| b.dim).unwrap_or(0);
         drop(normalized);
 
@@ -398,7 +417,7 @@ impl ProblemModelParams {
                 &centroids,
                 &seqs,
                 &piece_rows,
-                char_columns,
+                view_columns,
                 &vocabulary,
                 Some((&sample, chargrams::PieceWords::All)),
                 ctl,
@@ -587,7 +606,18 @@ fn refine_by_mixture(
         }
         table
     });
-    Ok((centres, Mixture { words: words.max(1), problems, pieces }))
+    // Beside the pieces of every word, those of handles alone, if any.
+    let handles = texts.filter(|(_, which)| *which == chargrams::PieceWords::All).and_then(|(t, _)| {
+        let (table, centres) =
+            PieceTable::learn(t, chargrams::PieceWords::Handles, &labels, kept, chargrams::KEPT_PER_PROBLEM);
+        (table.columns() > 0).then(|| {
+            for (g, c) in problems.iter_mut().zip(centres) {
+                g.handles = c;
+            }
+            table
+        })
+    });
+    Ok((centres, Mixture { words: words.max(1), problems, pieces, handles }))
 }
 
 /// A row without text: missing, or only white space (Unicode White_Space,
@@ -703,10 +733,9 @@ impl ProblemModel {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
         self.scorer = Centroids::from_sparse(self.features(), &all);
-        self.words_scorer = self
-            .mixture
-            .as_ref()
-            .map(|m| mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words, m.pieces.as_ref()));
+        self.words_scorer = self.mixture.as_ref().map(|m| {
+            mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words, [m.pieces.as_ref(), m.handles.as_ref()])
+        });
         let offset = self.vocabulary.len() as u32;
         self.embedding_scorer = self.blend.filter(|_| self.mixture.is_some()).map(|b| {
             let parts: Vec<SparseVec> = self.centroids.iter().map(|c| Blend::part(c, offset)).collect();
@@ -954,6 +983,18 @@ impl ProblemModel {
         } else if let (Some(table), Some(centres)) = (table, &words.pieces) {
             scratch.unsorted_piece_vector(table);
             centres.scores(&scratch.part, &mut scratch.view_scores);
+            // The pieces of its handles, beside those of every word, as in
+            // the fit (a complaint without handles: the latter alone).
+            let handles = self.mixture.as_ref().and_then(|m| m.handles.as_ref());
+            if let (Some(table), Some(centres)) = (handles, &words.handles) {
+                scratch.unsorted_handle_vector(table);
+                if !scratch.part.is_empty() {
+                    centres.scores(&scratch.part, &mut scratch.piece_scores);
+                    for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
+                        *v = 0.5 * (*v + p);
+                    }
+                }
+            }
             true
         } else {
             false
@@ -1213,8 +1254,8 @@ impl ProblemModel {
         }
         let mut model: ProblemModel =
             serde_json::from_value(value).map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
-        if let Some(p) = model.mixture.as_mut().and_then(|m| m.pieces.as_mut()) {
-            p.rebuild();
+        if let Some(m) = model.mixture.as_mut() {
+            m.pieces.iter_mut().chain(m.handles.iter_mut()).for_each(PieceTable::rebuild);
         }
         model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
         model.rebuild_scorer();
@@ -1523,6 +1564,39 @@ pub(crate) mod tests {
         assert_eq!(back.score_embedded(&new, Some(&e), &Control::new()).expect("score").0, ids);
         // The default fit cuts every word, and its files say nothing of it.
         assert!(!fit().model.to_json().expect("json").contains("\"words\":\""));
+    }
+
+    #[test]
+    fn a_model_keeps_the_pieces_of_handles_where_its_complaints_have_some() {
+        let mut texts = Vec::new();
+        for i in 0..40 {
+            texts.push(Some(format!("@upshelp my parcel {i} is late")));
+            texts.push(Some(format!("@comcastcares my internet {i} is down")));
+        }
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let f = p.fit(&texts, &Control::new()).expect("fit");
+        let m = f.model.mixture.as_ref().expect("a word mixture");
+        assert_eq!(m.pieces.as_ref().expect("pieces of every word").words, chargrams::PieceWords::All);
+        let handles = m.handles.as_ref().expect("pieces of handles alone");
+        assert_eq!(handles.words, chargrams::PieceWords::Handles);
+        assert!(!handles.pieces.is_empty());
+        assert!(handles
+            .pieces
+            .iter()
+            .all(|p| " @upshelp ".contains(p.as_str()) || " @comcastcares ".contains(p.as_str())));
+        assert!(m.problems.iter().all(|g| !g.handles.is_empty()));
+        // New spellings of the handles find their brands, and a model file
+        // scores as the model it was saved from.
+        let new = vec![Some("@upshelps late and down"), Some("@comcastcare late and down")];
+        let (ids, _) = f.model.score(&new, &Control::new()).expect("score");
+        assert_eq!(ids, [f.labels[0], f.labels[1]]);
+        let back = ProblemModel::from_json(&f.model.to_json().expect("json")).expect("load");
+        assert_eq!(back.predict(&texts, &Control::new()).expect("predict"), f.labels);
+        assert_eq!(back.score(&new, &Control::new()).expect("score").0, ids);
+        // Complaints without handles: no such table, and files as before.
+        let plain = fit();
+        assert!(plain.model.mixture.as_ref().expect("a word mixture").handles.is_none());
+        assert!(!plain.model.to_json().expect("json").contains("\"handles\""));
     }
 
     #[test]

@@ -786,6 +786,8 @@ pub struct Scratch {
     /// A vector for the caller's use.
     pub part: SparseVec,
     pieces: crate::chargrams::PieceMemo,
+    /// A second memo, for a model's table of handles' pieces.
+    handles: crate::chargrams::PieceMemo,
     cache: WordCache,
 }
 
@@ -800,6 +802,18 @@ impl Scratch {
     /// complaint first uses them (enough to score it against centres).
     pub fn unsorted_piece_vector(&mut self, table: &crate::chargrams::PieceTable) {
         table.unsorted_vector(&self.text, &mut self.pieces, &mut self.part);
+    }
+
+    /// [`Scratch::piece_vector`] over a model's second table, of handles'
+    /// pieces (its own memo, so that the two tables do not evict each
+    /// other's words).
+    pub fn handle_vector(&mut self, table: &crate::chargrams::PieceTable) {
+        table.vector(&self.text, &mut self.handles, &mut self.part);
+    }
+
+    /// [`Scratch::handle_vector`], its columns unsorted.
+    pub fn unsorted_handle_vector(&mut self, table: &crate::chargrams::PieceTable) {
+        table.unsorted_vector(&self.text, &mut self.handles, &mut self.part);
     }
 
     /// Fill [`Scratch::counts`] with the word counts of the complaint last

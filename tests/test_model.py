@@ -230,3 +230,21 @@ def test_row_order_does_not_change_the_problems(name):
     assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
     assert sorted(p.label for p in first.problems) == sorted(p.label for p in again.problems)
     assert [p.size for p in first.problems] == [p.size for p in again.problems]
+
+
+def test_edits_keep_the_pieces_of_handles():
+    # Brands' customers tagging their handles: a model keeps the pieces of
+    # handles beside those of every word; merged and seeded problems too.
+    texts = []
+    for i in range(30):
+        texts += [f"@upshelp my parcel {i} is late", f"@comcastcares my internet {i} is down",
+                  f"@delta my flight {i} was cancelled"]
+    model = pp.ProblemModel(min_size=5).fit(texts)
+    data = json.loads(model.to_json())
+    assert data["mixture"]["handles"]["words"] == "handles"
+    ups, comcast = int(model.labels_[0]), int(model.labels_[1])
+    model.merge(ups, comcast, label="parcel or internet")
+    model.seed_problem(["flight"], label="flights", texts=texts)
+    groups = json.loads(model.to_json())["mixture"]["problems"]
+    assert groups and all(g["handles"] for g in groups)
+    np.testing.assert_array_equal(model.predict(texts), model.labels_)
