@@ -19,7 +19,9 @@
 //! lose what the vectors know, so each score also carries a second view,
 //! [`VIEW`] × the complaint's word count × the cosine of its view vector to
 //! the group's mean: its character pieces ([`crate::chargrams`]:
-//! misspellings, a brand's several handles). In a fit with the caller's
+//! misspellings, a brand's several handles), beside which the pieces of
+//! its handles and hashtags alone weigh as much again when it has some
+//! ([`side_by_side`], [`Mixture::handles`]). In a fit with the caller's
 //! embeddings it is its embedding ([`side_by_side`]: meaning, "card not
 //! arrived" and "delivery of my card" say the same) beside the pieces of
 //! its handles and hashtags alone ([`crate::chargrams::PieceWords`]: the

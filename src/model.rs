@@ -30,9 +30,10 @@ use serde::{Deserialize, Serialize};
 /// Version of the model-file layout this library writes and reads (2: a
 /// model may score by its problems' word counts, see [`crate::mixture`];
 /// 3: and by their character pieces, see [`crate::chargrams::PieceTable`];
-/// 4: a model fitted with embeddings keeps the pieces of handles and
-/// hashtags, see [`crate::chargrams::PieceWords`]). Older files still load
-/// and score as they did.
+/// 4: the pieces of handles and hashtags, alone in a model fitted with
+/// embeddings and beside those of every word otherwise, see
+/// [`crate::chargrams::PieceWords`] and [`crate::mixture::Mixture::handles`]).
+/// Older files still load and score as they did.
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// The label given to complaints that fit no problem.
@@ -944,8 +945,9 @@ impl ProblemModel {
     /// cosine, as in the fit: of its embedding to the problem's embedding
     /// centre in a model fitted with embeddings, averaged with that of its
     /// handles' pieces when it has some; else of its character pieces to
-    /// the problem's piece centre; of the complaint to the centre in files
-    /// that keep no pieces), and its similarity to that
+    /// the problem's piece centre, averaged likewise with that of its
+    /// handles' pieces; of the complaint to the centre in files that keep
+    /// no pieces), and its similarity to that
     /// centre; `None`
     /// for a complaint longer than [`mixture::SHORT`] words, which goes
     /// by its centres alone.
