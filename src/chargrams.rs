@@ -288,7 +288,7 @@ pub struct PieceTable {
     /// Each column's IDF over the fitted sample.
     pub idf: Vec<f32>,
     /// The words the pieces are cut from: handles and hashtags alone in a
-    /// model fitted with embeddings, as in its fit.
+    /// model's table of handles ([`crate::mixture::Mixture::handles`]).
     #[serde(default, skip_serializing_if = "PieceWords::is_all")]
     pub words: PieceWords,
     #[serde(skip)]

@@ -151,10 +151,10 @@ pub struct Mixture {
     /// that scores short complaints by them too (see [`Scorer`]).
     #[serde(default)]
     pub pieces: Option<PieceTable>,
-    /// With the built-in word vectors, the pieces of the handles and
-    /// hashtags the problems use (none where the complaints had none): a
-    /// second piece view beside [`Self::pieces`], as in the fit (see
-    /// [`crate::chargrams::PieceWords`]).
+    /// The pieces of the handles and hashtags the problems use (none where
+    /// the complaints had none), weighed beside the pieces of every word
+    /// ([`Self::pieces`]), or beside the embedding in a model fitted with
+    /// embeddings, as in the fit (see [`crate::chargrams::PieceWords`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handles: Option<PieceTable>,
 }

@@ -542,8 +542,10 @@ impl ProblemModelParams {
 /// them), `centroids` the groups found, `seqs` the rows' term sequences and
 /// `view` their vectors for the mixture's second view (`view_columns`
 /// columns: character pieces, or embeddings); `texts` the rows' normalised
-/// texts and the words their pieces are cut from, for the model's piece
-/// table (none: the model keeps no pieces).
+/// texts and the words the view's pieces were cut from, for the model's
+/// piece tables (none: the model keeps no pieces): of every word
+/// ([`chargrams::PieceWords::All`]) and of handles alone, or of handles
+/// alone.
 #[allow(clippy::too_many_arguments)]
 fn refine_by_mixture(
     rows: &[SparseVec],
@@ -600,15 +602,16 @@ fn refine_by_mixture(
         }
     }
     let mut problems: Vec<Group> = members.into_iter().map(Group::of).collect();
-    let pieces = texts.map(|(t, which)| {
-        let (table, centres) = PieceTable::learn(t, which, &labels, kept, chargrams::KEPT_PER_PROBLEM);
+    let pieces = texts.filter(|(_, which)| *which == chargrams::PieceWords::All).map(|(t, _)| {
+        let (table, centres) =
+            PieceTable::learn(t, chargrams::PieceWords::All, &labels, kept, chargrams::KEPT_PER_PROBLEM);
         for (g, c) in problems.iter_mut().zip(centres) {
             g.pieces = c;
         }
         table
     });
-    // Beside the pieces of every word, those of handles alone, if any.
-    let handles = texts.filter(|(_, which)| *which == chargrams::PieceWords::All).and_then(|(t, _)| {
+    // The pieces of handles alone, if the complaints had any.
+    let handles = texts.and_then(|(t, _)| {
         let (table, centres) =
             PieceTable::learn(t, chargrams::PieceWords::Handles, &labels, kept, chargrams::KEPT_PER_PROBLEM);
         (table.columns() > 0).then(|| {
@@ -965,42 +968,30 @@ impl ProblemModel {
         // character pieces to the problem's, as in the fit (into
         // `view_scores`); else, in files that keep no pieces, its
         // similarity to the problem's centre.
-        let table = self.mixture.as_ref().and_then(|m| m.pieces.as_ref());
+        let mixture = self.mixture.as_ref();
         let viewed = if let Some(e) = &self.embedding_scorer {
             Blend::part_into(&scratch.vector, self.vocabulary.len() as u32, &mut scratch.part);
             e.scores(&scratch.part, &mut scratch.view_scores);
-            // A model fitted with embeddings since it kept pieces (of
-            // handles and hashtags): a complaint that has some weighs the
-            // two cosines alike, as side by side in the fit.
-            if let (Some(table), Some(centres)) = (table, &words.pieces) {
-                scratch.unsorted_piece_vector(table);
-                if !scratch.part.is_empty() {
-                    centres.scores(&scratch.part, &mut scratch.piece_scores);
-                    for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
-                        *v = 0.5 * (*v + p);
-                    }
-                }
-            }
             true
-        } else if let (Some(table), Some(centres)) = (table, &words.pieces) {
+        } else if let (Some(table), Some(centres)) = (mixture.and_then(|m| m.pieces.as_ref()), &words.pieces) {
             scratch.unsorted_piece_vector(table);
             centres.scores(&scratch.part, &mut scratch.view_scores);
-            // The pieces of its handles, beside those of every word, as in
-            // the fit (a complaint without handles: the latter alone).
-            let handles = self.mixture.as_ref().and_then(|m| m.handles.as_ref());
-            if let (Some(table), Some(centres)) = (handles, &words.handles) {
-                scratch.unsorted_handle_vector(table);
-                if !scratch.part.is_empty() {
-                    centres.scores(&scratch.part, &mut scratch.piece_scores);
-                    for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
-                        *v = 0.5 * (*v + p);
-                    }
-                }
-            }
             true
         } else {
             false
         };
+        // Beside it, the pieces of the complaint's handles, if it has any
+        // and the model keeps them: the two cosines weigh alike, as side by
+        // side in the fit.
+        if let (true, Some(table), Some(centres)) = (viewed, mixture.and_then(|m| m.handles.as_ref()), &words.handles) {
+            scratch.unsorted_handle_vector(table);
+            if !scratch.part.is_empty() {
+                centres.scores(&scratch.part, &mut scratch.piece_scores);
+                for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
+                    *v = 0.5 * (*v + p);
+                }
+            }
+        }
         // (problem, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
         let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
@@ -1547,7 +1538,9 @@ pub(crate) mod tests {
         let f = p.fit_embedded(&texts, Some(&emb), None, &Control::new()).expect("fit");
         let (ups, comcast) = (f.labels[0], f.labels[1]);
         assert_ne!(ups, comcast);
-        let table = f.model.mixture.as_ref().and_then(|m| m.pieces.as_ref()).expect("a piece table");
+        let mixture = f.model.mixture.as_ref().expect("a word mixture");
+        assert!(mixture.pieces.is_none(), "no pieces of every word beside embeddings");
+        let table = mixture.handles.as_ref().expect("a table of handles' pieces");
         assert_eq!(table.words, chargrams::PieceWords::Handles);
         assert!(!table.pieces.is_empty());
         assert!(table

@@ -217,7 +217,8 @@ def test_an_embedded_model_keeps_the_pieces_of_handles_alone(tmp_path):
     texts, emb = _brand_tweets()
     model = ProblemModel(min_size=5).fit(texts, embeddings=emb)
     data = json.loads(model.to_json())
-    table = data["mixture"]["pieces"]
+    assert "pieces" not in data["mixture"] or data["mixture"]["pieces"] is None
+    table = data["mixture"]["handles"]
     assert table["words"] == "handles"
     assert table["pieces"] and all(p in " @upshelp " or p in " @comcastcares " for p in table["pieces"])
     # A handle written another way, with words of both problems, goes to a
@@ -232,9 +233,9 @@ def test_an_embedded_model_keeps_the_pieces_of_handles_alone(tmp_path):
     assert [brands[g] for g in got] == [{"@upshelp"}, {"@comcastcares"}]
     # Files of schema 3 kept no pieces for such a model: they load and score
     # by the embedding beside the words, as they did.
-    del data["mixture"]["pieces"]
+    del data["mixture"]["handles"]
     for g in data["mixture"]["problems"]:
-        g.pop("pieces", None)
+        g.pop("handles", None)
     data["schema_version"] = 3
     path = tmp_path / "schema3.json"
     path.write_text(json.dumps(data))
@@ -243,7 +244,7 @@ def test_an_embedded_model_keeps_the_pieces_of_handles_alone(tmp_path):
     assert (old.predict(texts, embeddings=emb) == model.labels_).mean() > 0.9
     # An unknown kind of piece is a damaged file.
     data = json.loads(model.to_json())
-    data["mixture"]["pieces"]["words"] = "everything"
+    data["mixture"]["handles"]["words"] = "everything"
     path.write_text(json.dumps(data))
     with pytest.raises(pp.ModelFormatError):
         ProblemModel.load(path)
