@@ -58,11 +58,14 @@ def main() -> None:
     pp = import_painpoints()
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+    from paired import parse_value  # the same reading of KEY=VALUE as paired.py
+
     settings = {}
     for item in args.set:
-        key, _, value = item.partition("=")
-        low = value.lower()
-        settings[key] = low == "true" if low in ("true", "false") else float(value) if "." in value else int(value)
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            ap.error(f"--set takes KEY=VALUE, got {item!r}")
+        settings[key] = parse_value(value)
     rows = []
     for name in args.datasets.split(","):
         texts, labels = load_dataset(Path(args.data) / f"{name}.csv")
