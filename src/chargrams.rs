@@ -455,6 +455,11 @@ impl PieceTable {
             if given >= MAX_PIECES {
                 break;
             }
+            // (A word the table cuts no pieces from, such as any but a
+            // handle in a table of handles, costs no lookup.)
+            if !self.words.cuts(word) {
+                continue;
+            }
             let key = {
                 let mut h = FxHasher::default();
                 h.write(word.as_bytes());
