@@ -1520,15 +1520,31 @@ pub(crate) mod tests {
         assert_eq!(back.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score").0, ids);
     }
 
-    #[test]
-    fn an_embedded_model_knows_a_brand_by_its_handle() {
-        // Two brands' customers write alike, and their embeddings say
-        // nothing: only the handles tell them apart.
+    /// Two brands' customers writing alike, but for their handles.
+    fn brand_tweets() -> Vec<Option<String>> {
         let mut texts = Vec::new();
         for i in 0..40 {
             texts.push(Some(format!("@upshelp my parcel {i} is late")));
             texts.push(Some(format!("@comcastcares my internet {i} is down")));
         }
+        texts
+    }
+
+    /// `table` holds pieces of [`brand_tweets`]' two handles and nothing else.
+    fn assert_handles_alone(table: &PieceTable) {
+        assert_eq!(table.words, chargrams::PieceWords::Handles);
+        assert!(!table.pieces.is_empty());
+        assert!(table
+            .pieces
+            .iter()
+            .all(|p| " @upshelp ".contains(p.as_str()) || " @comcastcares ".contains(p.as_str())));
+    }
+
+    #[test]
+    fn an_embedded_model_knows_a_brand_by_its_handle() {
+        // Two brands' customers write alike, and their embeddings say
+        // nothing: only the handles tell them apart.
+        let texts = brand_tweets();
         let dim = 8;
         let mut rng = Rng::new(11);
         let mut noise = |rows: usize| -> Vec<f32> { (0..rows * dim).map(|_| rng.next_f64() as f32 - 0.5).collect() };
@@ -1541,12 +1557,7 @@ pub(crate) mod tests {
         let mixture = f.model.mixture.as_ref().expect("a word mixture");
         assert!(mixture.pieces.is_none(), "no pieces of every word beside embeddings");
         let table = mixture.handles.as_ref().expect("a table of handles' pieces");
-        assert_eq!(table.words, chargrams::PieceWords::Handles);
-        assert!(!table.pieces.is_empty());
-        assert!(table
-            .pieces
-            .iter()
-            .all(|p| " @upshelp ".contains(p.as_str()) || " @comcastcares ".contains(p.as_str())));
+        assert_handles_alone(table);
         // Handles written another way, with words of both problems.
         let new = vec![Some("@upshelps late and down"), Some("@comcastcare late and down")];
         let rows = noise(2);
@@ -1563,22 +1574,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_model_keeps_the_pieces_of_handles_where_its_complaints_have_some() {
-        let mut texts = Vec::new();
-        for i in 0..40 {
-            texts.push(Some(format!("@upshelp my parcel {i} is late")));
-            texts.push(Some(format!("@comcastcares my internet {i} is down")));
-        }
+        let texts = brand_tweets();
         let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
         let f = p.fit(&texts, &Control::new()).expect("fit");
         let m = f.model.mixture.as_ref().expect("a word mixture");
         assert_eq!(m.pieces.as_ref().expect("pieces of every word").words, chargrams::PieceWords::All);
-        let handles = m.handles.as_ref().expect("pieces of handles alone");
-        assert_eq!(handles.words, chargrams::PieceWords::Handles);
-        assert!(!handles.pieces.is_empty());
-        assert!(handles
-            .pieces
-            .iter()
-            .all(|p| " @upshelp ".contains(p.as_str()) || " @comcastcares ".contains(p.as_str())));
+        assert_handles_alone(m.handles.as_ref().expect("pieces of handles alone"));
         assert!(m.problems.iter().all(|g| !g.handles.is_empty()));
         // New spellings of the handles find their brands, and a model file
         // scores as the model it was saved from.
