@@ -30,8 +30,9 @@
 //!
 //! Only complaints of up to [`SHORT`] words move; longer ones stay where
 //! the centres put them. A fitted model keeps each problem's word counts
-//! ([`Mixture`]) and scores a short complaint among the problems whose
-//! centre it resembles at least the threshold by the same likelihood
+//! ([`Mixture`]) and scores a short complaint that fits some problem
+//! (its centre reaches the threshold) among the problems whose centre
+//! shares a keyword with it, by the same likelihood
 //! (naive Bayes, linear in the complaint's counts: see [`Scorer`]) plus a
 //! second view, as in the fit: the cosine of its embedding to the
 //! problem's embedding centre for a model fitted with embeddings (averaged

@@ -941,9 +941,9 @@ impl ProblemModel {
         similarity >= self.threshold && similarity > 0.0
     }
 
-    /// Of the problems whose centre the complaint last encoded in `scratch`
-    /// resembles at least the threshold (its similarities in
-    /// `scratch.scores`), the one its words are most likely drawn from,
+    /// Of the problems whose centre shares a keyword with the complaint last
+    /// encoded in `scratch` (its similarities in `scratch.scores` above 0),
+    /// the one its words are most likely drawn from,
     /// plus the second view ([`mixture::VIEW`] × its word count × a
     /// cosine, as in the fit: of its embedding to the problem's embedding
     /// centre in a model fitted with embeddings, averaged with that of its
@@ -953,9 +953,12 @@ impl ProblemModel {
     /// no pieces), and its similarity to that
     /// centre; `None`
     /// for a complaint longer than [`mixture::SHORT`] words, which goes
-    /// by its centres alone.
+    /// by its centres alone. The caller has checked that some centre
+    /// reaches the threshold (else the complaint fits no problem); the
+    /// problem its words choose may resemble it less, as the fit's mixture
+    /// moves a complaint to any group its words are likelier under.
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
-        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| self.fits(sim)).count() < 2 {
+        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| sim > 0.0).count() < 2 {
             return None;
         }
         let total = scratch.count_words();
@@ -998,7 +1001,7 @@ impl ProblemModel {
         for (c, (&sim, &like)) in scored.enumerate() {
             let cosine = if viewed { scratch.view_scores.get(c).copied().unwrap_or(0.0) } else { sim };
             let score = like + view * cosine;
-            if self.fits(sim) && best.map_or(true, |b| score > b.2) {
+            if sim > 0.0 && best.map_or(true, |b| score > b.2) {
                 best = Some((c, sim, score));
             }
         }
@@ -1593,6 +1596,30 @@ pub(crate) mod tests {
         let plain = fit();
         assert!(plain.model.mixture.as_ref().expect("a word mixture").handles.is_none());
         assert!(!plain.model.to_json().expect("json").contains("\"handles\""));
+    }
+
+    #[test]
+    fn words_choose_among_every_problem_a_complaint_shares_a_keyword_with() {
+        let mut texts = Vec::new();
+        for i in 0..40 {
+            texts.push(Some(format!("my parcel {i} is late and the courier lost it")));
+            texts.push(Some(format!("my internet {i} is down and the router is broken")));
+        }
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let mut model = p.fit(&texts, &Control::new()).expect("fit").model;
+        let ids = |m: &ProblemModel, t: &str| m.score(&[Some(t)], &Control::new()).expect("score");
+        let (parcel, internet) = (ids(&model, "parcel late").0[0], ids(&model, "internet down").0[0]);
+        assert_ne!(parcel, internet);
+        // It names the internet twice: its words are likelier under that
+        // problem, though its keywords resemble the parcels' centre more.
+        let mixed = "late courier internet internet";
+        model.threshold = 0.5;
+        let (id, sim) = ids(&model, mixed);
+        assert_eq!(id[0], internet);
+        assert!(sim[0] > 0.0 && sim[0] < model.threshold, "{sim:?}");
+        // No centre reaches the threshold: no problem at all.
+        model.threshold = 0.9;
+        assert_eq!(ids(&model, mixed).0[0], NO_PROBLEM);
     }
 
     #[test]

@@ -289,6 +289,12 @@ class ProblemModel:
     def score(self, texts: Any, *, embeddings: Any = None) -> Tuple[np.ndarray, np.ndarray]:
         """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order.
 
+        The similarity is to the centre of the row's problem. A row gets -1
+        when no problem's centre reaches ``threshold_``; otherwise a short
+        complaint goes to the problem its words are most likely drawn from
+        among those it shares a keyword with, whose centre it may resemble
+        less than ``threshold_``.
+
         ``embeddings``: for a model fitted with embeddings, one per text from
         the same embedding model (required then, refused otherwise).
         """
