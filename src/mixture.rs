@@ -19,9 +19,10 @@
 //! lose what the vectors know, so each score also carries a second view,
 //! [`VIEW`] × the complaint's word count × the cosine of its view vector to
 //! the group's mean: its character pieces ([`crate::chargrams`]:
-//! misspellings, a brand's several handles), beside which the pieces of
-//! its handles and hashtags alone weigh as much again when it has some
-//! ([`side_by_side`], [`Mixture::handles`]). In a fit with the caller's
+//! misspellings, a brand's several handles), with half of [`VIEW`]
+//! ([`PIECES_ALONE`]), and beside them the pieces of its handles and
+//! hashtags alone with the other half when it has some ([`side_by_side`],
+//! [`Mixture::handles`]). In a fit with the caller's
 //! embeddings it is its embedding ([`side_by_side`]: meaning, "card not
 //! arrived" and "delivery of my card" say the same) beside the pieces of
 //! its handles and hashtags alone ([`crate::chargrams::PieceWords`]: the
@@ -74,6 +75,15 @@ pub const BETA: f64 = 0.1;
 /// Weight of the second view, per word of the complaint: the cosine of its
 /// view vector (character pieces or embedding) to the group's mean.
 pub const VIEW: f64 = 10.0;
+/// Share of [`VIEW`] that the pieces of every word carry in a complaint
+/// without handles or hashtags: the half they carry beside the pieces of
+/// handles in one that has some ([`side_by_side`]). So the pieces of
+/// every word weigh alike in every complaint, and the handles' pieces add
+/// theirs. (Before models recorded it, a complaint's pieces weighed the
+/// whole of [`VIEW`] when it had no handles: see
+/// [`Mixture::pieces_alone`].) The embedding, the view of a fit with the
+/// caller's embeddings, weighs the whole of [`VIEW`] on its own.
+pub const PIECES_ALONE: f64 = 0.5;
 /// Most sweeps of hard EM.
 pub const MAX_SWEEPS: usize = 10;
 /// Complaints of at most this many counted words are weighed by the
@@ -158,6 +168,17 @@ pub struct Mixture {
     /// embeddings, as in the fit (see [`crate::chargrams::PieceWords`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handles: Option<PieceTable>,
+    /// Share of [`VIEW`] the pieces of every word ([`Self::pieces`]) carry
+    /// when scoring a complaint without handles' pieces: [`PIECES_ALONE`]
+    /// in the models fitted now, 1 in files of schema 4 and older, which
+    /// were fitted so.
+    #[serde(default = "whole_view")]
+    pub pieces_alone: f64,
+}
+
+/// The view's share in files that do not record it ([`Mixture::pieces_alone`]).
+fn whole_view() -> f64 {
+    1.0
 }
 
 impl Mixture {
@@ -184,6 +205,9 @@ impl Mixture {
         }
         for p in self.pieces.iter().chain(&self.handles) {
             p.check()?;
+        }
+        if !(self.pieces_alone > 0.0 && self.pieces_alone <= 1.0) {
+            return Err("the word mixture's share of the pieces' view must be in (0, 1]".into());
         }
         Ok(())
     }
@@ -274,7 +298,8 @@ fn rising(a: f64, t: f64) -> f64 {
 /// `counts` are the complaints' word counts over a vocabulary of `dim`
 /// terms (`words` of them words), `view` their unit-length view vectors
 /// (character pieces or embeddings) over `view_columns` columns (none or
-/// an empty one: no view for that complaint). Only
+/// an empty one: no view for that complaint), each weighing its share
+/// in `shares` of [`VIEW`] (none: the whole for every complaint). Only
 /// complaints of at most [`SHORT`] words move; longer ones count in their
 /// group's words where they are. Returns the new labels; a group may end
 /// up empty.
@@ -283,6 +308,7 @@ pub fn refine(
     counts: &[SparseVec],
     view: &[SparseVec],
     view_columns: usize,
+    shares: &[f64],
     labels: &[Option<usize>],
     k: usize,
     dim: usize,
@@ -354,8 +380,9 @@ pub fn refine(
                     if let (Some(v), Some(p)) = (&means, view.get(i)) {
                         if !p.is_empty() {
                             v.scores(p, cos);
+                            let weight = VIEW * t * shares.get(i).copied().unwrap_or(1.0);
                             for (s, &cs) in score.iter_mut().zip(cos.iter()) {
-                                *s += VIEW * t * cs as f64;
+                                *s += weight * cs as f64;
                             }
                         }
                     }
@@ -427,7 +454,7 @@ mod tests {
         labels.push(Some(0));
         labels.push(None);
         counts.push(doc(&[9]));
-        let z = refine(&counts, &[], 0, &labels, 2, 10, 10, &Control::default()).unwrap();
+        let z = refine(&counts, &[], 0, &[], &labels, 2, 10, 10, &Control::default()).unwrap();
         assert_eq!(z[24], Some(1));
         assert_eq!(z[25], None, "a complaint left out stays out");
         assert!(z[..24].iter().zip(&labels).all(|(a, b)| a == b));
@@ -451,10 +478,17 @@ mod tests {
         counts.push(doc(&[3]));
         pieces.push(vec![(0u32, 1.0f32)]);
         labels.push(Some(0));
-        let words_only = refine(&counts, &[], 0, &labels, 2, 4, 4, &Control::default()).unwrap();
+        let words_only = refine(&counts, &[], 0, &[], &labels, 2, 4, 4, &Control::default()).unwrap();
         assert_eq!(words_only[20], Some(1));
-        let with_pieces = refine(&counts, &pieces, 2, &labels, 2, 4, 4, &Control::default()).unwrap();
+        let with_pieces = refine(&counts, &pieces, 2, &[], &labels, 2, 4, 4, &Control::default()).unwrap();
         assert_eq!(with_pieces[20], Some(0));
+        // A complaint's share of the view scales it: at 0.3 its pieces no
+        // longer outweigh its word, while the others' hold them.
+        let mut shares = vec![1.0; counts.len()];
+        shares[20] = 0.3;
+        let less = refine(&counts, &pieces, 2, &shares, &labels, 2, 4, 4, &Control::default()).unwrap();
+        assert_eq!(less[20], Some(1));
+        assert_eq!(less[..20], with_pieces[..20]);
     }
 
     #[test]
@@ -484,7 +518,8 @@ mod tests {
     #[test]
     fn damaged_mixtures_are_refused() {
         let g = Group::of(&[doc(&[0, 1])]);
-        let ok = Mixture { words: 2, problems: vec![g.clone()], pieces: None, handles: None };
+        let ok =
+            Mixture { words: 2, problems: vec![g.clone()], pieces: None, handles: None, pieces_alone: PIECES_ALONE };
         assert!(ok.check(1, 2).is_ok());
         assert!(ok.check(2, 2).is_err());
         assert!(ok.check(1, 1).is_err());
@@ -498,7 +533,11 @@ mod tests {
             }],
             pieces: None,
             handles: None,
+            pieces_alone: PIECES_ALONE,
         };
         assert!(bad.check(1, 2).is_err());
+        for share in [0.0, 1.5, f64::NAN] {
+            assert!(Mixture { pieces_alone: share, ..ok.clone() }.check(1, 2).is_err());
+        }
     }
 }

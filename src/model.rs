@@ -32,9 +32,11 @@ use serde::{Deserialize, Serialize};
 /// 3: and by their character pieces, see [`crate::chargrams::PieceTable`];
 /// 4: the pieces of handles and hashtags, alone in a model fitted with
 /// embeddings and beside those of every word otherwise, see
-/// [`crate::chargrams::PieceWords`] and [`crate::mixture::Mixture::handles`]).
+/// [`crate::chargrams::PieceWords`] and [`crate::mixture::Mixture::handles`];
+/// 5: the share of the view the pieces of every word carry on their own,
+/// see [`crate::mixture::Mixture::pieces_alone`]).
 /// Older files still load and score as they did.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The label given to complaints that fit no problem.
 pub const NO_PROBLEM: i64 = -1;
@@ -367,6 +369,19 @@ impl ProblemModelParams {
             })
             .collect();
         drop(word_vectors);
+        // In the default fit the pieces of every word carry half the view
+        // in a complaint without handles, as beside the handles' pieces in
+        // one with some (see `mixture::PIECES_ALONE`).
+        let shares: Vec<f64> = if builtin.is_some() {
+            (0..seqs.len())
+                .map(|i| match handles.rows.get(i) {
+                    Some(h) if !h.is_empty() => 1.0,
+                    _ => mixture::PIECES_ALONE,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (piece_rows, view_columns) = if handles.columns > 0 {
             let rows = pieces
                 .rows
@@ -417,8 +432,7 @@ impl ProblemModelParams {
                 grouping_features,
                 &centroids,
                 &seqs,
-                &piece_rows,
-                view_columns,
+                (&piece_rows, view_columns, &shares),
                 &vocabulary,
                 Some((&sample, chargrams::PieceWords::All)),
                 ctl,
@@ -445,8 +459,7 @@ impl ProblemModelParams {
                 grouping_features,
                 &centroids,
                 &seqs,
-                &view,
-                view_columns,
+                (&view, view_columns, &[]),
                 &vocabulary,
                 Some((&sample, which)),
                 ctl,
@@ -541,7 +554,8 @@ impl ProblemModelParams {
 /// word counts. `rows` are the clustered rows (grouping features, `dim` of
 /// them), `centroids` the groups found, `seqs` the rows' term sequences and
 /// `view` their vectors for the mixture's second view (`view_columns`
-/// columns: character pieces, or embeddings); `texts` the rows' normalised
+/// columns: character pieces, or embeddings), each weighing its share of
+/// it (none: the whole, see [`mixture::refine`]); `texts` the rows' normalised
 /// texts and the words the view's pieces were cut from, for the model's
 /// piece tables (none: the model keeps no pieces): of every word
 /// ([`chargrams::PieceWords::All`]) and of handles alone, or of handles
@@ -552,8 +566,7 @@ fn refine_by_mixture(
     dim: usize,
     centroids: &[SparseVec],
     seqs: &[Vec<Slot>],
-    view: &[SparseVec],
-    view_columns: usize,
+    (view, view_columns, shares): (&[SparseVec], usize, &[f64]),
     vocabulary: &Vocabulary,
     texts: Option<(&[String], chargrams::PieceWords)>,
     ctl: &Control,
@@ -579,7 +592,7 @@ fn refine_by_mixture(
         })
         .collect();
     let words = vocabulary.terms().iter().filter(|t| t.parts.is_none()).count() as u32;
-    let z = mixture::refine(&counts, view, view_columns, &start, k, vocabulary.len(), words, ctl)?;
+    let z = mixture::refine(&counts, view, view_columns, shares, &start, k, vocabulary.len(), words, ctl)?;
     // The groups that kept members, in their order.
     let mut size = vec![0usize; k];
     for &c in z.iter().flatten() {
@@ -621,7 +634,7 @@ fn refine_by_mixture(
             table
         })
     });
-    Ok((centres, Mixture { words: words.max(1), problems, pieces, handles }))
+    Ok((centres, Mixture { words: words.max(1), problems, pieces, handles, pieces_alone: mixture::PIECES_ALONE }))
 }
 
 /// A row without text: missing, or only white space (Unicode White_Space,
@@ -949,7 +962,8 @@ impl ProblemModel {
     /// centre in a model fitted with embeddings, averaged with that of its
     /// handles' pieces when it has some; else of its character pieces to
     /// the problem's piece centre, averaged likewise with that of its
-    /// handles' pieces; of the complaint to the centre in files that keep
+    /// handles' pieces, or alone with the model's share of the view
+    /// ([`Mixture::pieces_alone`]); of the complaint to the centre in files that keep
     /// no pieces), and its similarity to that
     /// centre; `None`
     /// for a complaint longer than [`mixture::SHORT`] words, which goes
@@ -986,15 +1000,23 @@ impl ProblemModel {
         // Beside it, the pieces of the complaint's handles, if it has any
         // and the model keeps them: the two cosines weigh alike, as side by
         // side in the fit.
+        let mut with_handles = false;
         if let (true, Some(table), Some(centres)) = (viewed, mixture.and_then(|m| m.handles.as_ref()), &words.handles) {
             scratch.unsorted_handle_vector(table);
             if !scratch.part.is_empty() {
+                with_handles = true;
                 centres.scores(&scratch.part, &mut scratch.piece_scores);
                 for (v, &p) in scratch.view_scores.iter_mut().zip(&scratch.piece_scores) {
                     *v = 0.5 * (*v + p);
                 }
             }
         }
+        // Without them, the pieces of every word carry the share of the
+        // view the model was fitted with (the embedding its whole).
+        let view = match mixture {
+            Some(m) if viewed && !with_handles && self.embedding_scorer.is_none() => view * m.pieces_alone as f32,
+            _ => view,
+        };
         // (problem, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
         let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
@@ -1620,6 +1642,39 @@ pub(crate) mod tests {
         // No centre reaches the threshold: no problem at all.
         model.threshold = 0.9;
         assert_eq!(ids(&model, mixed).0[0], NO_PROBLEM);
+    }
+
+    #[test]
+    fn the_pieces_of_every_word_weigh_the_share_the_model_was_fitted_with() {
+        let mut texts = Vec::new();
+        for i in 0..40 {
+            texts.push(Some(format!("my parcel {i} is late and the courier lost it")));
+            texts.push(Some(format!("my internet {i} is down and the router is broken")));
+            texts.push(Some(format!("the delivery {i} of my package was delayed")));
+        }
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        let model = p.fit(&texts, &Control::new()).expect("fit").model;
+        let json = model.to_json().expect("json");
+        assert!(json.contains(&format!("\"pieces_alone\":{}", mixture::PIECES_ALONE)));
+        let id = |m: &ProblemModel, t: &str| m.score(&[Some(t)], &Control::new()).expect("score").0[0];
+        let (courier, package) = (id(&model, "courier lost"), id(&model, "package delayed"));
+        assert_ne!(courier, package);
+        // Its words lean to the packages' problem (whose complaints say
+        // fewer words), its pieces to the couriers'. With half the view,
+        // the words decide.
+        let both = "packages couriers";
+        assert_eq!(id(&model, both), package);
+        // A file of schema 4 was fitted with the whole view for the pieces
+        // and scores so.
+        let older = json.replacen(&format!("\"schema_version\":{SCHEMA_VERSION}"), "\"schema_version\":4", 1).replacen(
+            &format!(",\"pieces_alone\":{}", mixture::PIECES_ALONE),
+            "",
+            1,
+        );
+        assert!(!older.contains("pieces_alone"));
+        let older = ProblemModel::from_json(&older).expect("a schema-4 file loads");
+        assert_eq!(older.mixture.as_ref().map(|m| m.pieces_alone), Some(1.0));
+        assert_eq!(id(&older, both), courier);
     }
 
     #[test]
