@@ -543,7 +543,7 @@ class Analysis:
         >>> result.over_time(pp.load_sample_dates(), "Y", top=2).tail(2)  # doctest: +NORMALIZE_WHITESPACE
                     card  experian  (other problems)  (no problem)
         period
-        2019-01-01    67        48               191             0
+        2019-01-01    67        47               192             0
         2020-01-01     0         3                 6             0
         """
         pd = _pandas("over_time()")
@@ -600,7 +600,7 @@ class Analysis:
         >>> by_product = result.by_segment(pp.load_sample_labels(), top=1)
         >>> row = by_product.iloc[1]
         >>> row["segment"], row["problem_label"], f"{row['share']:.2f}", f"{row['share_elsewhere']:.2f}"
-        ('Debt collection', 'debt', '0.48', '0.04')
+        ('Debt collection', 'debt', '0.47', '0.04')
         >>> bool(row["p_value"] < 0.001)
         True
         """
