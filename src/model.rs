@@ -1620,13 +1620,19 @@ pub(crate) mod tests {
         assert!(!plain.model.to_json().expect("json").contains("\"handles\""));
     }
 
-    #[test]
-    fn words_choose_among_every_problem_a_complaint_shares_a_keyword_with() {
+    /// Two problems: parcels a courier lost, and internet down.
+    fn parcels_and_routers() -> Vec<Option<String>> {
         let mut texts = Vec::new();
         for i in 0..40 {
             texts.push(Some(format!("my parcel {i} is late and the courier lost it")));
             texts.push(Some(format!("my internet {i} is down and the router is broken")));
         }
+        texts
+    }
+
+    #[test]
+    fn words_choose_among_every_problem_a_complaint_shares_a_keyword_with() {
+        let texts = parcels_and_routers();
         let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
         let mut model = p.fit(&texts, &Control::new()).expect("fit").model;
         let ids = |m: &ProblemModel, t: &str| m.score(&[Some(t)], &Control::new()).expect("score");
@@ -1646,12 +1652,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_pieces_of_every_word_weigh_the_share_the_model_was_fitted_with() {
-        let mut texts = Vec::new();
-        for i in 0..40 {
-            texts.push(Some(format!("my parcel {i} is late and the courier lost it")));
-            texts.push(Some(format!("my internet {i} is down and the router is broken")));
-            texts.push(Some(format!("the delivery {i} of my package was delayed")));
-        }
+        let mut texts = parcels_and_routers();
+        texts.extend((0..40).map(|i| Some(format!("the delivery {i} of my package was delayed"))));
         let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
         let model = p.fit(&texts, &Control::new()).expect("fit").model;
         let json = model.to_json().expect("json");
