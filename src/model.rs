@@ -1545,14 +1545,15 @@ pub(crate) mod tests {
         assert_eq!(back.score_embedded(&ambiguous, Some(&e), &Control::new()).expect("score").0, ids);
     }
 
+    /// Forty complaints of each of two problems, alternating, `#` in each
+    /// replaced by the complaint's number.
+    fn two_problems(a: &str, b: &str) -> Vec<Option<String>> {
+        (0..40).flat_map(|i| [a, b].map(|t| Some(t.replace('#', &i.to_string())))).collect()
+    }
+
     /// Two brands' customers writing alike, but for their handles.
     fn brand_tweets() -> Vec<Option<String>> {
-        let mut texts = Vec::new();
-        for i in 0..40 {
-            texts.push(Some(format!("@upshelp my parcel {i} is late")));
-            texts.push(Some(format!("@comcastcares my internet {i} is down")));
-        }
-        texts
+        two_problems("@upshelp my parcel # is late", "@comcastcares my internet # is down")
     }
 
     /// `table` holds pieces of [`brand_tweets`]' two handles and nothing else.
@@ -1622,12 +1623,7 @@ pub(crate) mod tests {
 
     /// Two problems: parcels a courier lost, and internet down.
     fn parcels_and_routers() -> Vec<Option<String>> {
-        let mut texts = Vec::new();
-        for i in 0..40 {
-            texts.push(Some(format!("my parcel {i} is late and the courier lost it")));
-            texts.push(Some(format!("my internet {i} is down and the router is broken")));
-        }
-        texts
+        two_problems("my parcel # is late and the courier lost it", "my internet # is down and the router is broken")
     }
 
     #[test]
