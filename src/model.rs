@@ -419,6 +419,9 @@ impl ProblemModelParams {
             words: vocabulary.len() + char_columns,
             search_words: vocabulary.len(),
             dense_search: builtin.is_none(),
+            // With the caller's embeddings, communities that hold several
+            // clear ones are split (see `cluster::SPLIT_MODULARITY`).
+            split_modularity: blend.is_some().then_some(cluster::SPLIT_MODULARITY),
         };
         let mut centroids = cluster::cluster(&rows, grouping_features, &cp, ctl)?;
         let mut mixture = None;
