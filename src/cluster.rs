@@ -18,7 +18,10 @@
 //!    order does not matter; 8 runs, each visiting the nodes in its own
 //!    content-set order, vote on every link, and a last run on the links at
 //!    least half of them keep gives the communities (consensus clustering).
-//!    Above `max_problems`, the most similar communities are merged
+//!    With `split_modularity` (fits with the caller's embeddings), each
+//!    community whose own links form clear communities is split into them
+//!    ([`split_communities`]: modularity cannot see communities below its
+//!    resolution limit). Above `max_problems`, the most similar communities are merged
 //!    (centroid correlation beyond the shared vocabulary, see
 //!    `agglomerate`, which also groups problems into themes).
 //! 4. **Settle**: every complaint joins its nearest community centroid and
