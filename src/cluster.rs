@@ -20,7 +20,7 @@
 //!    least half of them keep gives the communities (consensus clustering).
 //!    With `split_modularity` (fits with the caller's embeddings), each
 //!    community whose own links form clear communities is split into them
-//!    ([`split_communities`]: modularity cannot see communities below its
+//!    (`split_communities`: modularity cannot see communities below its
 //!    resolution limit). Above `max_problems`, the most similar communities are merged
 //!    (centroid correlation beyond the shared vocabulary, see
 //!    `agglomerate`, which also groups problems into themes).
@@ -266,7 +266,7 @@ pub struct ClusterParams {
     /// When set, each community Louvain finds is searched again on its
     /// own, and split into the parts found there when their modularity
     /// (within the community) reaches this value and at least two of them
-    /// hold `min_size` complaints: see [`split_communities`]. Off by
+    /// hold `min_size` complaints: see `split_communities`. Off by
     /// default; fits with the caller's embeddings use
     /// [`SPLIT_MODULARITY`].
     pub split_modularity: Option<f64>,
