@@ -1052,22 +1052,25 @@ fn louvain_level(adj: &[Vec<(usize, f64)>], self_w: &[f64], gamma: f64) -> (Vec<
 
 /// Louvain communities of a kNN graph, deterministic: nodes are visited in
 /// index order (see [`consensus_louvain`] for how that order is set).
+/// The graph's directed links `(i, j, weight)`: each similarity of node
+/// `i` to a neighbour `j` (not itself, and within the graph), scaled by
+/// the number of rows `i` stands for. [`louvain`] and [`modularity`] both
+/// weigh the graph by these.
+fn links<'a>(nbrs: &'a [Vec<(usize, f32)>], mult: &'a [f64]) -> impl Iterator<Item = (usize, usize, f64)> + 'a {
+    let n = nbrs.len();
+    nbrs.iter().enumerate().flat_map(move |(i, l)| {
+        let m = mult.get(i).copied().unwrap_or(1.0);
+        l.iter().filter(move |&&(j, _)| j < n && j != i).map(move |&(j, w)| (i, j, m * w as f64))
+    })
+}
+
 fn louvain(nbrs: &[Vec<(usize, f32)>], mult: &[f64], gamma: f64) -> Vec<usize> {
     let n = nbrs.len();
     // Symmetrise: weight of {i, j} = sum of the two directed similarities
     // (A + A^T, so mutual neighbours count twice), each scaled by the
     // number of rows its node stands for.
-    let mut edges: Vec<(usize, usize, f64)> = Vec::new();
-    for (i, l) in nbrs.iter().enumerate() {
-        let m = mult.get(i).copied().unwrap_or(1.0);
-        for &(j, w) in l {
-            if j >= n || j == i {
-                continue;
-            }
-            let (a, b) = if i < j { (i, j) } else { (j, i) };
-            edges.push((a, b, m * w as f64));
-        }
-    }
+    let mut edges: Vec<(usize, usize, f64)> =
+        links(nbrs, mult).map(|(i, j, w)| if i < j { (i, j, w) } else { (j, i, w) }).collect();
     edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(x.2.total_cmp(&y.2)));
     edges.dedup_by(|x, y| {
         if x.0 == y.0 && x.1 == y.1 {
@@ -1248,23 +1251,15 @@ fn split_communities(
 /// directed similarity scaled by its node's `mult`, as [`louvain`] weighs
 /// it; the two directions of a link add up).
 fn modularity(nbrs: &[Vec<(usize, f32)>], mult: &[f64], labels: &[usize]) -> f64 {
-    let n = nbrs.len();
-    let mut deg = vec![0.0f64; n];
+    let mut deg = vec![0.0f64; nbrs.len()];
     let mut inside = 0.0f64;
     let mut total = 0.0f64;
-    for (i, l) in nbrs.iter().enumerate() {
-        let m = mult.get(i).copied().unwrap_or(1.0);
-        for &(j, w) in l {
-            if j >= n || j == i {
-                continue;
-            }
-            let w = m * w as f64;
-            deg[i] += w;
-            deg[j] += w;
-            total += 2.0 * w;
-            if labels[i] == labels[j] {
-                inside += 2.0 * w;
-            }
+    for (i, j, w) in links(nbrs, mult) {
+        deg[i] += w;
+        deg[j] += w;
+        total += 2.0 * w;
+        if labels.get(i) == labels.get(j) {
+            inside += 2.0 * w;
         }
     }
     if total <= 0.0 {

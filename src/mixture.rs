@@ -246,20 +246,19 @@ impl Scorer {
     pub fn new(dim: usize, groups: &[Group], words: u32, tables: [Option<&PieceTable>; 2]) -> Scorer {
         let [pieces, handles] = tables;
         let vb = words.max(1) as f64 * BETA;
+        // The groups' centres over a piece table's columns.
+        let centres = |table: &PieceTable, of: fn(&Group) -> &SparseVec| {
+            let rows: Vec<SparseVec> = groups.iter().map(|g| of(g).clone()).collect();
+            Centroids::from_sparse(table.columns(), &rows)
+        };
         let rows: Vec<SparseVec> =
             groups.iter().map(|g| g.counts.iter().map(|&(t, c)| (t, lift(c as f64) as f32)).collect()).collect();
         Scorer {
             table: Centroids::from_sparse(dim, &rows),
             prior: groups.iter().map(|g| (g.complaints + ALPHA).ln() as f32).collect(),
             per_word: groups.iter().map(|g| (BETA.ln() - (g.total() + vb).ln()) as f32).collect(),
-            pieces: pieces.map(|p| {
-                let centres: Vec<SparseVec> = groups.iter().map(|g| g.pieces.clone()).collect();
-                Centroids::from_sparse(p.columns(), &centres)
-            }),
-            handles: handles.map(|p| {
-                let centres: Vec<SparseVec> = groups.iter().map(|g| g.handles.clone()).collect();
-                Centroids::from_sparse(p.columns(), &centres)
-            }),
+            pieces: pieces.map(|p| centres(p, |g| &g.pieces)),
+            handles: handles.map(|p| centres(p, |g| &g.handles)),
         }
     }
 
