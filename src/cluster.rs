@@ -29,7 +29,7 @@
 //!    after that first step, see [`ClusterParams`]), then groups smaller
 //!    than `min_size` dissolve into their neighbours.
 //!
-//! Every step is deterministic for a seed: parallel steps are per-complaint
+//! Every step is deterministic: parallel steps are per-complaint
 //! maps (order-preserving), and every floating-point sum runs in a fixed
 //! order, so the thread count never changes a result.
 
@@ -984,7 +984,7 @@ fn content_hash(key: &[(u32, u32)]) -> u64 {
 }
 
 /// The SplitMix64 finaliser: every input bit affects every output bit.
-fn mix(z: u64) -> u64 {
+pub(crate) fn mix(z: u64) -> u64 {
     let mut z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

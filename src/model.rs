@@ -11,7 +11,7 @@
 
 use crate::chargrams;
 use crate::chargrams::PieceTable;
-use crate::cluster::{self, Centroids, ClusterParams, Rng};
+use crate::cluster::{self, Centroids, ClusterParams};
 use crate::control::Control;
 use crate::describe::{self, Example, Keyword};
 use crate::edits::{Edit, Lineage};
@@ -49,7 +49,10 @@ pub(crate) fn segmenter() -> &'static Segmenter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProblemModelParams {
-    /// Seed for every random choice; same input and seed, same result.
+    /// Seed of the random choices left: the k-means start when no group of
+    /// complaints is large enough to stand alone. The sample a large fit
+    /// learns from is chosen by the complaints' content, not by the seed,
+    /// so a fit depends on neither seed nor row order at any size.
     pub seed: u64,
     /// Never more problems than this (default 100).
     pub max_problems: Option<usize>,
@@ -203,19 +206,48 @@ fn text_of<T: AsRef<str>>(t: &Option<T>) -> &str {
     t.as_ref().map(|s| s.as_ref()).unwrap_or("")
 }
 
-/// Deterministic choice of `m` of `candidates`, returned sorted.
-fn sample(candidates: &[usize], m: usize, rng: &mut Rng) -> Vec<usize> {
-    if candidates.len() <= m {
-        return candidates.to_vec();
+/// Each row of `candidates` with its sampling key: a hash of its text
+/// and, among copies of one text, of which copy it is. A fit learns from
+/// the rows of lowest key ([`lowest`]): a fixed pseudo-random sample that
+/// depends on the complaints alone, not on the seed nor on where the rows
+/// stand, so above the sample size too a fit gives the same problems
+/// whatever the seed and however the rows are sorted. Copies of one text
+/// are taken in proportion to how many there are, as in a random sample
+/// (which copies does not matter: they are the same text).
+fn content_keys<T: AsRef<str> + Sync>(texts: &[Option<T>], candidates: &[usize]) -> Vec<(u64, usize)> {
+    let hashes: Vec<u64> = candidates.par_iter().map(|&i| text_hash(text_of(&texts[i]))).collect();
+    let mut copies: FxHashMap<u64, u64> = FxHashMap::default();
+    candidates
+        .iter()
+        .zip(&hashes)
+        .map(|(&i, &h)| {
+            let k = copies.entry(h).or_insert(0);
+            *k += 1;
+            (cluster::mix(h ^ cluster::mix(*k)), i)
+        })
+        .collect()
+}
+
+/// The `m` entries of lowest key (all of them if there are no more), in
+/// row order. The sample of a smaller `m` lies within that of a larger one.
+fn lowest(mut keys: Vec<(u64, usize)>, m: usize) -> Vec<(u64, usize)> {
+    if keys.len() > m {
+        if m > 0 {
+            keys.select_nth_unstable(m - 1);
+        }
+        keys.truncate(m);
     }
-    let mut idx = candidates.to_vec();
-    for i in 0..m {
-        let j = i + rng.below(idx.len() - i);
-        idx.swap(i, j);
-    }
-    idx.truncate(m);
-    idx.sort_unstable();
-    idx
+    keys.sort_unstable_by_key(|&(_, i)| i);
+    keys
+}
+
+/// A text's hash, the same on every platform and run.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(text.as_bytes());
+    h.write_usize(text.len());
+    cluster::mix(h.finish())
 }
 
 impl ProblemModelParams {
@@ -289,7 +321,6 @@ impl ProblemModelParams {
             .then_some(Blend { dim: wordvec::DIM, weight: wordvec::WORD_VECTOR_WEIGHT });
         let seg = segmenter();
         let n = texts.len();
-        let mut rng = Rng::new(self.seed);
         // The whole fit's work, announced once so a progress bar never
         // moves back: the vocabulary (2), the grouping, one assignment pass
         // over every row (two when refitting on a previous model), the
@@ -299,15 +330,20 @@ impl ProblemModelParams {
         let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
-        let vocab_rows = sample(&nonempty, self.vocabulary_sample.max(self.sample_size), &mut rng);
+        let vocab_keys = lowest(content_keys(texts, &nonempty), self.vocabulary_sample.max(self.sample_size));
+        let vocab_rows: Vec<usize> = vocab_keys.iter().map(|&(_, i)| i).collect();
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
         let vocabulary =
             Vocabulary::learn(seg, &normalized, &VocabularyParams { min_df: self.min_df.max(1), ..Default::default() });
         ctl.advance(2);
         ctl.check()?;
-        let positions: Vec<usize> = (0..vocab_rows.len()).collect();
-        let picked = sample(&positions, self.sample_size, &mut rng);
+        // The clustered rows: the sample's lowest-ranked, so the same rows
+        // whatever the vocabulary sample's size (positions in `vocab_rows`).
+        let picked: Vec<usize> = lowest(vocab_keys, self.sample_size)
+            .into_iter()
+            .filter_map(|(_, i)| vocab_rows.binary_search(&i).ok())
+            .collect();
         let seqs: Vec<Vec<Option<u32>>> = picked
             .par_iter()
             .map(|&p| {
@@ -905,8 +941,8 @@ impl ProblemModel {
         self.check_embeddings(embeddings, texts.len())?;
         let seg = segmenter();
         let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
-        let mut rng = Rng::new(self.params.seed);
-        let index = sample(&nonempty, self.params.sample_size, &mut rng);
+        let index: Vec<usize> =
+            lowest(content_keys(texts, &nonempty), self.params.sample_size).into_iter().map(|(_, i)| i).collect();
         let seqs: Vec<Vec<Option<u32>>> = index
             .par_iter()
             .map(|&i| {
@@ -1317,6 +1353,7 @@ impl ProblemModel {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::cluster::Rng;
 
     pub(crate) fn corpus() -> Vec<Option<String>> {
         let mut t = Vec::new();
@@ -1742,6 +1779,62 @@ pub(crate) mod tests {
         let (a, b) = (run(1), run(3));
         assert_eq!(a.labels, b.labels);
         assert_eq!(a.model.to_json().expect("json"), b.model.to_json().expect("json"));
+    }
+
+    #[test]
+    fn the_sample_depends_on_the_complaints_alone() {
+        // 200 distinct texts and 200 copies of one more.
+        let mut texts: Vec<Option<String>> = (0..200).map(|i| Some(format!("complaint number {i}"))).collect();
+        texts.extend((0..200).map(|_| Some("the same copy".to_string())));
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        let chosen = |texts: &[Option<String>], m| -> Vec<String> {
+            let mut s: Vec<String> = lowest(content_keys(texts, &rows), m)
+                .into_iter()
+                .map(|(_, i)| text_of(&texts[i]).to_string())
+                .collect();
+            s.sort();
+            s
+        };
+        let small = chosen(&texts, 40);
+        assert_eq!(small.len(), 40);
+        // Copies are taken about as often as they occur (half the rows).
+        let copies = small.iter().filter(|t| t.as_str() == "the same copy").count();
+        assert!((10..=30).contains(&copies), "{copies} copies of 40");
+        // The same texts however the rows are sorted.
+        let mut reversed = texts.clone();
+        reversed.reverse();
+        assert_eq!(chosen(&reversed, 40), small);
+        // A smaller sample lies within a larger one.
+        let large = chosen(&texts, 120);
+        assert!(small.iter().all(|t| large.contains(t)));
+        // Row order within the sample, and all rows when there are few.
+        let picked: Vec<usize> = lowest(content_keys(&texts, &rows), 40).into_iter().map(|(_, i)| i).collect();
+        assert!(picked.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(lowest(content_keys(&texts, &rows[..30]), 40).len(), 30);
+        assert!(lowest(content_keys(&texts, &rows), 0).is_empty());
+    }
+
+    #[test]
+    fn a_fit_above_the_sample_size_depends_on_neither_seed_nor_row_order() {
+        let texts = corpus();
+        let m = texts.len() / 2;
+        let fit = |seed, texts: &[Option<String>]| {
+            ProblemModelParams { seed, min_size: Some(5), sample_size: m, ..Default::default() }
+                .fit(texts, &Control::new())
+                .expect("fit")
+        };
+        let a = fit(0, &texts);
+        assert_eq!(fit(9, &texts).labels, a.labels);
+        let mut reversed = texts.clone();
+        reversed.reverse();
+        let mut b = fit(0, &reversed).labels;
+        b.reverse();
+        // The same groups (ids may be numbered otherwise).
+        let pairs: FxHashSet<(i64, i64)> = a.labels.iter().copied().zip(b.iter().copied()).collect();
+        let ids: FxHashSet<i64> = a.labels.iter().copied().collect();
+        assert!(ids.len() > 1);
+        assert_eq!(pairs.len(), ids.len());
+        assert_eq!(b.iter().copied().collect::<FxHashSet<i64>>().len(), ids.len());
     }
 
     #[test]

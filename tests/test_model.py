@@ -232,6 +232,26 @@ def test_row_order_does_not_change_the_problems(name):
     assert [p.size for p in first.problems] == [p.size for p in again.problems]
 
 
+@pytest.mark.parametrize("name", ["tweet_complaints", "cfpb_products"])
+def test_above_the_sample_size_neither_seed_nor_row_order_changes_the_problems(name):
+    # A fit clusters a sample of at most sample_size complaints. The sample
+    # is chosen by the complaints' content, so a large export gives the same
+    # problems for every seed and however its rows are sorted.
+    from conftest import load_labelled
+
+    texts, _ = load_labelled(name)
+    perm = np.random.default_rng(3).permutation(len(texts))
+    kw = dict(sample_size=len(texts) // 3, progress=False)
+    first = pp.ProblemModel(seed=0, **kw).fit(texts)
+    other_seed = pp.ProblemModel(seed=7, **kw).fit(texts)
+    shuffled = pp.ProblemModel(seed=0, **kw).fit([texts[i] for i in perm])
+    np.testing.assert_array_equal(other_seed.labels_, first.labels_)
+    assert [p.label for p in other_seed.problems_] == [p.label for p in first.problems_]
+    a, b = first.labels_[perm], shuffled.labels_
+    assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+    assert sorted((p.label, p.size) for p in first.problems_) == sorted((p.label, p.size) for p in shuffled.problems_)
+
+
 def test_edits_keep_the_pieces_of_handles():
     # Brands' customers tagging their handles: a model keeps the pieces of
     # handles beside those of every word; merged and seeded problems too.

@@ -56,16 +56,20 @@ class ProblemModel:
         model.save("problems.json"); ProblemModel.load("problems.json")
 
     Args:
-        seed: seed of every random choice; same input and seed give the
-            same result whatever the number of threads.
+        seed: seed of the random choices left (the k-means start when no
+            group of complaints is large enough to stand alone). The sample
+            of ``sample_size`` complaints a large fit clusters is chosen by
+            their content, so the same complaints give the same problems
+            whatever the seed, the row order or the number of threads.
         max_problems: never more problems than this (default 100).
         min_size: smallest problem, in complaints (default 0.4% of rows, at least 3).
         threshold: complaints less similar than this (0..1) to every
             problem get -1, the sign of a problem not seen before (default 0.08).
         resolution: granularity of the problems: above 1 finds more,
             finer problems, below 1 fewer, broader ones (default 1).
-        sample_size: at most this many complaints are clustered; all are
-            assigned.
+        sample_size: at most this many complaints are clustered (chosen by a
+            hash of their text, so the same ones whatever the seed or the
+            row order); all are assigned.
         embedding_weight: when ``fit`` is given ``embeddings=``, the share
             (0..1, exclusive) of the similarity between two complaints that
             comes from their embeddings; the rest comes from their keywords
