@@ -274,3 +274,25 @@ def duplicate_labels(labels: list[str]) -> list[str]:
             dup.append(key)
         seen.add(key)
     return dup
+
+
+# A problem beyond the top three repeats one of them when it shares this
+# many of its top keywords with it, or its label is one of them.
+FRAGMENT_KEYWORDS, FRAGMENT_SHARED = 5, 2
+
+
+def fragments(problems, top_ids):
+    """Problems beyond the top three that say what one of them says, by the
+    words an analyst reads: [(label, size, top problem's label, shared keywords)]."""
+    words = {p.id: [str(k) for k, _ in list(p.keywords)[:FRAGMENT_KEYWORDS]] for p in problems}
+    tops = [p for p in problems if p.id in top_ids]
+    found = []
+    for p in problems:
+        if p.id in top_ids:
+            continue
+        for t in tops:
+            shared = sorted(set(words[p.id]) & set(words[t.id]))
+            if len(shared) >= FRAGMENT_SHARED or str(p.label) in words[t.id]:
+                found.append((str(p.label), int(p.size), str(t.label), shared))
+                break
+    return found

@@ -59,8 +59,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    DATASETS, DEFAULT_CACHE, DEFAULT_DATA, clip, duplicate_labels, dump_json, environment, import_painpoints,
-    MAX_LABEL_WORDS, load_average, load_dataset, median, name_match, problem_label_faults, table,
+    DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, MAX_LABEL_WORDS, clip,
+    duplicate_labels, dump_json, environment, fragments, import_painpoints, load_average, load_dataset, median,
+    name_match, problem_label_faults, table,
 )
 
 
@@ -125,6 +126,7 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
         shown.append({"id": int(p.id), "keywords": words[:3],
                       "examples": [(int(e.row), snippet(e.text, words, 160), clip(e.text, 160)) for e in p.examples[:3]]})
     extra = {"coverage3": float(res.coverage(3)), "warnings": warnings, "examples": shown,
+             "fragments": fragments(res.problems, [p["id"] for p in top]),
              "label_faults": problem_label_faults(res.problems, labels, texts),
              "duplicate_labels": duplicate_labels([p.label for p in res.problems]),
              "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
@@ -348,6 +350,8 @@ def bench_dataset(pp, ds: Labelled, args):
             r["examples_shown"] = examples_check(y, labels, extra["examples"])
         if "label_faults" in extra:
             r["label_faults"], r["duplicate_labels"] = extra["label_faults"], extra["duplicate_labels"]
+        if "fragments" in extra:
+            r["fragments"] = extra["fragments"]
         if extra.get("warnings"):
             r["warnings"] = extra["warnings"]
         results.append(r)
@@ -662,6 +666,12 @@ def checklist(d):
         k = d["categories"]
         rows.append(("3", f"{m['method']} problems within x{COUNT_FACTOR} of the true count",
                      f"{m['problems']} / {k}", k / COUNT_FACTOR <= m["problems"] <= k * COUNT_FACTOR))
+        if "fragments" in m:
+            frags = m["fragments"]
+            rows.append(("3", f"{m['method']} no problem beyond the top 3 repeats one"
+                         f" ({FRAGMENT_SHARED} of {FRAGMENT_KEYWORDS} keywords)",
+                         clip("; ".join(f"{lab!r} ({n}) ~ {top!r}" for lab, n, top, _ in frags), 70)
+                         if frags else "none", not frags))
     s = d["stability"]
     rows.append(("4", f"seed 0 vs 1 ARI >= {MIN_SEED_ARI}, same top-3 majorities",
                  f"{s['ari_seed0_seed1']:.3f}, {'same' if s['top3_same_set'] else 'different'}",

@@ -81,7 +81,7 @@ def test_few_left_out_and_a_sensible_count(labelled):
 # The bench's label check (benches/_common.py), so the suite and the bench
 # judge labels by one rule.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
-from _common import duplicate_labels, label_faults, problem_label_faults  # noqa: E402
+from _common import duplicate_labels, fragments, label_faults, problem_label_faults  # noqa: E402
 from losses import repaired  # noqa: E402
 
 
@@ -96,6 +96,24 @@ def test_label_check_finds_each_fault():
     assert label_faults("refund received order late refund", said) == ["5 words"]
     assert label_faults("fund", said) == ["'fund' is in none of its complaints"]  # whole words only
     assert duplicate_labels(["refund", "late", "Refund", "refund"]) == ["refund"]
+
+
+def test_fragment_check_finds_a_problem_that_repeats_a_top_one():
+    from types import SimpleNamespace as P
+
+    def problem(id, label, words, size=10):
+        return P(id=id, label=label, size=size, keywords=[(w, 1.0) for w in words])
+
+    top = [problem(0, "exchange rate", ["exchange rate", "rate applied", "wrong", "incorrect", "abroad"]),
+           problem(1, "card", ["card", "arrive", "new card", "still", "waiting"]),
+           problem(2, "refund", ["refund", "merchant", "back", "returned", "item"])]
+    rest = [problem(3, "foreign currency", ["foreign", "currency", "rate applied", "incorrect", "exchange"]),
+            problem(4, "top up", ["top", "top up", "pending", "failed", "card"]),  # one word shared: its own
+            problem(5, "merchant", ["merchant", "dispute", "charge", "seller", "store"])]  # its label is refund's
+    found = fragments(top + rest, [0, 1, 2])
+    assert found == [("foreign currency", 10, "exchange rate", ["incorrect", "rate applied"]),
+                     ("merchant", 10, "refund", ["merchant"])]
+    assert fragments(top, [0, 1, 2]) == []
 
 
 def test_losses_bench_undoes_one_kind_of_error_at_a_time():
