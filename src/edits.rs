@@ -238,6 +238,7 @@ impl ProblemModel {
                     share: 0.0,
                     cohesion: 0.0,
                     examples: Vec::new(),
+                    copies: 0,
                 });
                 self.rebuild_scorer();
                 Ok(Edit::Seed { id, keywords: words, label })

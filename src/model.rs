@@ -121,7 +121,19 @@ pub struct Problem {
     /// Representative complaints, best first: close to the problem's centre
     /// and saying its most distinctive terms.
     pub examples: Vec<Example>,
+    /// Its complaints that repeat another of its complaints word for word
+    /// (once normalised: case, numbers, dates… aside), counted only for
+    /// complaints of at least [`COPY_WORDS`] words, which different people
+    /// do not write alike: a copy-paste wave. Problems are ranked by
+    /// `size - copies`, so a wave counts once (see [`crate::rank`]).
+    #[serde(default)]
+    pub copies: usize,
 }
+
+/// Words a complaint needs before a repeat of it counts as a copy (see
+/// [`Problem::copies`]): short answers ("too expensive", "app keeps
+/// crashing") recur word for word because many customers say the same.
+pub const COPY_WORDS: usize = 12;
 
 /// Keywords shown per theme.
 pub const THEME_KEYWORDS: usize = 6;
@@ -699,6 +711,7 @@ impl Problem {
             share: 0.0,
             cohesion: 0.0,
             examples: Vec::new(),
+            copies: 0,
         }
     }
 }
@@ -717,6 +730,29 @@ fn count(best: &[Assignment], k: usize) -> Vec<usize> {
         }
     }
     sizes
+}
+
+/// Per problem, its complaints of at least [`COPY_WORDS`] words that repeat
+/// another of its complaints once normalised (see [`Problem::copies`]).
+fn copies<T: AsRef<str> + Sync>(texts: &[Option<T>], best: &[Assignment], k: usize) -> Vec<usize> {
+    // (Only the long complaints are kept: most survey answers are short.)
+    let keys: Vec<(usize, u64)> = texts
+        .par_iter()
+        .zip(best)
+        .filter_map(|(t, b)| {
+            let c = b.0.filter(|&c| c < k)?;
+            let text = normalize(text_of(t));
+            (text.split_whitespace().count() >= COPY_WORDS).then(|| (c, text_hash(&text)))
+        })
+        .collect();
+    let mut seen: FxHashSet<(usize, u64)> = FxHashSet::default();
+    let mut out = vec![0usize; k];
+    for (c, h) in keys {
+        if !seen.insert((c, h)) {
+            out[c] += 1;
+        }
+    }
+    out
 }
 
 /// Complaints per problem read for how they write its keywords and label.
@@ -870,11 +906,12 @@ impl ProblemModel {
         let spellings = self.spellings(texts, &sample_rows.index, &sample_labels, &descriptions);
         describe::respell(&mut descriptions, &spellings, &self.vocabulary);
         let sizes = count(&best, k);
+        let copies = copies(texts, &best, k);
         // Shares are of the complaints that say something: a survey export's
         // blank answers are not complaints without a problem.
         let n_empty = texts.iter().zip(&best).filter(|(t, b)| b.0.is_none() && blank(t)).count();
         let answered = n - n_empty;
-        let order = rank::rank_order(&sizes);
+        let order = rank::rank_order(&sizes, &copies);
         let examples = examples(texts, &best, &descriptions, &self.vocabulary);
         let mut cohesion = vec![0.0f64; k];
         for &(c, s) in &best {
@@ -904,6 +941,7 @@ impl ProblemModel {
                 share: if answered == 0 { 0.0 } else { sizes[c] as f64 / answered as f64 },
                 cohesion: if sizes[c] == 0 { 0.0 } else { (cohesion[c] / sizes[c] as f64) as f32 },
                 examples: examples[c].clone(),
+                copies: copies[c],
             });
         }
         self.centroids = order.iter().map(|&c| self.centroids[c].clone()).collect();
@@ -1779,6 +1817,28 @@ pub(crate) mod tests {
         let (a, b) = (run(1), run(3));
         assert_eq!(a.labels, b.labels);
         assert_eq!(a.model.to_json().expect("json"), b.model.to_json().expect("json"));
+    }
+
+    #[test]
+    fn a_wave_of_copies_counts_once_in_the_ranking() {
+        // 60 copies of one long complaint, beside three problems of 40
+        // whose short complaints also repeat word for word.
+        let mut texts = corpus();
+        let wave = "I demand that you stop selling my personal data to third parties and delete every record you hold";
+        texts.extend((0..60).map(|i| Some(if i % 2 == 0 { wave.to_string() } else { wave.to_uppercase() })));
+        let f =
+            ProblemModelParams { min_size: Some(5), ..Default::default() }.fit(&texts, &Control::new()).expect("fit");
+        let problems = f.model.problems();
+        let last = problems.last().expect("problems");
+        assert!(last.keywords.iter().any(|k| k.text == "personal data" || k.text == "selling"), "{last:?}");
+        assert_eq!((last.size, last.copies), (60, 59));
+        assert!(problems.len() >= 4);
+        for p in &problems[..problems.len() - 1] {
+            assert_eq!(p.copies, 0, "short complaints repeat without being copies: {p:?}");
+            assert!(p.size < last.size);
+        }
+        // Ids follow the ranking, so the wave's rows carry the last id.
+        assert!(f.labels[texts.len() - 60..].iter().all(|&l| l == last.id as i64));
     }
 
     #[test]

@@ -277,3 +277,34 @@ def test_analyst_steers_the_count():
     assert all(p.size >= 40 for p in big.problems)
     with pytest.raises(pp.ParameterError, match="resolution"):
         pp.analyze(texts, resolution=0)
+
+
+def test_a_copy_paste_wave_cannot_take_a_top_slot():
+    # 200 copies of one long complaint (its number masked) among real CFPB
+    # narratives: before copies counted once, the wave was the second problem.
+    from conftest import load_labelled
+
+    texts, _ = load_labelled("cfpb_products")
+    wave = ["I demand that you stop selling my data to third parties. This violates my privacy rights "
+            f"under the CCPA. Delete all my records now. Customer #{i}" for i in range(200)]
+    result = pp.analyze(texts + wave, progress=False)
+    ids = set(result.labels[len(texts):].tolist())
+    assert len(ids) == 1
+    campaign = result.problem(ids.pop())
+    assert (campaign.size, campaign.copies) == (200, 199)
+    assert campaign not in result.top(3)
+    assert [p.rank for p in result.problems] == list(range(1, len(result.problems) + 1))
+    assert all(campaign.size - campaign.copies <= p.size - p.copies for p in result.problems[campaign.rank:])
+    # It is still there, counted in full, and said to be copies.
+    table = result.to_pandas().set_index("problem_id")
+    assert table.loc[campaign.id, ["size", "copies"]].tolist() == [200, 199]
+    assert "199 copies" in result.summary(top=len(result.problems))
+    assert "199 of them copies" in result.to_html(top=len(result.problems))
+    assert "199 of them copies" in str(campaign)
+
+
+def test_short_answers_repeat_without_being_copies():
+    # Many customers give the same short answer: each one counts.
+    texts = ["too expensive"] * 40 + ["the app keeps crashing at login"] * 30 + ["delivery was late"] * 20
+    result = pp.analyze(texts, min_size=5, progress=False)
+    assert [(p.size, p.copies) for p in result.problems] == [(40, 0), (30, 0), (20, 0)]

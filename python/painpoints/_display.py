@@ -54,7 +54,9 @@ def render_html(
         parts.append(
             f"<h3>#{p.rank} {_e(p.label)}</h3>"
             f'<div><span class="pp-bar" style="width:{width}px"></span>'
-            f"{p.size:,} complaints ({p.share:.1%}) · cohesion {p.cohesion:.2f} · id {p.id}</div>"
+            f"{p.size:,} complaints ({p.share:.1%})"
+            + (f" · {p.copies:,} of them copies of another" if p.copies else "")
+            + f" · cohesion {p.cohesion:.2f} · id {p.id}</div>"
         )
         kws = ", ".join(_e(k) for k, _ in p.keywords[:8])
         parts.append(f'<div class="pp-kw">keywords: {kws}</div>')

@@ -59,7 +59,14 @@ class Problem:
     """Representative complaints, best first: close to the problem's centre
     and saying its most distinctive terms."""
     rank: int = 0
-    """1 for the largest problem."""
+    """1 for the problem with the most different complaints (see ``copies``)."""
+    copies: int = 0
+    """Its complaints that repeat another of its complaints word for word
+    (once normalised: case, numbers, dates aside), counted only for
+    complaints of at least 12 words, which different customers do not write
+    alike: a copy-paste wave. Problems are ranked by ``size - copies``, so
+    one wave counts once and cannot take a top slot from a problem many
+    customers each describe in their own words."""
 
     @classmethod
     def _from_dict(cls, d: dict, rank: int) -> "Problem":
@@ -72,17 +79,19 @@ class Problem:
             cohesion=float(d["cohesion"]),
             examples=tuple(Example(int(r), str(t), float(s)) for r, t, s in d["examples"]),
             rank=rank,
+            copies=int(d.get("copies", 0)),
         )
 
     def __str__(self) -> str:
         kws = ", ".join(k for k, _ in self.keywords[:5])
-        return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}); keywords: {kws}"
+        copies = f", {self.copies} of them copies" if self.copies else ""
+        return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}{copies}); keywords: {kws}"
 
     def __repr__(self) -> str:
         # Compact: the examples' full text is in .examples, not on screen.
         kws = [k for k, _ in self.keywords[:5]]
         return (f"Problem(id={self.id}, rank={self.rank}, label={self.label!r}, size={self.size}, "
-                f"share={self.share:.3f}, cohesion={self.cohesion:.2f}, keywords={kws}, "
+                f"share={self.share:.3f}, cohesion={self.cohesion:.2f}, copies={self.copies}, keywords={kws}, "
                 f"examples=<{len(self.examples)}>)")
 
 
@@ -298,7 +307,8 @@ def _bar(share: float, width: int = 20) -> str:
 class Analysis:
     """The result of :func:`painpoints.analyze`.
 
-    ``problems`` are ranked by size, largest first; ``labels`` gives the
+    ``problems`` are ranked by size, largest first (a copy-paste wave
+    counting once: see :attr:`Problem.copies`); ``labels`` gives the
     problem id of every input row, in input order, ``-1`` for complaints
     that fit no problem (and for missing or empty rows).
     """
@@ -346,7 +356,7 @@ class Analysis:
         return float(((self.labels < 0).sum() - self.n_empty) / said) if said else 0.0
 
     def top(self, n: int = 3) -> List[Problem]:
-        """The ``n`` largest problems."""
+        """The ``n`` largest problems (by different complaints: see :attr:`Problem.copies`)."""
         if n < 0:
             raise ValueError("n must be zero or more")
         return self.problems[:n]
@@ -481,6 +491,7 @@ class Analysis:
                 "size": p.size,
                 "share": p.share,
                 "cohesion": p.cohesion,
+                "copies": p.copies,
                 "keywords": [k for k, _ in p.keywords],
                 "examples": [e.text for e in p.examples],
                 "example_rows": [e.row for e in p.examples],
@@ -490,11 +501,11 @@ class Analysis:
         ]
 
     def to_pandas(self) -> "pandas.DataFrame":
-        """One row per problem: rank, id, label, size, share, cohesion, keywords, examples, theme."""
+        """One row per problem: rank, id, label, size, share, cohesion, copies, keywords, examples, theme."""
         pd = _pandas("to_pandas()")
 
-        cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "keywords", "examples", "example_rows",
-                "theme"]
+        cols = ["rank", "problem_id", "label", "size", "share", "cohesion", "copies", "keywords", "examples",
+                "example_rows", "theme"]
         return pd.DataFrame(self._problem_rows(), columns=cols)
 
     def to_polars(self) -> "polars.DataFrame":
@@ -507,7 +518,7 @@ class Analysis:
         rows = self._problem_rows()
         schema: "dict[str, Any]" = {
             "rank": pl.Int64, "problem_id": pl.Int64, "label": pl.Utf8, "size": pl.Int64, "share": pl.Float64,
-            "cohesion": pl.Float64, "keywords": pl.List(pl.Utf8), "examples": pl.List(pl.Utf8),
+            "cohesion": pl.Float64, "copies": pl.Int64, "keywords": pl.List(pl.Utf8), "examples": pl.List(pl.Utf8),
             "example_rows": pl.List(pl.Int64), "theme": pl.Utf8,
         }
         return pl.DataFrame(rows, schema=schema)
@@ -789,7 +800,9 @@ class Analysis:
             lines.append(NO_PROBLEMS_HINT)
         for p in self.top(n):
             lines.append("")
-            lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%})  cohesion {p.cohesion:.2f}")
+            copies = f"  {p.copies} copies" if p.copies else ""
+            lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%}){copies}  "
+                         f"cohesion {p.cohesion:.2f}")
             lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))
             t = self.theme_of(p.id)
             if len(t.problem_ids) > 1:

@@ -344,6 +344,7 @@ def _result_dict(result: Any) -> Dict[str, Any]:
                 "size": int(p.size),
                 "share": float(p.share),
                 "cohesion": float(p.cohesion),
+                "copies": int(p.copies),
                 "keywords": [[str(k), float(w)] for k, w in p.keywords],
                 "examples": [
                     {"row": int(e.row), "text": str(e.text), "similarity": float(e.similarity)} for e in p.examples

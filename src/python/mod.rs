@@ -148,6 +148,7 @@ fn problem_dict<'py>(py: Python<'py>, p: &Problem) -> PyResult<Bound<'py, PyDict
     d.set_item("size", p.size)?;
     d.set_item("share", p.share)?;
     d.set_item("cohesion", p.cohesion)?;
+    d.set_item("copies", p.copies)?;
     let ex: Vec<(usize, String, f32)> = p.examples.iter().map(|e| (e.row, e.text.clone(), e.similarity)).collect();
     d.set_item("examples", ex)?;
     Ok(d)
