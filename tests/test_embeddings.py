@@ -203,6 +203,23 @@ def test_the_fit_with_embeddings_does_not_depend_on_row_order():
     assert homogeneity_score(truth, la) > 0.9
 
 
+def test_above_the_sample_size_the_fit_with_embeddings_depends_on_neither_seed_nor_row_order():
+    # The clustered sample is chosen by the complaints' text, with or
+    # without embeddings.
+    texts, truth, emb = blobs(n_per=80, seed=3)
+    texts = [t + (" refund" if g else " delivery") for t, g in zip(texts, truth)]
+    order = np.random.default_rng(9).permutation(len(texts))
+    kw = dict(min_size=5, progress=False)
+    a = pp.ProblemModel(seed=0, sample_size=len(texts) // 2, **kw).fit(texts, embeddings=emb)
+    b = pp.ProblemModel(seed=4, sample_size=len(texts) // 2, **kw).fit(texts, embeddings=emb)
+    c = pp.ProblemModel(seed=0, sample_size=len(texts) // 2, **kw).fit([texts[i] for i in order],
+                                                                       embeddings=emb[order])
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    la, lc = np.asarray(a.labels_), np.asarray(c.labels_)
+    pairs = set(zip(la[order].tolist(), lc.tolist()))
+    assert len(pairs) == len(set(la.tolist())) == len(set(lc.tolist())) > 1
+
+
 def _brand_tweets(n_per: int = 40):
     """Two brands' customers complain alike; random embeddings say nothing."""
     texts = []

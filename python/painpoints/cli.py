@@ -120,7 +120,9 @@ def _add_input_args(p: argparse.ArgumentParser, *, model_default: bool = False) 
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=_seed, default=0, help="random seed for reproducible results (default: 0)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="seed of the few random choices left; the same complaints give the same problems "
+                        "whatever the seed or row order (default: 0)")
     p.add_argument("--max-problems", type=_positive_int, default=None, metavar="N", help="upper bound on problems found")
     p.add_argument("--min-size", type=_positive_int, default=None, metavar="N", help="smallest number of complaints per problem")
     p.add_argument(
