@@ -133,7 +133,7 @@ pub struct Problem {
 /// Words a complaint needs before a repeat of it counts as a copy (see
 /// [`Problem::copies`]): short answers ("too expensive", "app keeps
 /// crashing") recur word for word because many customers say the same.
-pub const COPY_WORDS: usize = 12;
+pub const COPY_WORDS: usize = 10;
 
 /// Keywords shown per theme.
 pub const THEME_KEYWORDS: usize = 6;

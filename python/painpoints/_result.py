@@ -63,7 +63,7 @@ class Problem:
     copies: int = 0
     """Its complaints that repeat another of its complaints word for word
     (once normalised: case, numbers, dates aside), counted only for
-    complaints of at least 12 words, which different customers do not write
+    complaints of at least 10 words, which different customers do not write
     alike: a copy-paste wave. Problems are ranked by ``size - copies``, so
     one wave counts once and cannot take a top slot from a problem many
     customers each describe in their own words."""
