@@ -121,11 +121,12 @@ pub struct Problem {
     /// Representative complaints, best first: close to the problem's centre
     /// and saying its most distinctive terms.
     pub examples: Vec<Example>,
-    /// Its complaints that repeat another of its complaints word for word
-    /// (once normalised: case, numbers, dates… aside), counted only for
-    /// complaints of at least [`COPY_WORDS`] words, which different people
-    /// do not write alike: a copy-paste wave. Problems are ranked by
-    /// `size - copies`, so a wave counts once (see [`crate::rank`]).
+    /// Its complaints that copy another of its complaints: the same text
+    /// once normalised (case, numbers, dates… aside), or nearly (a template
+    /// letter with another name or a typo), counted only for complaints of
+    /// at least [`COPY_WORDS`] words, which different people do not write
+    /// alike: a copy-paste wave. Problems are ranked by `size - copies`,
+    /// so a wave counts once (see [`crate::rank`]).
     #[serde(default)]
     pub copies: usize,
 }
@@ -732,25 +733,86 @@ fn count(best: &[Assignment], k: usize) -> Vec<usize> {
     sizes
 }
 
-/// Per problem, its complaints of at least [`COPY_WORDS`] words that repeat
-/// another of its complaints once normalised (see [`Problem::copies`]).
+/// Per problem, its complaints of at least [`COPY_WORDS`] words that copy
+/// another of its complaints (see [`Problem::copies`]): its long
+/// complaints less the groups of copies they form.
+///
+/// Two complaints are copies when, once normalised, they share the same
+/// [`COPY_SKETCH`] least hashes of their runs of three words (a bottom-k
+/// sketch) under any of [`COPY_SKETCHES`] hash functions: word for word
+/// repeats always do, and so, with high probability, do template letters
+/// that differ in a name or a few words, while complaints that merely say
+/// the same thing share too few runs of three words to.
 fn copies<T: AsRef<str> + Sync>(texts: &[Option<T>], best: &[Assignment], k: usize) -> Vec<usize> {
     // (Only the long complaints are kept: most survey answers are short.)
-    let keys: Vec<(usize, u64)> = texts
+    let long: Vec<(usize, [u64; COPY_SKETCHES])> = texts
         .par_iter()
         .zip(best)
         .filter_map(|(t, b)| {
             let c = b.0.filter(|&c| c < k)?;
             let text = normalize(text_of(t));
-            (text.split_whitespace().count() >= COPY_WORDS).then(|| (c, text_hash(&text)))
+            let words: Vec<&str> = text.split_whitespace().collect();
+            (words.len() >= COPY_WORDS).then(|| (c, sketches(&words)))
         })
         .collect();
-    let mut seen: FxHashSet<(usize, u64)> = FxHashSet::default();
-    let mut out = vec![0usize; k];
-    for (c, h) in keys {
-        if !seen.insert((c, h)) {
-            out[c] += 1;
+    // Copies are joined through any sketch they share (union-find).
+    let mut parent: Vec<usize> = (0..long.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
         }
+        x
+    }
+    for s in 0..COPY_SKETCHES {
+        let mut first: FxHashMap<(usize, u64), usize> = FxHashMap::default();
+        for (i, (c, keys)) in long.iter().enumerate() {
+            let j = *first.entry((*c, keys[s])).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut out = vec![0usize; k];
+    for i in 0..long.len() {
+        if root(&mut parent, i) != i {
+            out[long[i].0] += 1;
+        }
+    }
+    out
+}
+
+/// Least hashes of a complaint's runs of three words kept per sketch.
+const COPY_SKETCH: usize = 4;
+/// Sketches per complaint (each under its own hash function).
+const COPY_SKETCHES: usize = 3;
+
+/// A long complaint's [`COPY_SKETCHES`] sketches, each the hash of its
+/// [`COPY_SKETCH`] least hashes of runs of three words.
+fn sketches(words: &[&str]) -> [u64; COPY_SKETCHES] {
+    let runs: Vec<u64> = words
+        .windows(3)
+        .map(|w| {
+            use std::hash::Hasher;
+            let mut h = rustc_hash::FxHasher::default();
+            for x in w {
+                h.write(x.as_bytes());
+                h.write_u8(0xff);
+            }
+            h.finish()
+        })
+        .collect();
+    let mut out = [0u64; COPY_SKETCHES];
+    let mut least: Vec<u64> = Vec::with_capacity(runs.len());
+    for (s, slot) in out.iter_mut().enumerate() {
+        let salt = cluster::mix(s as u64 + 1);
+        least.clear();
+        least.extend(runs.iter().map(|&h| cluster::mix(h ^ salt)));
+        least.sort_unstable();
+        least.dedup();
+        least.truncate(COPY_SKETCH);
+        *slot = least.iter().fold(cluster::mix(least.len() as u64), |acc, &h| cluster::mix(acc ^ h));
     }
     out
 }
@@ -1817,6 +1879,53 @@ pub(crate) mod tests {
         let (a, b) = (run(1), run(3));
         assert_eq!(a.labels, b.labels);
         assert_eq!(a.model.to_json().expect("json"), b.model.to_json().expect("json"));
+    }
+
+    #[test]
+    fn copies_are_long_complaints_that_repeat_another_nearly_word_for_word() {
+        let letter = |name: &str, word: &str| {
+            Some(format!(
+                "Dear Sir, my name is {name}. I dispute the late payment reported on my account ending in 1234, \
+                 which I paid on time every month since I opened it. Please {word} this error within thirty days."
+            ))
+        };
+        let texts = vec![
+            letter("John Smith", "correct"),
+            letter("Mary Jones", "correct"), // another name
+            letter("John Smith", "corect"),  // a typo
+            letter("Ana Lopez", "fix"),
+            // The same problem in other words: not a copy.
+            Some(
+                "The bureau shows a late payment on my card that I never missed, I paid it on time and want it gone."
+                    .into(),
+            ),
+            // Short answers repeat without being copies.
+            Some("too expensive".into()),
+            Some("too expensive".into()),
+            // A copy in another problem is not a copy of this one's.
+            letter("John Smith", "correct"),
+            // No problem: not counted.
+            letter("John Smith", "correct"),
+        ];
+        let best: Vec<Assignment> = vec![
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(0), 1.0),
+            (Some(1), 1.0),
+            (None, 0.0),
+        ];
+        assert_eq!(copies(&texts, &best, 2), vec![3, 0]);
+        // Each sketch is a function of the words alone.
+        let words =
+            |t: &Option<String>| normalize(text_of(t)).split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let (a, b) = (words(&texts[0]), words(&texts[7]));
+        let view = |w: &Vec<String>| sketches(&w.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(view(&a), view(&b));
+        assert_ne!(view(&a), view(&words(&texts[4])));
     }
 
     #[test]

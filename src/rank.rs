@@ -3,7 +3,7 @@
 //! Problems are ranked by how many different complaints they hold: their
 //! size less their copies (complaints of at least
 //! [`crate::model::COPY_WORDS`] words repeating another of the problem's
-//! word for word), so one copy-paste wave counts once and cannot take a
+//! nearly word for word), so one copy-paste wave counts once and cannot take a
 //! top-three slot from a problem many customers describe each in their own
 //! words. Then by size, then by lower index (so the order is
 //! deterministic). Without copies this is the order of size. The top three

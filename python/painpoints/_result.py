@@ -61,10 +61,11 @@ class Problem:
     rank: int = 0
     """1 for the problem with the most different complaints (see ``copies``)."""
     copies: int = 0
-    """Its complaints that repeat another of its complaints word for word
-    (once normalised: case, numbers, dates aside), counted only for
-    complaints of at least 10 words, which different customers do not write
-    alike: a copy-paste wave. Problems are ranked by ``size - copies``, so
+    """Its complaints that copy another of its complaints: the same text once
+    normalised (case, numbers, dates aside), or nearly (a template letter
+    with another name or a typo), counted only for complaints of at least
+    10 words, which different customers do not write alike: a copy-paste
+    wave. Problems are ranked by ``size - copies``, so
     one wave counts once and cannot take a top slot from a problem many
     customers each describe in their own words."""
 
