@@ -110,9 +110,11 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
         n = int((labels == p["id"]).sum())
         if n != p["size"]:
             warnings.append(f"problem {p['id']}: size {p['size']} but {n} rows labelled with it")
-    sizes = [p.size for p in res.problems]
-    if sizes != sorted(sizes, reverse=True):
-        warnings.append("problems are not ranked by size")
+    # Ranked by different complaints (copies of one long complaint count
+    # once), then by size.
+    ranks = [(p.size - getattr(p, "copies", 0), p.size) for p in res.problems]  # (older builds: none)
+    if ranks != sorted(ranks, reverse=True):
+        warnings.append("problems are not ranked by size less copies, then size")
     themes = res.themes()
     theme_top = [{"id": t.id, "size": t.size, "label": t.label, "keywords": list(t.keywords[:5])} for t in themes[:3]]
     # The examples as the summary shows them (3 per problem, every problem),

@@ -49,10 +49,11 @@ pub(crate) fn segmenter() -> &'static Segmenter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProblemModelParams {
-    /// Seed of the random choices left: the k-means start when no group of
-    /// complaints is large enough to stand alone. The sample a large fit
-    /// learns from is chosen by the complaints' content, not by the seed,
-    /// so a fit depends on neither seed nor row order at any size.
+    /// Seed of the one random choice left: the k-means start when no group
+    /// of complaints is large enough to stand alone (a rare fallback for
+    /// tiny or structureless inputs). The sample a large fit learns from is
+    /// chosen by the complaints' content, not by the seed, so otherwise a
+    /// fit depends on neither seed nor row order at any size.
     pub seed: u64,
     /// Never more problems than this (default 100).
     pub max_problems: Option<usize>,
@@ -219,6 +220,13 @@ fn text_of<T: AsRef<str>>(t: &Option<T>) -> &str {
     t.as_ref().map(|s| s.as_ref()).unwrap_or("")
 }
 
+/// The `m` rows of text a fit learns from, with their sampling keys (see
+/// [`content_keys`]), in row order: all of them when there are no more.
+fn content_sample<T: AsRef<str> + Sync>(texts: &[Option<T>], m: usize) -> Vec<(u64, usize)> {
+    let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
+    lowest(content_keys(texts, &nonempty), m)
+}
+
 /// Each row of `candidates` with its sampling key: a hash of its text
 /// and, among copies of one text, of which copy it is. A fit learns from
 /// the rows of lowest key ([`lowest`]): a fixed pseudo-random sample that
@@ -254,12 +262,13 @@ fn lowest(mut keys: Vec<(u64, usize)>, m: usize) -> Vec<(u64, usize)> {
     keys
 }
 
-/// A text's hash, the same on every platform and run.
+/// A text's hash, the same in every run (on 64-bit platforms, with the
+/// locked `rustc-hash`).
 fn text_hash(text: &str) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
     h.write(text.as_bytes());
-    h.write_usize(text.len());
+    h.write_u64(text.len() as u64);
     cluster::mix(h.finish())
 }
 
@@ -340,10 +349,9 @@ impl ProblemModelParams {
         // descriptions (2).
         let passes = if previous.is_some() { 2 } else { 1 };
         ctl.add_total(4 + cluster::PROGRESS_STEPS + passes * n.div_ceil(CHUNK) as u64);
-        let nonempty: Vec<usize> = (0..n).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
-        let vocab_keys = lowest(content_keys(texts, &nonempty), self.vocabulary_sample.max(self.sample_size));
+        let vocab_keys = content_sample(texts, self.vocabulary_sample.max(self.sample_size));
         let vocab_rows: Vec<usize> = vocab_keys.iter().map(|&(_, i)| i).collect();
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
@@ -860,11 +868,23 @@ fn examples<T: AsRef<str> + Sync>(
                 })
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+            // Examples say different things: no two alike once normalised,
+            // nor copies of one long complaint (see `copies`).
             let mut seen: Vec<String> = Vec::new();
+            let mut seen_long: Vec<[u64; COPY_SKETCHES]> = Vec::new();
             let mut out = Vec::new();
             for (_, s, i) in scored {
                 let text = text_of(&texts[i]);
-                let key: String = normalize(text).split_whitespace().collect::<Vec<_>>().join(" ");
+                let normal = normalize(text);
+                let words: Vec<&str> = normal.split_whitespace().collect();
+                if words.len() >= COPY_WORDS {
+                    let keys = sketches(&words);
+                    if seen_long.iter().any(|k| k.iter().zip(&keys).any(|(a, b)| a == b)) {
+                        continue;
+                    }
+                    seen_long.push(keys);
+                }
+                let key = words.join(" ");
                 if seen.contains(&key) {
                     continue;
                 }
@@ -948,8 +968,9 @@ impl ProblemModel {
             .collect()
     }
 
-    /// Sizes, shares, cohesion, keywords and examples from an assignment;
-    /// problems re-ranked by size. With `fresh_labels`, labels are chosen
+    /// Sizes, copies, shares, cohesion, keywords and examples from an
+    /// assignment; problems re-ranked by different complaints (size less
+    /// copies), then size. With `fresh_labels`, labels are chosen
     /// and ids numbered by rank; otherwise ids and labels are kept (an empty
     /// label is filled in). Returns per-row ids and similarities.
     fn summarize<T: AsRef<str> + Sync>(
@@ -1040,9 +1061,7 @@ impl ProblemModel {
     ) -> Result<(Vec<i64>, Vec<f32>)> {
         self.check_embeddings(embeddings, texts.len())?;
         let seg = segmenter();
-        let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
-        let index: Vec<usize> =
-            lowest(content_keys(texts, &nonempty), self.params.sample_size).into_iter().map(|(_, i)| i).collect();
+        let index: Vec<usize> = content_sample(texts, self.params.sample_size).into_iter().map(|(_, i)| i).collect();
         let seqs: Vec<Vec<Option<u32>>> = index
             .par_iter()
             .map(|&i| {
@@ -1247,12 +1266,20 @@ impl ProblemModel {
     }
 
     /// Themes: groups of problems whose complaints are more similar to
-    /// each other than chance (see [`crate::themes`]), largest first.
+    /// each other than chance (see [`crate::themes`]), largest first (by
+    /// different complaints, as problems are ranked: see [`Problem::copies`]).
     /// Computed from the model alone, so they follow every edit.
     pub fn themes(&self) -> Vec<Theme> {
         let sizes: Vec<usize> = self.problems.iter().map(|p| p.size).collect();
         let cohesion: Vec<f32> = self.problems.iter().map(|p| p.cohesion).collect();
-        let groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
+        let mut groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
+        // Ranked as problems are: by different complaints (a copy-paste wave
+        // counting once), then by size.
+        let distinct: Vec<usize> = self.problems.iter().map(|p| p.size.saturating_sub(p.copies)).collect();
+        let total = |g: &Vec<usize>, of: &[usize]| g.iter().map(|&a| of.get(a).copied().unwrap_or(0)).sum::<usize>();
+        groups.sort_by(|x, y| {
+            total(y, &distinct).cmp(&total(x, &distinct)).then(total(y, &sizes).cmp(&total(x, &sizes))).then(x.cmp(y))
+        });
         let n_words = self.vocabulary.len();
         // Each problem's complaints summed (words only): size · cohesion · centre.
         let summed: Vec<SparseVec> = (0..self.problems.len().min(self.centroids.len()))
@@ -1267,7 +1294,7 @@ impl ProblemModel {
         let out: Vec<(Theme, Option<String>)> = groups
             .into_iter()
             .map(|mut g| {
-                g.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+                g.sort_by(|&a, &b| distinct[b].cmp(&distinct[a]).then(sizes[b].cmp(&sizes[a])).then(a.cmp(&b)));
                 // Keywords: words heavy in the theme's complaints and rare in
                 // the others' (the class-based weighting problems use).
                 let sum: SparseVec = g.iter().fold(Vec::new(), |acc, &a| cluster::add_scaled(&acc, &summed[a]));
@@ -1981,6 +2008,13 @@ pub(crate) mod tests {
         assert!(picked.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(lowest(content_keys(&texts, &rows[..30]), 40).len(), 30);
         assert!(lowest(content_keys(&texts, &rows), 0).is_empty());
+        // Rows without text are never sampled.
+        let mut gaps = texts.clone();
+        gaps[3] = None;
+        gaps[5] = Some("  ".into());
+        let all: Vec<usize> = content_sample(&gaps, gaps.len()).into_iter().map(|(_, i)| i).collect();
+        assert_eq!(all.len(), gaps.len() - 2);
+        assert!(!all.contains(&3) && !all.contains(&5));
     }
 
     #[test]

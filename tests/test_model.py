@@ -96,6 +96,15 @@ def test_damaged_model_files(model, tmp_path, damage, message):
         pp.ProblemModel.load(path)
 
 
+def test_a_model_file_without_copies_still_loads(model, tmp_path):
+    # Files written before problems counted copies load with none.
+    data = json.loads(model.to_json())
+    for p in data["problems"]:
+        del p["copies"]
+    old = _saved_and_loaded(data, tmp_path)
+    assert [(p.id, p.size, p.copies) for p in old.problems_] == [(p.id, p.size, 0) for p in model.problems_]
+
+
 def test_a_model_file_without_word_counts_still_loads_and_scores(model, texts, tmp_path):
     # Files of schema 1 hold no word mixture: such a model chooses among
     # the problems by their centres alone, as it always did.

@@ -22,11 +22,15 @@ def test_every_problem_is_in_exactly_one_theme(cfpb):
     ids = [pid for t in themes for pid in t.problem_ids]
     assert sorted(ids) == sorted(p.id for p in result.problems)
     assert [t.id for t in themes] == list(range(len(themes)))
-    assert [t.size for t in themes] == sorted((t.size for t in themes), reverse=True)
     sizes = {p.id: p.size for p in result.problems}
+    # Ranked as problems are: by different complaints (size less copies),
+    # then by size.
+    rank = {p.id: (p.size - p.copies, p.size) for p in result.problems}
+    totals = [tuple(map(sum, zip(*(rank[i] for i in t.problem_ids)))) for t in themes]
+    assert totals == sorted(totals, reverse=True)
     for t in themes:
         assert t.size == sum(sizes[i] for i in t.problem_ids)
-        assert [sizes[i] for i in t.problem_ids] == sorted((sizes[i] for i in t.problem_ids), reverse=True)
+        assert [rank[i] for i in t.problem_ids] == sorted((rank[i] for i in t.problem_ids), reverse=True)
         assert t.keywords and t.label
         assert result.theme_of(t.problem_ids[0]) == t
     assert len({t.label for t in themes}) == len(themes)

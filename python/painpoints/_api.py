@@ -22,8 +22,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             iterable of str. None, NaN and empty strings are allowed: they are
             labelled -1, never dropped, so ``labels`` lines up with the input.
         top: how many problems the summary headlines (all are kept).
-        seed: seed of the few random choices left; the same texts give the
-            same result whatever the seed (see :class:`ProblemModel`).
+        seed: seed of the one random choice left, rarely used; the same
+            texts give the same result whatever the seed (see :class:`ProblemModel`).
         max_problems, min_size, threshold, resolution, n_jobs, progress:
             see :class:`ProblemModel`.
         embeddings: optional N×d array of sentence embeddings, one row per

@@ -56,11 +56,12 @@ class ProblemModel:
         model.save("problems.json"); ProblemModel.load("problems.json")
 
     Args:
-        seed: seed of the random choices left (the k-means start when no
-            group of complaints is large enough to stand alone). The sample
-            of ``sample_size`` complaints a large fit clusters is chosen by
-            their content, so the same complaints give the same problems
-            whatever the seed, the row order or the number of threads.
+        seed: seed of the one random choice left: the k-means start in the
+            rare fit where no group of complaints is large enough to stand
+            alone. The sample of ``sample_size`` complaints a large fit
+            clusters is chosen by their content, so otherwise the same
+            complaints give the same problems whatever the seed, the row
+            order or the number of threads.
         max_problems: never more problems than this (default 100).
         min_size: smallest problem, in complaints (default 0.4% of rows, at least 3).
         threshold: complaints less similar than this (0..1) to every

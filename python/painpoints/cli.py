@@ -121,8 +121,9 @@ def _add_input_args(p: argparse.ArgumentParser, *, model_default: bool = False) 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=0,
-                   help="seed of the few random choices left; the same complaints give the same problems "
-                        "whatever the seed or row order (default: 0)")
+                   help="seed of the k-means start in the rare fit where no group of complaints is large "
+                        "enough; otherwise the same complaints give the same problems whatever the seed "
+                        "or row order (default: 0)")
     p.add_argument("--max-problems", type=_positive_int, default=None, metavar="N", help="upper bound on problems found")
     p.add_argument("--min-size", type=_positive_int, default=None, metavar="N", help="smallest number of complaints per problem")
     p.add_argument(
@@ -525,7 +526,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         print(NO_PROBLEMS_HINT)
     for rank, problem in enumerate(problems[:3], start=1):
         size = getattr(problem, "size", None)
-        extra = f" ({size} complaints)" if size is not None else ""
+        copies = getattr(problem, "copies", 0)
+        extra = f" ({size} complaints{f', {copies} of them copies' if copies else ''})" if size is not None else ""
         print(f"  {rank}. {problem.label}{extra}")
     print(f"Saved model to {args.output}")
     return 0
