@@ -24,7 +24,8 @@ original row order vs the rows shuffled.
 
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
-                              [--subsample 300,1000] [--holdout] [--resample] [--set KEY=VALUE]
+                              [--subsample 300,1000] [--holdout] [--resample] [--one-less]
+                              [--set KEY=VALUE]
 
 --subsample also scores painpoints and TF-IDF + KMeans on random subsets of
 each data set (median of 3 draws per size), since most exports are smaller
@@ -36,6 +37,9 @@ cannot: two random 80% subsets are fitted separately and their labels
 compared (ARI) on the complaints they share, for painpoints and the
 references (median of 3 pairs). A method that finds the same problems in
 next month's export scores near 1.
+--one-less asks the same of the smallest change: every method fitted on all
+rows and on all rows but one (5 rows dropped in turn, numpy seed 7),
+compared (ARI) on the rows both hold.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
 the theme of its problem (Analysis.theme_ids) and the three largest themes are
@@ -461,21 +465,9 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
     from sklearn.metrics import adjusted_rand_score
 
     texts, cats = load_dataset(ds.path, ds.column)
-    k = len(set(cats))
     n = len(texts)
     m = int(share * n)
-    emb = minilm_embeddings(ds.path.name, texts, Path(args.cache))[0] if args.embeddings else None
-    methods = {
-        "painpoints": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0)[0],
-        "pp keywords only": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0, word_vectors=False)[0],
-        "tfidf+kmeans": lambda idx: run_tfidf_kmeans([texts[i] for i in idx], k)[0],
-    }
-    if emb is not None:
-        methods["minilm+kmeans"] = lambda idx: run_embedding_kmeans(emb[idx], k)[0]
-        if have_bertopic():
-            methods["bertopic+minilm"] = lambda idx: run_bertopic([texts[i] for i in idx], emb[idx])[0]
-        methods["painpoints+minilm"] = lambda idx: run_painpoints(
-            pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
+    methods = stability_methods(pp, ds, args, texts, len(set(cats)))
     out = {name: [] for name in methods}
     kept = {name: [] for name in methods}
     for d in range(draws):
@@ -488,6 +480,43 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
             out[name].append(float(adjusted_rand_score(la, lb)))
             kept[name].append((top3_kept(la, lb) + top3_kept(lb, la)) / 2)
     return {"draws": draws, "share": share, "ari": out, "top3_kept": kept}
+
+
+def bench_one_less(pp, ds: Labelled, args, draws=5):
+    """Stability under one complaint less: every method fitted on all rows
+    and on all rows but one (`draws` rows, numpy seed 7), compared (ARI) on
+    the rows both hold, median over the draws."""
+    from sklearn.metrics import adjusted_rand_score
+
+    texts, cats = load_dataset(ds.path, ds.column)
+    n = len(texts)
+    methods = stability_methods(pp, ds, args, texts, len(set(cats)))
+    everyone = np.arange(n)
+    full = {name: np.asarray(fit(everyone)) for name, fit in methods.items()}
+    out = {name: [] for name in methods}
+    for drop in np.random.default_rng(7).choice(n, draws, replace=False):
+        rest = np.delete(everyone, drop)
+        for name, fit in methods.items():
+            out[name].append(float(adjusted_rand_score(full[name][rest], np.asarray(fit(rest)))))
+    return {"draws": draws, "ari": out}
+
+
+def stability_methods(pp, ds: Labelled, args, texts, k):
+    """Each method as a fit of the rows at given positions, for the
+    stability benches."""
+    emb = minilm_embeddings(ds.path.name, texts, Path(args.cache))[0] if args.embeddings else None
+    methods = {
+        "painpoints": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0)[0],
+        "pp keywords only": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0, word_vectors=False)[0],
+        "tfidf+kmeans": lambda idx: run_tfidf_kmeans([texts[i] for i in idx], k)[0],
+    }
+    if emb is not None:
+        methods["minilm+kmeans"] = lambda idx: run_embedding_kmeans(emb[idx], k)[0]
+        if have_bertopic():
+            methods["bertopic+minilm"] = lambda idx: run_bertopic([texts[i] for i in idx], emb[idx])[0]
+        methods["painpoints+minilm"] = lambda idx: run_painpoints(
+            pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
+    return methods
 
 
 def top3_kept(la, lb):
@@ -520,6 +549,14 @@ def print_resample(name, r):
                 right={1, 2, 3}))
     print("(top-3 kept: how many of one fit's three largest groups have their closest group of the other"
           " fit among its three largest, averaged over both directions)")
+
+
+def print_one_less(name, r):
+    print(f"\n--- {name}: stability under one complaint less, all rows against all but one"
+          f" ({r['draws']} rows dropped in turn), ARI on the rows both hold ---")
+    print(table(["method", "ARI median", "ARI range"],
+                [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}"] for mth, v in r["ari"].items()],
+                right={1, 2}))
 
 
 def print_subsamples(name, rows):
@@ -726,6 +763,8 @@ def main():
                     help="also fit on a random half and predict() the other half (median of 3 draws)")
     ap.add_argument("--resample", action="store_true",
                     help="also fit two random 80%% subsets apart and compare them (stability under new data)")
+    ap.add_argument("--one-less", action="store_true",
+                    help="also fit all rows and all rows but one, for 5 rows in turn, and compare them")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a painpoints parameter for every painpoints run, e.g. --set resolution=0.7"
                          " (VALUE is read as JSON, else as a string; repeat for more)")
@@ -778,6 +817,9 @@ def main():
         if args.resample:
             d["resample"] = bench_resample(pp, ds, args)
             print_resample(ds.name, d["resample"])
+        if args.one_less:
+            d["one_less"] = bench_one_less(pp, ds, args)
+            print_one_less(ds.name, d["one_less"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)
