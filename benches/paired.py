@@ -6,7 +6,7 @@ rows are grouped differently, so a change judged on whole files alone is
 judged on noise. This script fits two variants, A and B, on the same random
 subsets of every labelled data set and reports, per data set, their mean NMI
 / ARI and top-three recovery (how many of the 3 largest categories one of the
-3 largest groups matches with F1 >= 0.5), the mean difference B - A, on how
+3 problems painpoints ranks first matches with F1 >= 0.5), the mean difference B - A, on how
 many draws B is ahead, and the two-sided sign-test p-value of that count.
 It also reports how repeatable each variant is: the ARI between its fits of
 two different draws, on the rows both draws hold, over every pair of draws
@@ -72,7 +72,7 @@ def child(job_path: str, out_path: str) -> None:
     import painpoints
 
     job = json.loads(Path(job_path).read_text())
-    out = {}
+    out, tops = {}, {}
     for name, draws in job["draws"].items():
         texts, _ = load_dataset(Path(job["data"]) / name.partition(":")[0])
         vectors = job.get("embeddings", {}).get(name)
@@ -80,7 +80,7 @@ def child(job_path: str, out_path: str) -> None:
             import numpy as np
 
             vectors = np.load(vectors)
-        out[name] = []
+        out[name], tops[name] = [], []
         for rows in draws:
             extra = {} if vectors is None else {"embeddings": vectors[rows]}
             if job.get("holdout"):
@@ -90,11 +90,15 @@ def child(job_path: str, out_path: str) -> None:
                 rest = held_out(len(texts), rows)
                 extra = {} if vectors is None else {"embeddings": vectors[rest]}
                 labels = model.predict([texts[i] for i in rest], **extra)
+                headline = model.problems_[:3]
             else:
-                labels = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"],
-                                            **extra).labels
+                result = painpoints.analyze([texts[i] for i in rows], seed=0, progress=False, **job["settings"],
+                                            **extra)
+                labels, headline = result.labels, result.top(3)
             out[name].append([int(x) for x in labels])
-    Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out}))
+            # The three problems painpoints headlines (its own ranking).
+            tops[name].append([int(p.id) for p in headline])
+    Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out, "top": tops}))
 
 
 def held_out(n: int, rows: list) -> list:
@@ -112,12 +116,14 @@ def run_variant(python: str, data: str, draws: dict, settings: dict, embeddings:
     done = subprocess.run([python, __file__, "--child", str(job), str(out)])
     if done.returncode != 0:
         raise SystemExit(f"variant {tag} ({python}) failed with exit code {done.returncode}")
-    return json.loads(out.read_text())["labels"]
+    result = json.loads(out.read_text())
+    return result["labels"], result["top"]
 
 
-def top3_matched(y, labels) -> int:
+def top3_matched(y, labels, top) -> int:
     """How many of the 3 largest categories are matched with F1 >= 0.5 by one
-    of the 3 largest groups (the top-three recovery of quality.py)."""
+    of the 3 problems painpoints headlines, `top` (the top-three recovery of
+    quality.py)."""
     from collections import Counter
 
     import numpy as np
@@ -125,7 +131,7 @@ def top3_matched(y, labels) -> int:
     labels = np.asarray(labels)
     cat_sizes = Counter(y.tolist())
     cats = sorted(cat_sizes, key=lambda c: (-cat_sizes[c], str(c)))[:3]
-    groups = Counter(labels[labels != -1].tolist()).most_common(3)
+    groups = [(g, int((labels == g).sum())) for g in top]
     matched = 0
     for cat in cats:
         in_cat = y == cat
@@ -218,8 +224,8 @@ def main() -> None:
                 path = Path(tmp) / f"minilm_{Path(file).stem}.npy"
                 np.save(path, vectors)
                 embeddings[name] = str(path)
-        a = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout)
-        b = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b", args.holdout)
+        a, a_top = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout)
+        b, b_top = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b", args.holdout)
 
     print(f"A: {args.a} {a_set or ''}\nB: {args.b} {b_set or ''}")
     print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)"
@@ -230,9 +236,9 @@ def main() -> None:
         scores = {"A": [], "B": []}
         for d, rows_d in enumerate(draws[name]):
             y = truth[name][held_out(len(truth[name]), rows_d) if args.holdout else rows_d]
-            for tag, labels in (("A", a[name][d]), ("B", b[name][d])):
+            for tag, labels, top in (("A", a[name][d], a_top[name][d]), ("B", b[name][d], b_top[name][d])):
                 scores[tag].append((normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels),
-                                    len(set(labels) - {-1}), top3_matched(y, labels)))
+                                    len(set(labels) - {-1}), top3_matched(y, labels, top)))
         sa, sb = np.array(scores["A"]), np.array(scores["B"])
         for col, metric in ((0, "NMI"), (1, "ARI"), (3, "top-3 matched")):
             diff = sb[:, col] - sa[:, col]
@@ -251,7 +257,8 @@ def main() -> None:
     print(table(["data set", "metric", "A mean", "B mean", "B - A", "B ahead", "sign test p", "problems A / B"],
                 rows, right={2, 3, 4, 5, 6}))
     print("\n(B ahead: draws where B scores higher; ties count for neither side in the sign test. top-3 matched:"
-          " of the 3 largest categories, how many one of the 3 largest groups matches with F1 >= 0.5, out of 3."
+          " of the 3 largest categories, how many one of the 3 problems painpoints ranks first (top(3))"
+          " matches with F1 >= 0.5, out of 3."
           " ARI between draws: agreement of a variant's fits of two draws on the rows both hold, per pair of"
           " draws; the pairs share draws, so its sign test is only a guide.)")
 
