@@ -476,9 +476,10 @@ def bench_resample(pp, ds: Labelled, args, draws=3, share=0.8):
         common = np.intersect1d(a, b)
         pos_a, pos_b = np.searchsorted(a, common), np.searchsorted(b, common)
         for name, fit in methods.items():
-            la, lb = np.asarray(fit(a))[pos_a], np.asarray(fit(b))[pos_b]
+            (la, ta), (lb, tb) = fit(a), fit(b)
+            la, lb = np.asarray(la)[pos_a], np.asarray(lb)[pos_b]
             out[name].append(float(adjusted_rand_score(la, lb)))
-            kept[name].append((top3_kept(la, lb) + top3_kept(lb, la)) / 2)
+            kept[name].append((top3_kept(la, lb, ta, tb) + top3_kept(lb, la, tb, ta)) / 2)
     return {"draws": draws, "share": share, "ari": out, "top3_kept": kept}
 
 
@@ -492,39 +493,45 @@ def bench_one_less(pp, ds: Labelled, args, draws=5):
     n = len(texts)
     methods = stability_methods(pp, ds, args, texts, len(set(cats)))
     everyone = np.arange(n)
-    full = {name: np.asarray(fit(everyone)) for name, fit in methods.items()}
+    full = {name: np.asarray(fit(everyone)[0]) for name, fit in methods.items()}
     out = {name: [] for name in methods}
     for drop in np.random.default_rng(7).choice(n, draws, replace=False):
         rest = np.delete(everyone, drop)
         for name, fit in methods.items():
-            out[name].append(float(adjusted_rand_score(full[name][rest], np.asarray(fit(rest)))))
+            out[name].append(float(adjusted_rand_score(full[name][rest], np.asarray(fit(rest)[0]))))
     return {"draws": draws, "ari": out}
 
 
 def stability_methods(pp, ds: Labelled, args, texts, k):
     """Each method as a fit of the rows at given positions, for the
-    stability benches."""
+    stability benches: its labels and the ids of the three problems it
+    ranks first (None for the references, whose largest groups lead)."""
     emb = minilm_embeddings(ds.path.name, texts, Path(args.cache))[0] if args.embeddings else None
+
+    def painpoints(idx, **options):
+        labels, top, _, _ = run_painpoints(pp, [texts[i] for i in idx], seed=0, **options)
+        return labels, [p["id"] for p in top]
+
     methods = {
-        "painpoints": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0)[0],
-        "pp keywords only": lambda idx: run_painpoints(pp, [texts[i] for i in idx], seed=0, word_vectors=False)[0],
-        "tfidf+kmeans": lambda idx: run_tfidf_kmeans([texts[i] for i in idx], k)[0],
+        "painpoints": painpoints,
+        "pp keywords only": lambda idx: painpoints(idx, word_vectors=False),
+        "tfidf+kmeans": lambda idx: (run_tfidf_kmeans([texts[i] for i in idx], k)[0], None),
     }
     if emb is not None:
-        methods["minilm+kmeans"] = lambda idx: run_embedding_kmeans(emb[idx], k)[0]
+        methods["minilm+kmeans"] = lambda idx: (run_embedding_kmeans(emb[idx], k)[0], None)
         if have_bertopic():
-            methods["bertopic+minilm"] = lambda idx: run_bertopic([texts[i] for i in idx], emb[idx])[0]
-        methods["painpoints+minilm"] = lambda idx: run_painpoints(
-            pp, [texts[i] for i in idx], seed=0, embeddings=np.ascontiguousarray(emb[idx]))[0]
+            methods["bertopic+minilm"] = lambda idx: (run_bertopic([texts[i] for i in idx], emb[idx])[0], None)
+        methods["painpoints+minilm"] = lambda idx: painpoints(idx, embeddings=np.ascontiguousarray(emb[idx]))
     return methods
 
 
-def top3_kept(la, lb):
-    """How many of the three largest groups of `la` have their closest group
-    of `lb` (highest Jaccard overlap, -1 excluded) among the three largest of
-    `lb`: 3 when both fits lead with the same three problems."""
-    top_a = [c for c, _ in top_clusters(la)]
-    top_b = {c for c, _ in top_clusters(lb)}
+def top3_kept(la, lb, top_a=None, top_b=None):
+    """How many of the three groups `la` leads with (`top_a`, by default its
+    three largest) have their closest group of `lb` (highest Jaccard
+    overlap, -1 excluded) among the three `lb` leads with: 3 when both fits
+    lead with the same three problems."""
+    top_a = top_a if top_a is not None else [c for c, _ in top_clusters(la)]
+    top_b = set(top_b) if top_b is not None else {c for c, _ in top_clusters(lb)}
     count = 0
     for c in top_a:
         members = la == c
@@ -547,8 +554,9 @@ def print_resample(name, r):
                 [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}",
                   ", ".join(f"{x:g}" for x in r["top3_kept"][mth])] for mth, v in r["ari"].items()],
                 right={1, 2, 3}))
-    print("(top-3 kept: how many of one fit's three largest groups have their closest group of the other"
-          " fit among its three largest, averaged over both directions)")
+    print("(top-3 kept: how many of the three groups one fit leads with (painpoints: its top(3); the references:"
+          " their three largest) have their closest group of the other fit among the three it leads with,"
+          " averaged over both directions)")
 
 
 def print_one_less(name, r):
