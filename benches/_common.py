@@ -296,3 +296,28 @@ def fragments(problems, top_ids):
                 found.append((str(p.label), int(p.size), str(t.label), shared))
                 break
     return found
+
+
+def label_coverage(problems, labels, texts) -> list[tuple[str, int, float]]:
+    """For every problem, the share of its complaints that say its label:
+    every word of it (crude stems, equal or prefix-matched over 3+
+    characters as in name_match; the negation marker "not" is a stop word
+    there, since complaints write "no", "never", "without").
+    [(label, size, share)], in the problems' order."""
+    import numpy as np
+
+    def says(words, text):
+        got = set(stems(text or ""))
+        return all(w in got or any(min(len(w), len(t)) >= 3 and (t.startswith(w) or w.startswith(t)) for t in got)
+                   for w in words)
+
+    labels = np.asarray(labels)
+    out = []
+    for p in problems:
+        words = list(dict.fromkeys(stems(str(p.label))))
+        rows = np.flatnonzero(labels == p.id)
+        if not words or len(rows) == 0:
+            out.append((str(p.label), int(p.size), float("nan")))
+            continue
+        out.append((str(p.label), int(p.size), sum(says(words, texts[i]) for i in rows) / len(rows)))
+    return out

@@ -64,8 +64,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, MAX_LABEL_WORDS, clip,
-    duplicate_labels, dump_json, environment, fragments, import_painpoints, load_average, load_dataset, median,
-    name_match, problem_label_faults, table,
+    duplicate_labels, dump_json, environment, fragments, import_painpoints, label_coverage, load_average,
+    load_dataset, median, name_match, problem_label_faults, table,
 )
 
 
@@ -133,6 +133,7 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
                       "examples": [(int(e.row), snippet(e.text, words, 160), clip(e.text, 160)) for e in p.examples[:3]]})
     extra = {"coverage3": float(res.coverage(3)), "warnings": warnings, "examples": shown,
              "fragments": fragments(res.problems, [p["id"] for p in top]),
+             "label_coverage": label_coverage(res.problems, labels, texts),
              "label_faults": problem_label_faults(res.problems, labels, texts),
              "duplicate_labels": duplicate_labels([p.label for p in res.problems]),
              "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
@@ -358,6 +359,8 @@ def bench_dataset(pp, ds: Labelled, args):
             r["label_faults"], r["duplicate_labels"] = extra["label_faults"], extra["duplicate_labels"]
         if "fragments" in extra:
             r["fragments"] = extra["fragments"]
+        if "label_coverage" in extra:
+            r["label_coverage"] = extra["label_coverage"]
         if extra.get("warnings"):
             r["warnings"] = extra["warnings"]
         results.append(r)
@@ -612,6 +615,11 @@ def print_dataset(d, runs):
             print(f"{m['method']}: of {e['examples']} examples shown (3 per problem), {pct(e['named'])} name a"
                   f" top-3 keyword (their first 160 characters: {pct(e['named_first_160'])}); {pct(e['majority'])}"
                   f" have their problem's majority category (a random member: {pct(e['purity'])})")
+        cover = [c for c in m.get("label_coverage", []) if c[2] == c[2]]
+        if cover:
+            low = sorted(cover, key=lambda c: c[2])[:3]
+            print(f"{m['method']}: each label is said by a median {pct(median([c[2] for c in cover]))} of its"
+                  f" problem's complaints (least: " + ", ".join(f"{lab!r} {pct(s)} of {n}" for lab, n, s in low) + ")")
 
     if d["reference_seeds"]:
         rows = []

@@ -81,7 +81,7 @@ def test_few_left_out_and_a_sensible_count(labelled):
 # The bench's label check (benches/_common.py), so the suite and the bench
 # judge labels by one rule.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
-from _common import duplicate_labels, fragments, label_faults, problem_label_faults  # noqa: E402
+from _common import duplicate_labels, fragments, label_coverage, label_faults, problem_label_faults  # noqa: E402
 from losses import repaired  # noqa: E402
 
 
@@ -114,6 +114,17 @@ def test_fragment_check_finds_a_problem_that_repeats_a_top_one():
     assert found == [("foreign currency", 10, "exchange rate", ["incorrect", "rate applied"]),
                      ("merchant", 10, "refund", ["merchant"])]
     assert fragments(top, [0, 1, 2]) == []
+
+
+def test_label_coverage_counts_the_complaints_that_say_the_label():
+    from types import SimpleNamespace as P
+
+    texts = ["My refund was not received", "no refund received yet", "refund please", "where is my parcel",
+             "@VW my car broke", "car broke again"]
+    labels = [0, 0, 0, 0, 1, 1]
+    problems = [P(id=0, label="refund not received", size=4), P(id=1, label="@vw", size=2)]
+    # "not" is the negation marker, found as "no" or "not"; "received" by its stem; "@vw" as "vw".
+    assert label_coverage(problems, labels, texts) == [("refund not received", 4, 0.5), ("@vw", 2, 0.5)]
 
 
 def test_losses_bench_undoes_one_kind_of_error_at_a_time():
