@@ -134,6 +134,11 @@ def run_painpoints(pp, texts, seed, embeddings=None, **options):
     extra = {"coverage3": float(res.coverage(3)), "warnings": warnings, "examples": shown,
              "fragments": fragments(res.problems, [p["id"] for p in top]),
              "label_coverage": label_coverage(res.problems, labels, texts),
+             # Copies of long complaints, and the problems they rank otherwise
+             # than size alone would (older builds: none).
+             "copies": (sum(getattr(p, "copies", 0) for p in res.problems),
+                        sum(a != b for a, b in zip([p.id for p in res.problems],
+                                                   [p.id for p in sorted(res.problems, key=lambda p: -p.size)]))),
              "label_faults": problem_label_faults(res.problems, labels, texts),
              "duplicate_labels": duplicate_labels([p.label for p in res.problems]),
              "themes": (np.asarray(res.theme_ids, dtype=np.int64), theme_top, dt, {})}
@@ -361,6 +366,8 @@ def bench_dataset(pp, ds: Labelled, args):
             r["fragments"] = extra["fragments"]
         if "label_coverage" in extra:
             r["label_coverage"] = extra["label_coverage"]
+        if "copies" in extra:
+            r["copies"], r["reranked_by_copies"] = extra["copies"]
         if extra.get("warnings"):
             r["warnings"] = extra["warnings"]
         results.append(r)
@@ -615,6 +622,9 @@ def print_dataset(d, runs):
             print(f"{m['method']}: of {e['examples']} examples shown (3 per problem), {pct(e['named'])} name a"
                   f" top-3 keyword (their first 160 characters: {pct(e['named_first_160'])}); {pct(e['majority'])}"
                   f" have their problem's majority category (a random member: {pct(e['purity'])})")
+        if m.get("copies"):
+            print(f"{m['method']}: {m['copies']} complaints copy another of their problem's; {m['reranked_by_copies']}"
+                  " problems rank otherwise than by size alone")
         cover = [c for c in m.get("label_coverage", []) if c[2] == c[2]]
         if cover:
             low = sorted(cover, key=lambda c: c[2])[:3]
