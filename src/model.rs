@@ -760,7 +760,7 @@ fn copies<T: AsRef<str> + Sync>(texts: &[Option<T>], best: &[Assignment], k: usi
             let c = b.0.filter(|&c| c < k)?;
             let text = normalize(text_of(t));
             let words: Vec<&str> = text.split_whitespace().collect();
-            (words.len() >= COPY_WORDS).then(|| (c, sketches(&words)))
+            Some((c, sketches(&words)?))
         })
         .collect();
     // Copies are joined through any sketch they share (union-find).
@@ -796,9 +796,13 @@ const COPY_SKETCH: usize = 4;
 /// Sketches per complaint (each under its own hash function).
 const COPY_SKETCHES: usize = 3;
 
-/// A long complaint's [`COPY_SKETCHES`] sketches, each the hash of its
-/// [`COPY_SKETCH`] least hashes of runs of three words.
-fn sketches(words: &[&str]) -> [u64; COPY_SKETCHES] {
+/// A complaint's [`COPY_SKETCHES`] sketches, each the hash of its
+/// [`COPY_SKETCH`] least hashes of runs of three words; `None` for a
+/// complaint of fewer than [`COPY_WORDS`] words, which is never a copy.
+fn sketches(words: &[&str]) -> Option<[u64; COPY_SKETCHES]> {
+    if words.len() < COPY_WORDS {
+        return None;
+    }
     let runs: Vec<u64> = words
         .windows(3)
         .map(|w| {
@@ -822,7 +826,7 @@ fn sketches(words: &[&str]) -> [u64; COPY_SKETCHES] {
         least.truncate(COPY_SKETCH);
         *slot = least.iter().fold(cluster::mix(least.len() as u64), |acc, &h| cluster::mix(acc ^ h));
     }
-    out
+    Some(out)
 }
 
 /// Complaints per problem read for how they write its keywords and label.
@@ -877,8 +881,7 @@ fn examples<T: AsRef<str> + Sync>(
                 let text = text_of(&texts[i]);
                 let normal = normalize(text);
                 let words: Vec<&str> = normal.split_whitespace().collect();
-                if words.len() >= COPY_WORDS {
-                    let keys = sketches(&words);
+                if let Some(keys) = sketches(&words) {
                     if seen_long.iter().any(|k| k.iter().zip(&keys).any(|(a, b)| a == b)) {
                         continue;
                     }
@@ -1272,14 +1275,18 @@ impl ProblemModel {
     pub fn themes(&self) -> Vec<Theme> {
         let sizes: Vec<usize> = self.problems.iter().map(|p| p.size).collect();
         let cohesion: Vec<f32> = self.problems.iter().map(|p| p.cohesion).collect();
-        let mut groups = crate::themes::themes(&self.centroids, &sizes, &cohesion);
-        // Ranked as problems are: by different complaints (a copy-paste wave
-        // counting once), then by size.
-        let distinct: Vec<usize> = self.problems.iter().map(|p| p.size.saturating_sub(p.copies)).collect();
+        let found = crate::themes::themes(&self.centroids, &sizes, &cohesion);
+        // Ranked as problems are (`rank::rank_order`): by different
+        // complaints, a copy-paste wave counting once, then by size.
+        let copies: Vec<usize> = self.problems.iter().map(|p| p.copies).collect();
         let total = |g: &Vec<usize>, of: &[usize]| g.iter().map(|&a| of.get(a).copied().unwrap_or(0)).sum::<usize>();
-        groups.sort_by(|x, y| {
-            total(y, &distinct).cmp(&total(x, &distinct)).then(total(y, &sizes).cmp(&total(x, &sizes))).then(x.cmp(y))
-        });
+        let groups: Vec<Vec<usize>> = rank::rank_order(
+            &found.iter().map(|g| total(g, &sizes)).collect::<Vec<_>>(),
+            &found.iter().map(|g| total(g, &copies)).collect::<Vec<_>>(),
+        )
+        .into_iter()
+        .map(|i| found[i].clone())
+        .collect();
         let n_words = self.vocabulary.len();
         // Each problem's complaints summed (words only): size · cohesion · centre.
         let summed: Vec<SparseVec> = (0..self.problems.len().min(self.centroids.len()))
@@ -1293,8 +1300,14 @@ impl ProblemModel {
         let avg_mass = everyone.iter().map(|e| e.1 as f64).sum::<f64>() / groups.len().max(1) as f64;
         let out: Vec<(Theme, Option<String>)> = groups
             .into_iter()
-            .map(|mut g| {
-                g.sort_by(|&a, &b| distinct[b].cmp(&distinct[a]).then(sizes[b].cmp(&sizes[a])).then(a.cmp(&b)));
+            .map(|g| {
+                let g: Vec<usize> = rank::rank_order(
+                    &g.iter().map(|&a| sizes[a]).collect::<Vec<_>>(),
+                    &g.iter().map(|&a| copies.get(a).copied().unwrap_or(0)).collect::<Vec<_>>(),
+                )
+                .into_iter()
+                .map(|i| g[i])
+                .collect();
                 // Keywords: words heavy in the theme's complaints and rare in
                 // the others' (the class-based weighting problems use).
                 let sum: SparseVec = g.iter().fold(Vec::new(), |acc, &a| cluster::add_scaled(&acc, &summed[a]));
