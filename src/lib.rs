@@ -9,6 +9,8 @@
 //!
 //! The pipeline, one module per stage:
 //!
+//! * [`answers`]: answers that hold no complaint ("n/a", "no comment",
+//!   "all good"), treated as blank rows.
 //! * [`normalize`]: Unicode NFKC, case folding, masks for URLs, e-mails,
 //!   phone numbers, ids, amounts, dates and redaction marks.
 //! * [`segment`]: UAX #29 words, stop words, stemming, negation, CJK bigrams.
@@ -46,6 +48,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod answers;
 pub mod chargrams;
 pub mod cluster;
 pub mod control;

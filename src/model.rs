@@ -9,6 +9,7 @@
 //! Model files are JSON with a schema version ([`SCHEMA_VERSION`]) and the
 //! library version that wrote them; they are data, never code.
 
+use crate::answers;
 use crate::chargrams;
 use crate::chargrams::PieceTable;
 use crate::cluster::{self, Centroids, ClusterParams};
@@ -166,7 +167,7 @@ pub struct ProblemModel {
     params: ProblemModelParams,
     threshold: f32,
     n_rows: usize,
-    /// Rows of those without text (missing or blank) and without a problem.
+    /// Rows of those without a complaint (missing, blank or a non-answer).
     #[serde(default)]
     n_empty: usize,
     /// Name of the text column the model was fitted on, if known.
@@ -222,9 +223,20 @@ fn text_of<T: AsRef<str>>(t: &Option<T>) -> &str {
 
 /// The `m` rows of text a fit learns from, with their sampling keys (see
 /// [`content_keys`]), in row order: all of them when there are no more.
-fn content_sample<T: AsRef<str> + Sync>(texts: &[Option<T>], m: usize) -> Vec<(u64, usize)> {
-    let nonempty: Vec<usize> = (0..texts.len()).filter(|&i| !text_of(&texts[i]).trim().is_empty()).collect();
-    lowest(content_keys(texts, &nonempty), m)
+fn content_sample<T: AsRef<str> + Sync>(texts: &[Option<T>], silent: &[bool], m: usize) -> Vec<(u64, usize)> {
+    let said: Vec<usize> = (0..texts.len()).filter(|&i| !silent.get(i).copied().unwrap_or(true)).collect();
+    lowest(content_keys(texts, &said), m)
+}
+
+/// Per row, whether it holds no complaint ([`blank`]), read in parallel
+/// chunks that stop when the run is cancelled.
+fn silent_rows<T: AsRef<str> + Sync>(texts: &[Option<T>], ctl: &Control) -> Result<Vec<bool>> {
+    let parts: Vec<Vec<bool>> = texts
+        .par_chunks(CHUNK)
+        .map(|rows| if ctl.is_cancelled() { Vec::new() } else { rows.iter().map(blank).collect() })
+        .collect();
+    ctl.check()?;
+    Ok(parts.concat())
 }
 
 /// Each row of `candidates` with its sampling key: a hash of its text
@@ -351,7 +363,8 @@ impl ProblemModelParams {
         ctl.add_total(4 + cluster::PROGRESS_STEPS + passes * n.div_ceil(CHUNK) as u64);
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
-        let vocab_keys = content_sample(texts, self.vocabulary_sample.max(self.sample_size));
+        let silent = silent_rows(texts, ctl)?;
+        let vocab_keys = content_sample(texts, &silent, self.vocabulary_sample.max(self.sample_size));
         let vocab_rows: Vec<usize> = vocab_keys.iter().map(|&(_, i)| i).collect();
         let normalized: Vec<String> = vocab_rows.par_iter().map(|&i| normalize(text_of(&texts[i]))).collect();
         ctl.check()?;
@@ -457,7 +470,7 @@ impl ProblemModelParams {
         let max_problems = self.max_problems.unwrap_or(DEFAULT_MAX_PROBLEMS);
         // The default scales with the complaints that say something: a
         // survey's blank answers do not make every problem too small.
-        let said = texts.iter().filter(|t| !blank(t)).count();
+        let said = silent.iter().filter(|&&s| !s).count();
         let min_size = self.min_size.unwrap_or_else(|| ((said as f64 * 0.004).round() as usize).max(3));
         let scale = rows.len() as f64 / n.max(1) as f64;
         let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
@@ -697,10 +710,10 @@ fn refine_by_mixture(
     Ok((centres, Mixture { words: words.max(1), problems, pieces, handles, pieces_alone: mixture::PIECES_ALONE }))
 }
 
-/// A row without text: missing, or only white space (Unicode White_Space,
-/// as Python's side counts it too).
+/// A row that holds no complaint: missing, blank, or a non-answer such as
+/// "n/a" or "no comment" ([`answers::says_nothing`]).
 fn blank<T: AsRef<str>>(text: &Option<T>) -> bool {
-    text.as_ref().map_or(true, |s| s.as_ref().trim().is_empty())
+    text.as_ref().map_or(true, |s| answers::says_nothing(s.as_ref()))
 }
 
 /// The clustered sample: row numbers, vectors and term sequences.
@@ -1064,7 +1077,9 @@ impl ProblemModel {
     ) -> Result<(Vec<i64>, Vec<f32>)> {
         self.check_embeddings(embeddings, texts.len())?;
         let seg = segmenter();
-        let index: Vec<usize> = content_sample(texts, self.params.sample_size).into_iter().map(|(_, i)| i).collect();
+        let silent = silent_rows(texts, ctl)?;
+        let index: Vec<usize> =
+            content_sample(texts, &silent, self.params.sample_size).into_iter().map(|(_, i)| i).collect();
         let seqs: Vec<Vec<Option<u32>>> = index
             .par_iter()
             .map(|&i| {
@@ -1091,11 +1106,15 @@ impl ProblemModel {
     }
 
     fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
-        // A blank row says nothing, whatever its embedding (that of "").
-        if text.trim().is_empty() {
+        // A blank row or a non-answer says nothing, whatever its embedding.
+        let by_length = answers::by_length(text);
+        if by_length == Some(true) {
             return (None, 0.0);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
+        if by_length.is_none() && answers::says_nothing_normalized(scratch.normalized()) {
+            return (None, 0.0);
+        }
         if let (Some(b), Some(d)) = (&self.blend, dense) {
             b.apply(&mut scratch.vector, d, self.vocabulary.len() as u32);
         }
@@ -1407,8 +1426,9 @@ impl ProblemModel {
         self.n_rows
     }
 
-    /// Of those, the rows without text (missing or only white space) that
-    /// have no problem: problem shares leave them out.
+    /// Of those, the rows without a complaint (missing, blank, or a
+    /// non-answer such as "n/a": [`crate::answers`]), which have no problem:
+    /// problem shares leave them out.
     pub fn n_empty(&self) -> usize {
         self.n_empty
     }
@@ -2021,13 +2041,18 @@ pub(crate) mod tests {
         assert!(picked.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(lowest(content_keys(&texts, &rows[..30]), 40).len(), 30);
         assert!(lowest(content_keys(&texts, &rows), 0).is_empty());
-        // Rows without text are never sampled.
+        // Rows without a complaint are never sampled.
         let mut gaps = texts.clone();
         gaps[3] = None;
         gaps[5] = Some("  ".into());
-        let all: Vec<usize> = content_sample(&gaps, gaps.len()).into_iter().map(|(_, i)| i).collect();
-        assert_eq!(all.len(), gaps.len() - 2);
-        assert!(!all.contains(&3) && !all.contains(&5));
+        gaps[7] = Some("N/A".into());
+        let all: Vec<usize> =
+            content_sample(&gaps, &silent_rows(&gaps, &Control::new()).expect("not cancelled"), gaps.len())
+                .into_iter()
+                .map(|(_, i)| i)
+                .collect();
+        assert_eq!(all.len(), gaps.len() - 3);
+        assert!(!all.contains(&3) && !all.contains(&5) && !all.contains(&7));
     }
 
     #[test]

@@ -792,6 +792,11 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// The last text encoded, normalised.
+    pub fn normalized(&self) -> &str {
+        &self.text
+    }
+
     /// Put the piece vector of the complaint last encoded into
     /// [`Scratch::part`] (see [`crate::chargrams::PieceTable::vector`]).
     pub fn piece_vector(&mut self, table: &crate::chargrams::PieceTable) {

@@ -304,6 +304,38 @@ def test_a_copy_paste_wave_cannot_take_a_top_slot():
     assert "199 of them copies" in str(campaign)
 
 
+NON_ANSWERS = ["N/A", "n/a", "none", "Nothing", "nothing really", "Nothing, all good", "no comment",
+               "No complaints", "I have no complaints at this time", "all good thanks", "Everything is fine",
+               "Keep up the good work!", "great service", "not sure", "-", "Nothing to add", "never had a problem"]
+
+
+def test_non_answers_neither_form_problems_nor_move_the_others():
+    # A survey export: real CFPB narratives with 400 answers that say there is
+    # nothing to report. Before, "no comment" alone x400 became the first
+    # problem, and "nothing" / "N/A" moved the real problems (ARI 0.86).
+    from conftest import load_labelled
+
+    texts, _ = load_labelled("cfpb_products")
+    rng = np.random.default_rng(3)
+    fillers = [NON_ANSWERS[i] for i in rng.integers(len(NON_ANSWERS), size=400)]
+    alone = pp.analyze(texts, progress=False)
+    mixed = pp.analyze(texts + fillers, progress=False)
+    np.testing.assert_array_equal(mixed.labels[: len(texts)], alone.labels)
+    assert [p.label for p in mixed.problems] == [p.label for p in alone.problems]
+    assert (mixed.labels[len(texts):] == -1).all()
+    assert mixed.n_empty == alone.n_empty + 400
+    assert [p.share for p in mixed.problems] == pytest.approx([p.share for p in alone.problems])
+    assert mixed.no_problem_share == pytest.approx(alone.no_problem_share)
+    assert "(+400 rows without a complaint)" in mixed.summary()
+    # A model reads them the same way, and complaints that look like them
+    # are still complaints.
+    model = pp.ProblemModel(progress=False).fit(texts + fillers)
+    assert (model.predict(fillers) == -1).all()
+    assert pp.says_nothing(fillers).all()
+    assert not pp.says_nothing(["not good", "no response", "nothing works", "no refund", "great app but it crashes"]).any()
+    assert not pp.says_nothing(texts).any()
+
+
 def test_short_answers_repeat_without_being_copies():
     # Many customers give the same short answer: each one counts.
     texts = ["too expensive"] * 40 + ["the app keeps crashing at login"] * 30 + ["delivery was late"] * 20

@@ -202,7 +202,8 @@ def test_blank_rows_are_known_after_pickling_and_do_not_shrink_min_size():
     table = back.over_time(dates[:30] + ["2024-01-10"] * 3010, "M")
     assert int(table.to_numpy().sum()) == 30
     assert int(back.by_segment(["a"] * 3040)["complaints"].iloc[0]) == 30
-    # What counts as blank is what the core trims: U+001F is not white space there.
-    odd = pp.analyze(texts + ["\x1f", " \u3000 "], progress=False)
-    assert odd.n_empty == 1
+    # Both sides read blank rows by the core's rule: white space, a lone
+    # control character, a non-answer; a masked amount says something.
+    odd = pp.analyze(texts + ["\x1f", " \u3000 ", "N/A", "$20?"], progress=False)
+    assert odd.n_empty == 3
     assert odd.by_segment(["a"] * len(odd.labels))["complaints"].iloc[0] == len(texts) + 1

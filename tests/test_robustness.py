@@ -533,4 +533,4 @@ def test_blank_rows_are_left_out_of_every_share() -> None:
     assert mixed.coverage(3) == pytest.approx(alone.coverage(3))
     assert mixed.no_problem_share == pytest.approx(alone.no_problem_share)
     assert sum(p.share for p in mixed.problems) + mixed.no_problem_share == pytest.approx(1.0)
-    assert f"{len(said):,} complaints (+{len(blank)} rows without text)" in mixed.summary()
+    assert f"{len(said):,} complaints (+{len(blank)} rows without a complaint)" in mixed.summary()

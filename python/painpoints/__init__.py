@@ -20,7 +20,7 @@ from ._errors import (
 from ._redact import redact
 from ._result import Analysis, Example, Problem, ProblemStability, Theme
 from ._model import ProblemModel
-from ._api import analyze
+from ._api import analyze, says_nothing
 from ._sample import load_sample, load_sample_dates, load_sample_labels
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "load_sample_dates",
     "load_sample_labels",
     "redact",
+    "says_nothing",
     "PainpointsError",
     "InputError",
     "ParameterError",

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import numpy as np
+
+from . import _painpoints
 from ._errors import ParameterError
+from ._inputs import clean_surrogates, to_texts
 from ._model import ProblemModel
 from ._result import Analysis
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "says_nothing"]
 
 
 def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
@@ -54,3 +58,30 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     # A pandas Series keeps its index in assignments(), for joining back.
     index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
     return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=index)
+
+
+def says_nothing(texts: Any) -> np.ndarray:
+    """Per text, whether it holds no complaint, as :func:`analyze` and
+    :meth:`ProblemModel.predict` read it.
+
+    A text says nothing when it is missing or blank, or when it is a
+    non-answer: each of its words is a stop word, a word that reports
+    nothing ("n/a", "nothing", "not sure"), praise that is not negated
+    ("all good", "great service", "keep up the good work"), or a complaint
+    word that is negated ("no complaints", "never had a problem"). Such rows
+    get no problem (-1), stay out of the fit and of every share, and are
+    counted in :attr:`Analysis.n_empty`. "not good", "no response" and
+    "nothing works" are complaints. English only.
+
+    Args:
+        texts: a list of str, pandas or polars Series, numpy array, or any
+            iterable of str (None and NaN allowed).
+
+    Returns:
+        A boolean numpy array, one value per text, in order.
+
+    >>> import painpoints as pp
+    >>> pp.says_nothing(["N/A", "no complaints, great service", "not good", "refund not received"]).tolist()
+    [True, True, False, False]
+    """
+    return np.asarray(_painpoints.says_nothing(clean_surrogates(to_texts(texts))), dtype=bool)

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
+from . import _painpoints
 from ._errors import NotFittedError, ParameterError
+from ._inputs import clean_surrogates
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -174,16 +176,12 @@ _NO_PROBLEM = "(no problem)"
 _OTHER_PROBLEMS = "(other problems)"
 
 
-# Unicode White_Space: what the core trims (Python's str.strip also takes
-# the separators U+001C-U+001F), so both sides agree on a blank row.
-_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-
-
 def _blank_rows(texts: Optional[Sequence[Optional[str]]], n: int) -> Optional[np.ndarray]:
-    """Per row, whether it has no text (missing or only white space); None when unknown."""
+    """Per row, whether it holds no complaint (missing, blank, or a non-answer
+    such as "n/a" or "no comment", as the core reads it); None when unknown."""
     if texts is None or len(texts) != n:
         return None
-    return np.fromiter((t is None or not t.strip(_WHITE_SPACE) for t in texts), dtype=bool, count=n)
+    return np.asarray(_painpoints.says_nothing(clean_surrogates(list(texts))), dtype=bool)
 
 
 def _period(pd: Any, freq: str) -> str:
@@ -327,7 +325,7 @@ class Analysis:
         unique = index is not None and len(index) == len(labels) and bool(getattr(index, "is_unique", False))
         self._index = index if unique else None
         self._repeated_index = index is not None and not unique
-        # Rows without text and without a problem (what the core's n_empty
+        # Rows without a complaint and without a problem (what the core's n_empty
         # counts), taken now: a pickled model no longer holds its texts.
         blank = _blank_rows(getattr(model, "_texts", None), len(labels))
         self._empty: Optional[np.ndarray] = None if blank is None else blank & (labels < 0)
@@ -340,9 +338,11 @@ class Analysis:
 
     @property
     def n_empty(self) -> int:
-        """Rows without text (missing, or only white space), labelled -1:
-        left out of every share, so a survey's blank answers do not dilute
-        the problems."""
+        """Rows without a complaint, labelled -1: missing, blank, or a
+        non-answer ("n/a", "nothing", "no comment", "all good, thanks",
+        "keep up the good work"; see :func:`painpoints.says_nothing`). They
+        are left out of every share and out of the fit, so a survey's empty
+        answers neither dilute nor reshape the problems."""
         if self._empty is not None:
             return int(self._empty.sum())
         fitted = getattr(self.model, "_fitted", None)
@@ -540,7 +540,7 @@ class Analysis:
         first date to the last (a quiet week shows zeros), indexed by the
         period's first day; one column per problem, named by its label, in
         rank order, then ``"(no problem)"`` (complaints matching none);
-        rows without text are not counted. ``share=True`` divides each row
+        rows without a complaint are not counted. ``share=True`` divides each row
         by that period's complaints, so problems compare across busy and
         quiet periods. Date strings are read with one format for the whole
         column, as pandas infers it from the first; a column that only
@@ -603,7 +603,7 @@ class Analysis:
         when a count is too small for it; small values say the problem
         really is more, or less, common in this segment). Each p-value is
         for its own row: among many segments, about one row in twenty falls
-        below 0.05 by chance alone. Rows without text are not counted. A
+        below 0.05 by chance alone. Rows without a complaint are not counted. A
         segment where no complaint has a problem still gets a row, with
         ``problem_id`` -1 and the label ``"(no problem)"``.
 
@@ -784,9 +784,9 @@ class Analysis:
 
     # -- display --------------------------------------------------------
     def _counted(self) -> str:
-        """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without text)"."""
+        """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without a complaint)"."""
         said = self.n_rows - self.n_empty
-        empty = f" (+{self.n_empty:,} rows without text)" if self.n_empty else ""
+        empty = f" (+{self.n_empty:,} rows without a complaint)" if self.n_empty else ""
         return f"{said:,} complaints{empty}"
 
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:

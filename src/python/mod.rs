@@ -294,7 +294,7 @@ impl PyFittedModel {
         self.inner.n_rows()
     }
 
-    /// Of those, rows without text (and without a problem), left out of shares.
+    /// Of those, rows without a complaint (missing, blank or a non-answer such as "n/a"), left out of shares.
     #[getter]
     fn n_empty(&self) -> usize {
         self.inner.n_empty()
@@ -352,6 +352,13 @@ fn terms(text: &str) -> Vec<(String, String)> {
     crate::segment::Segmenter::english().terms(&crate::normalize::normalize(text))
 }
 
+/// Per text, whether it holds no complaint: missing, blank, or a non-answer
+/// such as "n/a" or "no comment" (the rows a fit leaves out of its shares).
+#[pyfunction]
+fn says_nothing(py: Python<'_>, texts: Texts) -> Vec<bool> {
+    py.detach(|| texts.iter().map(|t| t.as_deref().map_or(true, crate::answers::says_nothing)).collect())
+}
+
 /// Number of worker threads a call would use.
 #[pyfunction]
 #[pyo3(signature = (n_jobs=None))]
@@ -367,6 +374,7 @@ fn _painpoints(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(terms, m)?)?;
+    m.add_function(wrap_pyfunction!(says_nothing, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     Ok(())
 }

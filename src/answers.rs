@@ -1,0 +1,289 @@
+//! Answers that hold no complaint.
+//!
+//! A survey's open question ("what could we do better?") collects, beside
+//! the complaints, answers that say there is nothing to report: "n/a",
+//! "nothing", "no comment", "none at this time", "all good, thanks",
+//! "keep up the good work". Grouped like complaints they form problems of
+//! their own ("no comment" can take the first slot) and shift every word's
+//! rarity, so the real problems move too. [`says_nothing`] recognises
+//! them; the model treats them as it treats blank rows: no problem, no
+//! share, no part in the fit.
+//!
+//! The rule is deliberately narrow and reads negation as the segmenter
+//! does: an answer says nothing when each of its content words is one of
+//! a few words that report nothing ("n/a", "anything", "else", "sure"),
+//! a praise word not negated ("good", "great", "happy"), what praise is
+//! about ("service", "work") beside such a praise word, or a word for a
+//! complaint that is negated ("no complaints", "never had a problem",
+//! "can't complain"). "not good", "no response", "nothing works", "great
+//! app but it crashes" and "service" all remain complaints. Stop words and
+//! negators alone ("no", "none", "same as above") say nothing either.
+//! English only, like the stop words.
+
+use crate::normalize::normalize;
+use crate::segment::{Piece, Segmenter};
+use rustc_hash::FxHashSet;
+use std::sync::OnceLock;
+
+/// Longer answers are read as complaints without looking (a non-answer
+/// fits in a line; this also keeps the check off long texts' hot path).
+const MAX_BYTES: usize = 160;
+
+/// At most this many content words in a non-answer.
+const MAX_WORDS: usize = 8;
+
+/// Words that report nothing, negated or not ("not sure", "don't know",
+/// "nothing comes to mind", "n/a").
+const NOTHING: &[&str] = &[
+    "n",
+    "na",
+    "nil",
+    "nada",
+    "nope",
+    "nah",
+    "null",
+    "applicable",
+    "anything",
+    "everything",
+    "else",
+    "add",
+    "say",
+    "mention",
+    "comment",
+    "comments",
+    "sure",
+    "know",
+    "idk",
+    "dunno",
+    "idea",
+    "think",
+    "come",
+    "comes",
+    "mind",
+    "moment",
+    "present",
+    "currently",
+    "far",
+    "point",
+    "answer",
+    "question",
+    "well",
+];
+
+/// Praise: says nothing when not negated ("not good" is a complaint).
+const PRAISE: &[&str] = &[
+    "good",
+    "great",
+    "fine",
+    "excellent",
+    "perfect",
+    "happy",
+    "satisfied",
+    "pleased",
+    "amazing",
+    "awesome",
+    "wonderful",
+    "nice",
+    "love",
+    "loved",
+    "best",
+    "fantastic",
+    "brilliant",
+    "helpful",
+    "friendly",
+    "easy",
+    "keep",
+    "smooth",
+    "outstanding",
+    "superb",
+];
+
+/// What praise is about: says nothing only beside a praise word ("great
+/// service"; "service" alone or "no service" is a complaint).
+const PRAISED: &[&str] = &[
+    "service",
+    "services",
+    "staff",
+    "team",
+    "support",
+    "job",
+    "work",
+    "experience",
+    "product",
+    "products",
+    "app",
+    "use",
+    "guys",
+    "everyone",
+    "people",
+    "company",
+];
+
+/// A complaint named only to say there is none ("no complaints", "never
+/// had a problem", "can't complain"): says nothing when negated.
+const NONE_OF: &[&str] = &[
+    "complaint",
+    "complaints",
+    "complain",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "concern",
+    "concerns",
+    "suggestion",
+    "suggestions",
+    "improvement",
+    "improvements",
+    "change",
+    "changes",
+    "feedback",
+];
+
+struct Lexicon {
+    nothing: FxHashSet<&'static str>,
+    praise: FxHashSet<&'static str>,
+    praised: FxHashSet<&'static str>,
+    none_of: FxHashSet<&'static str>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| Lexicon {
+        nothing: NOTHING.iter().copied().collect(),
+        praise: PRAISE.iter().copied().collect(),
+        praised: PRAISED.iter().copied().collect(),
+        none_of: NONE_OF.iter().copied().collect(),
+    })
+}
+
+/// True when `text` holds no complaint: blank, only stop words, marks and
+/// negators, or a non-answer as the module docs describe. Takes the text as
+/// written (it is normalised here).
+pub fn says_nothing(text: &str) -> bool {
+    by_length(text).unwrap_or_else(|| says_nothing_normalized(&normalize(text)))
+}
+
+/// [`says_nothing`] when the length of `text` alone decides it: blank (yes)
+/// or too long for a non-answer (no); `None` when its words must be read.
+pub fn by_length(text: &str) -> Option<bool> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Some(true)
+    } else if trimmed.len() > MAX_BYTES {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// [`says_nothing`] for a text [`by_length`] leaves open, already
+/// normalised (so a caller that normalises it anyway does it once).
+pub fn says_nothing_normalized(normalized: &str) -> bool {
+    let lex = lexicon();
+    let (mut words, mut praise, mut praised, mut other) = (0usize, false, false, false);
+    Segmenter::shared().for_each_piece(normalized, |piece| {
+        let Piece::Word { surface, negated } = piece else { return };
+        words += 1;
+        if lex.nothing.contains(surface) {
+        } else if lex.praise.contains(surface) && !negated {
+            praise = true;
+        } else if lex.praised.contains(surface) && !negated {
+            praised = true;
+        } else if !(lex.none_of.contains(surface) && negated) {
+            other = true;
+        }
+    });
+    if words == 0 {
+        // Only stop words, negators and marks: "no", "same as above", a
+        // link. An amount, a number or an id says something ("why did I
+        // only get 20.00") that the pipeline cannot read: a complaint
+        // without a problem, not a non-answer.
+        return !SAYS_SOMETHING.iter().any(|m| normalized.contains(m));
+    }
+    !other && words <= MAX_WORDS && (praise || !praised)
+}
+
+/// Masks that stand for something said (see [`crate::normalize::MASKS`]).
+const SAYS_SOMETHING: &[&str] = &["_money_", "_num_", "_id_", "_date_", "_phone_", "_email_"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_answers_say_nothing() {
+        for t in [
+            "",
+            "   \n",
+            "n/a",
+            "N/A",
+            "NA",
+            "none",
+            "None at this time.",
+            "nothing",
+            "Nothing really",
+            "Nothing, all good",
+            "nothing to add",
+            "Nothing comes to mind",
+            "no",
+            "No.",
+            "no comment",
+            "No complaints",
+            "I have no complaints at all",
+            "never had a problem",
+            "Can't complain!",
+            "no issues, great service",
+            "all good thanks",
+            "Everything is fine",
+            "Keep up the good work!",
+            "great",
+            "very satisfied",
+            "love the app",
+            "not sure",
+            "don't know",
+            "same as above",
+            "-",
+            "...",
+            "XXXX",
+            "https://t.co/abc",
+        ] {
+            assert!(says_nothing(t), "{t:?} says nothing");
+        }
+    }
+
+    #[test]
+    fn complaints_that_look_like_non_answers_are_complaints() {
+        for t in [
+            "not good",
+            "Not happy at all",
+            "nothing good to say",
+            "no response",
+            "no refund yet",
+            "nothing works",
+            "service",
+            "no service",
+            "bad service",
+            "great app but it crashes",
+            "complaints department never answered",
+            "too many issues",
+            "problems with my card",
+            "refund",
+            "Is there a fee?",
+            "why did i only get 20.00",
+            "Why do you need to know so much about me",
+            "good luck getting your money back",
+            "I want my money back, nothing else",
+        ] {
+            assert!(!says_nothing(t), "{t:?} is a complaint");
+        }
+    }
+
+    #[test]
+    fn long_texts_are_complaints_without_looking() {
+        let long = "no complaints ".repeat(20);
+        assert!(long.len() > MAX_BYTES);
+        assert!(!says_nothing(&long));
+        assert!(!says_nothing("good good good good good good good good good"));
+    }
+}
