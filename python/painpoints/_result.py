@@ -54,7 +54,7 @@ class Problem:
     size: int
     """Number of complaints in the problem."""
     share: float
-    """``size`` over the analysed rows that have text (0..1; see ``Analysis.n_empty``)."""
+    """``size`` over the analysed rows that hold a complaint (0..1; see ``Analysis.n_empty``)."""
     cohesion: float
     """Mean similarity of its complaints to its centre (0..1); higher is tighter."""
     examples: Tuple[Example, ...] = field(default_factory=tuple)
@@ -121,7 +121,7 @@ class Theme:
     size: int
     """Number of complaints in its problems."""
     share: float
-    """``size`` over the analysed rows that have text (0..1; see ``Analysis.n_empty``)."""
+    """``size`` over the analysed rows that hold a complaint (0..1; see ``Analysis.n_empty``)."""
 
     @classmethod
     def _from_dict(cls, d: dict, id: int) -> "Theme":
@@ -352,7 +352,7 @@ class Analysis:
 
     @property
     def no_problem_share(self) -> float:
-        """Share of the complaints with text that no problem holds (-1)."""
+        """Share of the rows holding a complaint that no problem holds (-1)."""
         said = self.n_rows - self.n_empty
         return float(((self.labels < 0).sum() - self.n_empty) / said) if said else 0.0
 
@@ -370,7 +370,7 @@ class Analysis:
         raise KeyError(f"no problem with id {problem_id}; ids are {[p.id for p in self.problems]}")
 
     def coverage(self, n: int = 3) -> float:
-        """Share of the complaints with text that the ``n`` largest problems explain."""
+        """Share of the rows holding a complaint that the ``n`` largest problems explain."""
         said = self.n_rows - self.n_empty
         if said == 0:
             return 0.0
@@ -594,7 +594,7 @@ class Analysis:
 
         Returns one row per segment and problem, segments largest first:
         ``segment`` (the value as given: ``1`` and ``"1"`` are two
-        segments), ``complaints`` (the segment's complaints with text),
+        segments), ``complaints`` (the segment's rows holding a complaint),
         ``rank`` (within the segment), ``problem_id``, ``problem_label``,
         ``count``, ``share`` with its 95% interval (``share_low``,
         ``share_high``; Wilson), ``share_elsewhere`` (the problem's share in
@@ -725,7 +725,7 @@ class Analysis:
         return out
 
     def _empty_rows(self) -> np.ndarray:
-        """Per row: no text and no problem (the rows ``n_empty`` counts)."""
+        """Per row: no complaint and no problem (the rows ``n_empty`` counts)."""
         if self._empty is not None:
             return self._empty
         if self.n_empty:
