@@ -21,7 +21,7 @@
 //! English only, like the stop words.
 
 use crate::normalize::normalize;
-use crate::segment::{Piece, Segmenter};
+use crate::segment::{Lookup, Piece, Segmenter};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
@@ -47,7 +47,7 @@ const NOTHING: &[&str] = &[
 const PRAISE: &[&str] = &[
     "good", "great", "fine", "excellent", "perfect", "happy", "satisfied", "pleased", "amazing", "awesome",
     "wonderful", "nice", "love", "loved", "best", "fantastic", "brilliant", "helpful", "friendly", "easy", "keep",
-    "smooth", "outstanding", "superb", "fast", "quick", "simple", "efficient", "professional", "polite", "prompt",
+    "smooth", "outstanding", "superb", "efficient", "professional", "polite", "prompt",
 ];
 
 /// What praise is about: says nothing only beside a praise word ("great
@@ -88,23 +88,53 @@ fn lexicon() -> &'static Lexicon {
 /// negators, or a non-answer as the module docs describe. Takes the text as
 /// written (it is normalised here).
 pub fn says_nothing(text: &str) -> bool {
-    by_length(text).unwrap_or_else(|| says_nothing_normalized(&normalize(text)))
+    at_a_glance(text).unwrap_or_else(|| says_nothing_normalized(&normalize(text)))
 }
 
-/// [`says_nothing`] when the length of `text` alone decides it: blank (yes)
-/// or too long for a non-answer (no); `None` when its words must be read.
-pub fn by_length(text: &str) -> Option<bool> {
+/// [`says_nothing`] when a glance at `text` decides it, before it is
+/// normalised: blank (yes), too long for a non-answer (no), or holding a
+/// plain word that is neither a stop word nor one of the words above (no:
+/// "my *card* was declined"; most complaints end here, at their first
+/// such word). `None` when its words must be read.
+pub fn at_a_glance(text: &str) -> Option<bool> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        Some(true)
-    } else if trimmed.len() > MAX_BYTES {
-        Some(false)
-    } else {
-        None
+        return Some(true);
     }
+    if trimmed.len() > MAX_BYTES {
+        return Some(false);
+    }
+    let lex = lexicon();
+    let seg = Segmenter::shared();
+    let mut buf = [0u8; 24];
+    for chunk in trimmed.split_ascii_whitespace() {
+        let core = chunk.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"'));
+        // Only a run of ASCII letters is surely one word after
+        // normalising; "XX" runs are redaction marks, masked.
+        if core.is_empty()
+            || core.len() > buf.len()
+            || !core.bytes().all(|b| b.is_ascii_alphabetic())
+            || core.contains("XX")
+        {
+            continue;
+        }
+        let word = &mut buf[..core.len()];
+        word.copy_from_slice(core.as_bytes());
+        word.make_ascii_lowercase();
+        let Ok(word) = std::str::from_utf8(word) else { continue };
+        if seg.classify(word) == Lookup::Content(None)
+            && !(lex.nothing.contains(word)
+                || lex.praise.contains(word)
+                || lex.praised.contains(word)
+                || lex.none_of.contains(word))
+        {
+            return Some(false);
+        }
+    }
+    None
 }
 
-/// [`says_nothing`] for a text [`by_length`] leaves open, already
+/// [`says_nothing`] for a text [`at_a_glance`] leaves open, already
 /// normalised (so a caller that normalises it anyway does it once).
 pub fn says_nothing_normalized(normalized: &str) -> bool {
     let lex = lexicon();
@@ -173,7 +203,6 @@ mod tests {
             "nothing to report",
             "Great customer service",
             "Excellent service as always",
-            "quick and easy",
             "not sure",
             "don't know",
             "same as above",
@@ -207,6 +236,8 @@ mod tests {
             "slow service",
             "improve the app",
             "fast charging broke",
+            "How fast will it be?",
+            "quick question",
             "customer service",
             "credit report",
             "why did i only get 20.00",
@@ -216,6 +247,35 @@ mod tests {
         ] {
             assert!(!says_nothing(t), "{t:?} is a complaint");
         }
+    }
+
+    #[test]
+    fn a_glance_decides_as_reading_the_words_would() {
+        let texts = [
+            "my card was declined",
+            "Nothing, all good",
+            "XXXX XXXX",
+            "no comment XXXX",
+            "<b>Great</b> service",
+            "&quot;nothing&quot;",
+            "don\u{2019}t know",
+            "DON'T KNOW",
+            "e-mail me",
+            "Keep up the GOOD work!!!",
+            "N/A - thanks",
+            "www.example.com",
+            "no issues (none)",
+            "\"fine\"",
+            "very very very good",
+            "caf\u{e9} was cold",
+        ];
+        for t in texts {
+            if let Some(v) = at_a_glance(t) {
+                assert_eq!(v, says_nothing_normalized(&normalize(t)), "{t:?}");
+            }
+        }
+        assert_eq!(at_a_glance("my card was declined"), Some(false));
+        assert_eq!(at_a_glance("no comment"), None);
     }
 
     #[test]

@@ -1107,12 +1107,12 @@ impl ProblemModel {
 
     fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
         // A blank row or a non-answer says nothing, whatever its embedding.
-        let by_length = answers::by_length(text);
-        if by_length == Some(true) {
+        let glance = answers::at_a_glance(text);
+        if glance == Some(true) {
             return (None, 0.0);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
-        if by_length.is_none() && answers::says_nothing_normalized(scratch.normalized()) {
+        if glance.is_none() && answers::says_nothing_normalized(scratch.normalized()) {
             return (None, 0.0);
         }
         if let (Some(b), Some(d)) = (&self.blend, dense) {
