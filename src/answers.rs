@@ -21,7 +21,7 @@
 //! English only, like the stop words.
 
 use crate::normalize::normalize;
-use crate::segment::{Lookup, Piece, Segmenter};
+use crate::segment::{Piece, Segmenter};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
@@ -72,15 +72,27 @@ struct Lexicon {
     praise: FxHashSet<&'static str>,
     praised: FxHashSet<&'static str>,
     none_of: FxHashSet<&'static str>,
+    /// Every word a non-answer can hold: stop words, negators and the
+    /// words above (one lookup per word for [`at_a_glance`]).
+    known: FxHashSet<&'static str>,
 }
 
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
-    LEX.get_or_init(|| Lexicon {
-        nothing: NOTHING.iter().copied().collect(),
-        praise: PRAISE.iter().copied().collect(),
-        praised: PRAISED.iter().copied().collect(),
-        none_of: NONE_OF.iter().copied().collect(),
+    LEX.get_or_init(|| {
+        let lists = [NOTHING, PRAISE, PRAISED, NONE_OF];
+        let known = Segmenter::shared()
+            .word_classes()
+            .map(|(w, _)| w)
+            .chain(lists.iter().flat_map(|l| l.iter().copied()))
+            .collect();
+        Lexicon {
+            nothing: NOTHING.iter().copied().collect(),
+            praise: PRAISE.iter().copied().collect(),
+            praised: PRAISED.iter().copied().collect(),
+            none_of: NONE_OF.iter().copied().collect(),
+            known,
+        }
     })
 }
 
@@ -105,7 +117,6 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
         return Some(false);
     }
     let lex = lexicon();
-    let seg = Segmenter::shared();
     let mut buf = [0u8; 24];
     for chunk in trimmed.split_ascii_whitespace() {
         let core = chunk.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"'));
@@ -122,12 +133,7 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
         word.copy_from_slice(core.as_bytes());
         word.make_ascii_lowercase();
         let Ok(word) = std::str::from_utf8(word) else { continue };
-        if seg.classify(word) == Lookup::Content(None)
-            && !(lex.nothing.contains(word)
-                || lex.praise.contains(word)
-                || lex.praised.contains(word)
-                || lex.none_of.contains(word))
-        {
+        if !lex.known.contains(word) {
             return Some(false);
         }
     }

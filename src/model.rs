@@ -569,7 +569,7 @@ impl ProblemModelParams {
 
         // Assign every row; dissolve problems that end up too small, moving
         // only their rows (others keep their best, which is still present).
-        let mut best = model.assign_rows(texts, embeddings, ctl)?;
+        let mut best = model.assign_rows(texts, Some(&silent), embeddings, ctl)?;
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -614,7 +614,7 @@ impl ProblemModelParams {
         if let Some(prev) = previous {
             model.carry_over(prev, texts);
             model.rebuild_scorer();
-            let best = model.assign_rows(texts, embeddings, ctl)?;
+            let best = model.assign_rows(texts, Some(&silent), embeddings, ctl)?;
             (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
         }
         ctl.advance(2);
@@ -1115,6 +1115,18 @@ impl ProblemModel {
         if glance.is_none() && answers::says_nothing_normalized(scratch.normalized()) {
             return (None, 0.0);
         }
+        self.assign_vectorized(dense, scratch)
+    }
+
+    /// [`ProblemModel::assign_one`] for a row already known to hold a
+    /// complaint (a fit reads that of every row once, see [`silent_rows`]).
+    fn assign_said(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
+        self.vocabulary.vectorize_with(segmenter(), text, scratch);
+        self.assign_vectorized(dense, scratch)
+    }
+
+    /// The assignment of the complaint `scratch` holds, vectorised.
+    fn assign_vectorized(&self, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
         if let (Some(b), Some(d)) = (&self.blend, dense) {
             b.apply(&mut scratch.vector, d, self.vocabulary.len() as u32);
         }
@@ -1218,14 +1230,17 @@ impl ProblemModel {
         ctl: &Control,
     ) -> Result<Vec<Assignment>> {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
-        self.assign_rows(texts, embeddings, ctl)
+        self.assign_rows(texts, None, embeddings, ctl)
     }
 
     /// Every row's assignment, advancing `ctl` one unit per `CHUNK` rows
-    /// (for a caller that counted them in its total).
+    /// (for a caller that counted them in its total). `silent`, when the
+    /// caller has read it ([`silent_rows`]), says which rows hold no
+    /// complaint, so they are not read again.
     fn assign_rows<T: AsRef<str> + Sync>(
         &self,
         texts: &[Option<T>],
+        silent: Option<&[bool]>,
         embeddings: Option<&Embeddings>,
         ctl: &Control,
     ) -> Result<Vec<Assignment>> {
@@ -1238,8 +1253,13 @@ impl ProblemModel {
                     .iter()
                     .enumerate()
                     .map(|(j, t)| {
-                        let dense = embeddings.map(|e| e.row(ci * CHUNK + j));
-                        self.assign_one(text_of(t), dense, scratch)
+                        let i = ci * CHUNK + j;
+                        let dense = embeddings.map(|e| e.row(i));
+                        match silent.and_then(|s| s.get(i)) {
+                            Some(true) => (None, 0.0),
+                            Some(false) => self.assign_said(text_of(t), dense, scratch),
+                            None => self.assign_one(text_of(t), dense, scratch),
+                        }
                     })
                     .collect();
                 ctl.advance(1);
