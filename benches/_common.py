@@ -321,3 +321,15 @@ def label_coverage(problems, labels, texts) -> list[tuple[str, int, float]]:
             continue
         out.append((str(p.label), int(p.size), sum(says(words, texts[i]) for i in rows) / len(rows)))
     return out
+
+
+# Answers a survey's open question collects besides complaints: typical
+# non-answers, written for the benches and tests (not from a data set).
+NON_ANSWERS = [
+    "N/A", "n/a", "NA", "none", "None.", "Nothing", "nothing really", "Nothing, all good", "nothing to add",
+    "Nothing comes to mind", "no", "No.", "no comment", "No comments", "No complaints",
+    "I have no complaints at this time", "never had a problem", "No issues", "all good thanks",
+    "Everything is fine", "Everything was perfect", "Keep up the good work!", "great service",
+    "Great customer service", "very satisfied", "Happy with everything", "not sure", "don't know", "-", ".",
+    "same as above", "Not at this time", "No, thank you",
+]

@@ -25,7 +25,7 @@ original row order vs the rows shuffled.
     python benches/quality.py [--datasets banking77,tweet_complaints] [--runs 3]
                               [--json quality.json] [--embeddings] [--data DIR] [--ref-seeds 5]
                               [--subsample 300,1000] [--holdout] [--resample] [--one-less]
-                              [--set KEY=VALUE]
+                              [--non-answers 400] [--set KEY=VALUE]
 
 --subsample also scores painpoints and TF-IDF + KMeans on random subsets of
 each data set (median of 3 draws per size), since most exports are smaller
@@ -40,6 +40,10 @@ next month's export scores near 1.
 --one-less asks the same of the smallest change: every method fitted on all
 rows and on all rows but one (5 rows dropped in turn, numpy seed 7),
 compared (ARI) on the rows both hold.
+--non-answers N adds N typical survey non-answers ("N/A", "no comment", "all
+good thanks"; benches/_common.py NON_ANSWERS) to each set and fits every
+method with and without them: how much the complaints' groups move, and
+whether the non-answers form a group of their own and how high it ranks.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
 the theme of its problem (Analysis.theme_ids) and the three largest themes are
@@ -63,7 +67,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, MAX_LABEL_WORDS, clip,
+    DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, MAX_LABEL_WORDS, NON_ANSWERS, clip,
     duplicate_labels, dump_json, environment, fragments, import_painpoints, label_coverage, load_average,
     load_dataset, median, name_match, problem_label_faults, table,
 )
@@ -512,6 +516,49 @@ def bench_one_less(pp, ds: Labelled, args, draws=5):
     return {"draws": draws, "ari": out}
 
 
+def bench_non_answers(pp, ds: Labelled, args, count):
+    """A survey export: the data set's complaints plus `count` typical
+    non-answers ("N/A", "no comment", "all good thanks"; numpy seed 11),
+    fitted by each method with and without them. Per method: ARI between
+    the two fits on the complaints, NMI / ARI against the labels with
+    them, the share of non-answers put in a group, and the groups made
+    mostly of non-answers with the best rank among them (painpoints: its
+    ranking; the references: by size)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    texts, cats = load_dataset(ds.path, ds.column)
+    n, k = len(texts), len(set(cats))
+    rng = np.random.default_rng(11)
+    mixed = texts + [NON_ANSWERS[i] for i in rng.integers(len(NON_ANSWERS), size=count)]
+
+    def painpoints(rows, **options):
+        kwargs = {"seed": 0, "progress": False, **PP_OPTIONS, **options}
+        res = pp.analyze(rows, **kwargs)
+        return np.asarray(res.labels, dtype=np.int64), [int(p.id) for p in res.problems]
+
+    def reference(rows):
+        labels = np.asarray(run_tfidf_kmeans(rows, k)[0], dtype=np.int64)
+        return labels, [c for c, _ in top_clusters(labels, n=len(set(labels.tolist())))]
+
+    methods = {"painpoints": painpoints, "pp keywords only": lambda rows: painpoints(rows, word_vectors=False),
+               "tfidf+kmeans": reference}
+    out = {}
+    for name, fit in methods.items():
+        alone, _ = fit(texts)
+        labels, ranked = fit(mixed)
+        filler = labels[n:]
+        groups = [c for c in ranked if (filler == c).sum() * 2 > (labels == c).sum()]
+        out[name] = {
+            "ari_alone": float(adjusted_rand_score(alone, labels[:n])),
+            "nmi": float(normalized_mutual_info_score(cats, labels[:n])),
+            "ari": float(adjusted_rand_score(cats, labels[:n])),
+            "grouped": float((filler >= 0).mean()),
+            "groups": len(groups),
+            "best_rank": (ranked.index(groups[0]) + 1) if groups else None,
+        }
+    return {"count": count, "methods": out}
+
+
 def stability_methods(pp, ds: Labelled, args, texts, k):
     """Each method as a fit of the rows at given positions, for the
     stability benches: its labels and the ids of the three problems it
@@ -575,6 +622,19 @@ def print_one_less(name, r):
     print(table(["method", "ARI median", "ARI range"],
                 [[mth, f"{median(v):.3f}", f"{min(v):.3f}-{max(v):.3f}"] for mth, v in r["ari"].items()],
                 right={1, 2}))
+
+
+def print_non_answers(name, r):
+    print(f"\n--- {name}: with {r['count']:,} non-answers among the complaints (a survey export),"
+          " each method fitted with and without them ---")
+    print(table(["method", "ARI vs without", "NMI", "ARI", "non-answers grouped", "groups of them", "best rank"],
+                [[mth, f"{v['ari_alone']:.3f}", f"{v['nmi']:.3f}", f"{v['ari']:.3f}", pct(v["grouped"]),
+                  str(v["groups"]), "-" if v["best_rank"] is None else str(v["best_rank"])]
+                 for mth, v in r["methods"].items()],
+                right={1, 2, 3, 4, 5, 6}))
+    print("(ARI vs without: the complaints' groups with the non-answers against without them; NMI / ARI: the"
+          " complaints against their labels; groups of them: groups where non-answers are the majority, and the"
+          " best rank of one: painpoints by its ranking, the references by size)")
 
 
 def print_subsamples(name, rows):
@@ -791,6 +851,9 @@ def main():
                     help="also fit two random 80%% subsets apart and compare them (stability under new data)")
     ap.add_argument("--one-less", action="store_true",
                     help="also fit all rows and all rows but one, for 5 rows in turn, and compare them")
+    ap.add_argument("--non-answers", type=int, default=0, metavar="N",
+                    help="also fit every set with N typical survey non-answers added ('N/A', 'no comment'...)"
+                         " and compare")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a painpoints parameter for every painpoints run, e.g. --set resolution=0.7"
                          " (VALUE is read as JSON, else as a string; repeat for more)")
@@ -846,6 +909,9 @@ def main():
         if args.one_less:
             d["one_less"] = bench_one_less(pp, ds, args)
             print_one_less(ds.name, d["one_less"])
+        if args.non_answers > 0:
+            d["non_answers"] = bench_non_answers(pp, ds, args, args.non_answers)
+            print_non_answers(ds.name, d["non_answers"])
         all_results.append(d)
         sys.stdout.flush()
     print_summary(all_results)

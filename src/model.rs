@@ -472,7 +472,8 @@ impl ProblemModelParams {
         // survey's blank answers do not make every problem too small.
         let said = silent.iter().filter(|&&s| !s).count();
         let min_size = self.min_size.unwrap_or_else(|| ((said as f64 * 0.004).round() as usize).max(3));
-        let scale = rows.len() as f64 / n.max(1) as f64;
+        // The sample's share of those complaints (it holds none of the rest).
+        let scale = rows.len() as f64 / said.max(1) as f64;
         let initial = ((rows.len() as f64).sqrt() * 1.5).round() as usize;
         let cp = ClusterParams {
             seed: self.seed,
