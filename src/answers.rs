@@ -9,18 +9,31 @@
 //! them; the model treats them as it treats blank rows: no problem, no
 //! share, no part in the fit.
 //!
-//! The rule is deliberately narrow and reads negation as the segmenter
-//! does: an answer says nothing when each of its content words is one of
-//! a few words that report nothing ("n/a", "anything", "else", "sure"),
-//! a praise word not negated ("good", "great", "happy"), what praise is
-//! about ("service", "work") beside such a praise word, or a word for a
-//! complaint that is negated ("no complaints", "never had a problem",
-//! "can't complain"). "not good", "no response", "nothing works", "great
-//! app but it crashes" and "service" all remain complaints. Stop words and
-//! negators alone ("no", "none", "same as above") say nothing either.
-//! English only, like the stop words.
+//! The rule is deliberately narrow (a complaint taken for a non-answer is
+//! lost from every count; a non-answer taken for a complaint only makes a
+//! small group) and reads negation as the segmenter does. A short text
+//! (at most 160 bytes and 8 content words) says nothing when:
+//!
+//! * each of its content words is a word that reports nothing ("n/a",
+//!   "anything", "else", "sure"), a praise word not negated ("good",
+//!   "great", "happy"), what praise is about ("service", "work") beside
+//!   such a praise word, or a word for a complaint that is negated ("no
+//!   complaints", "never had a problem", "can't complain");
+//! * it says so: a null word ("no", "none", "nothing", "n/a", "not",
+//!   "same"), praise, or such a negated complaint word ("everything"
+//!   alone is a complaint);
+//! * it asks, wishes and compares nothing: no "?", no "more", "less",
+//!   "should", "could", "would", "better", "before", "once", "again" ("staff
+//!   could be more helpful", "it was great before"), no "for nothing";
+//! * it holds no amount, number, date, id, phone number or e-mail address
+//!   ("not sure about the $35").
+//!
+//! A text with no words at all (punctuation, links, redaction marks,
+//! emoji) says nothing too. "not good", "no response", "nothing works",
+//! "great app but it crashes", "never again" and "service" all remain
+//! complaints. English only, like the stop words.
 
-use crate::normalize::normalize;
+use crate::normalize::{is_mask, normalize};
 use crate::segment::{Piece, Segmenter};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
@@ -32,14 +45,23 @@ const MAX_BYTES: usize = 160;
 /// At most this many content words in a non-answer.
 const MAX_WORDS: usize = 8;
 
+/// Words that say there is nothing, or thank (stop words and negators
+/// among them: "thanks", "none", "same as above").
+#[rustfmt::skip]
+const NULL: &[&str] = &[
+    "no", "none", "nothing", "nope", "nah", "nil", "nada", "na", "n/a", "n", "not", "same", "idk", "dunno", "don't",
+    "dont", "thanks", "thank", "thx", "cheers",
+];
+
+/// Words that ask for more or compare with before: what holds them is a
+/// complaint ("could be more helpful", "it was great before").
+const WISHES: &[&str] = &["more", "less", "should", "could", "would", "better", "before", "once", "again"];
+
 /// Words that report nothing, negated or not ("not sure", "don't know",
 /// "nothing comes to mind", "n/a").
 #[rustfmt::skip]
 const NOTHING: &[&str] = &[
-    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "applicable", "anything", "everything", "else", "add",
-    "say", "mention", "comment", "comments", "sure", "know", "idk", "dunno", "idea", "think", "come", "comes",
-    "mind", "moment", "present", "currently", "far", "point", "answer", "question", "well", "always", "needed",
-    "needs", "thats",
+    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "applicable", "anything", "everything", "else", "add", "say", "mention", "comment", "comments", "sure", "know", "idk", "dunno", "idea", "think", "come", "comes", "mind", "moment", "present", "far", "needed", "needs", "thats"
 ];
 
 /// Praise: says nothing when not negated ("not good" is a complaint).
@@ -59,15 +81,18 @@ const PRAISED: &[&str] = &[
 ];
 
 /// A complaint named only to say there is none ("no complaints", "never
-/// had a problem", "can't complain"): says nothing when negated.
+/// had a problem", "can't complain"): says nothing when negated. (Not
+/// "change", "add" or "report": "can't change anything", "never got a
+/// report" are complaints.)
 #[rustfmt::skip]
 const NONE_OF: &[&str] = &[
     "complaint", "complaints", "complain", "issue", "issues", "problem", "problems", "concern", "concerns",
-    "suggestion", "suggestions", "improvement", "improvements", "improve", "improving", "change", "changes",
-    "feedback", "report",
+    "suggestion", "suggestions",
 ];
 
 struct Lexicon {
+    null: FxHashSet<&'static str>,
+    wishes: FxHashSet<&'static str>,
     nothing: FxHashSet<&'static str>,
     praise: FxHashSet<&'static str>,
     praised: FxHashSet<&'static str>,
@@ -87,6 +112,8 @@ fn lexicon() -> &'static Lexicon {
             .chain(lists.iter().flat_map(|l| l.iter().copied()))
             .collect();
         Lexicon {
+            null: NULL.iter().copied().collect(),
+            wishes: WISHES.iter().copied().collect(),
             nothing: NOTHING.iter().copied().collect(),
             praise: PRAISE.iter().copied().collect(),
             praised: PRAISED.iter().copied().collect(),
@@ -96,9 +123,14 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
-/// True when `text` holds no complaint: blank, only stop words, marks and
-/// negators, or a non-answer as the module docs describe. Takes the text as
-/// written (it is normalised here).
+/// [`says_nothing`] of a row that may be missing (a missing row says nothing).
+pub fn row_says_nothing(text: Option<&str>) -> bool {
+    text.map_or(true, says_nothing)
+}
+
+/// True when `text` holds no complaint: blank, no words at all, or a
+/// non-answer as the module docs describe. Takes the text as written (it
+/// is normalised here).
 pub fn says_nothing(text: &str) -> bool {
     at_a_glance(text).unwrap_or_else(|| says_nothing_normalized(&normalize(text)))
 }
@@ -116,13 +148,17 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
     if trimmed.len() > MAX_BYTES {
         return Some(false);
     }
+    if trimmed.contains(['<', '&']) {
+        return None; // markup and entities: the words are known once normalised
+    }
     let lex = lexicon();
     let mut buf = [0u8; 24];
     for chunk in trimmed.split_ascii_whitespace() {
         let core = chunk.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"'));
         // Only a run of ASCII letters is surely one word after
-        // normalising; "XX" runs are redaction marks, masked.
-        if core.is_empty()
+        // normalising; "XX" runs are redaction marks, masked; the
+        // segmenter skips single letters.
+        if core.len() < 2
             || core.len() > buf.len()
             || !core.bytes().all(|b| b.is_ascii_alphabetic())
             || core.contains("XX")
@@ -143,8 +179,25 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
 /// [`says_nothing`] for a text [`at_a_glance`] leaves open, already
 /// normalised (so a caller that normalises it anyway does it once).
 pub fn says_nothing_normalized(normalized: &str) -> bool {
+    // An amount, a number or an id says something ("why did I only get
+    // 20.00") that the pipeline cannot read: a complaint without a problem.
+    if SAYS_SOMETHING.iter().any(|m| normalized.contains(m))
+        || normalized.contains('?')
+        || normalized.contains("for nothing")
+    {
+        return false;
+    }
     let lex = lexicon();
-    let (mut words, mut praise, mut praised, mut other) = (0usize, false, false, false);
+    let (mut tokens, mut null) = (0usize, false);
+    let plain = normalized.split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '/' | '_')));
+    for token in plain.filter(|t| !t.is_empty() && !is_mask(t)) {
+        tokens += 1;
+        null |= lex.null.contains(token);
+        if lex.wishes.contains(token) {
+            return false;
+        }
+    }
+    let (mut words, mut praise, mut praised, mut declined, mut other) = (0usize, false, false, false, false);
     Segmenter::shared().for_each_piece(normalized, |piece| {
         let Piece::Word { surface, negated } = piece else { return };
         words += 1;
@@ -153,18 +206,18 @@ pub fn says_nothing_normalized(normalized: &str) -> bool {
             praise = true;
         } else if lex.praised.contains(surface) && !negated {
             praised = true;
-        } else if !(lex.none_of.contains(surface) && negated) {
+        } else if lex.none_of.contains(surface) && negated {
+            declined = true;
+        } else {
             other = true;
         }
     });
     if words == 0 {
         // Only stop words, negators and marks: "no", "same as above", a
-        // link. An amount, a number or an id says something ("why did I
-        // only get 20.00") that the pipeline cannot read: a complaint
-        // without a problem, not a non-answer.
-        return !SAYS_SOMETHING.iter().any(|m| normalized.contains(m));
+        // link, an emoji; but not "never again" or "down".
+        return tokens == 0 || null;
     }
-    !other && words <= MAX_WORDS && (praise || !praised)
+    !other && words <= MAX_WORDS && (praise || !praised) && (null || praise || declined)
 }
 
 /// Masks that stand for something said (see [`crate::normalize::MASKS`]).
@@ -203,12 +256,11 @@ mod tests {
             "great",
             "very satisfied",
             "love the app",
+            "Thanks",
+            "Thank you!",
+            "No, thank you",
             "N.A.",
-            "no improvements needed",
-            "Nothing to improve",
-            "nothing to report",
             "Great customer service",
-            "Excellent service as always",
             "not sure",
             "don't know",
             "same as above",
@@ -239,6 +291,33 @@ mod tests {
             "problems with my card",
             "refund",
             "Is there a fee?",
+            "No answer",
+            "Still no answer",
+            "Never again",
+            "Down again",
+            "Down",
+            "Always down",
+            "Currently down",
+            "Off again",
+            "Not again",
+            "Why?",
+            "Staff could be more helpful",
+            "Customer service could be more helpful",
+            "Be more polite",
+            "More friendly staff",
+            "Would love more staff",
+            "Should be easy",
+            "It was great before",
+            "Was good once",
+            "Where is the good service?",
+            "Can't change anything",
+            "Never got a report",
+            "What's the point?",
+            "Everything",
+            "Not well",
+            "not sure about the $35",
+            "Great, thanks for nothing",
+            "no complaints 20 dollars",
             "slow service",
             "improve the app",
             "fast charging broke",
@@ -274,6 +353,10 @@ mod tests {
             "\"fine\"",
             "very very very good",
             "caf\u{e9} was cold",
+            "no comment x",
+            "<font face=\"Times New Roman\">N/A</font>",
+            "no complaints 20 dollars",
+            "great, 5 bucks",
         ];
         for t in texts {
             if let Some(v) = at_a_glance(t) {

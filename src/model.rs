@@ -58,7 +58,7 @@ pub struct ProblemModelParams {
     pub seed: u64,
     /// Never more problems than this (default 100).
     pub max_problems: Option<usize>,
-    /// Smallest problem, in complaints (default: 0.4% of complaints, at least 3).
+    /// Smallest problem, in complaints (default: 0.4% of the rows that hold a complaint, at least 3).
     pub min_size: Option<usize>,
     /// Complaints less similar than this to every problem get -1.
     pub threshold: Option<f32>,
@@ -116,7 +116,8 @@ pub struct Problem {
     pub keywords: Vec<Keyword>,
     /// Number of fitting complaints assigned to it.
     pub size: usize,
-    /// `size` over all fitting complaints (rows with no text included).
+    /// `size` over the fitting rows that hold a complaint (blank rows and
+    /// non-answers are not counted: see [`ProblemModel::n_empty`]).
     pub share: f64,
     /// Mean similarity of its complaints to its centre, in [0, 1].
     pub cohesion: f32,
@@ -154,8 +155,8 @@ pub struct Theme {
     pub keywords: Vec<String>,
     /// Complaints in its problems.
     pub size: usize,
-    /// `size` over the fitting complaints that say something (rows without
-    /// text are not counted: see [`ProblemModel::n_empty`]).
+    /// `size` over the fitting rows that hold a complaint (blank rows and
+    /// non-answers are not counted: see [`ProblemModel::n_empty`]).
     pub share: f64,
 }
 
@@ -569,8 +570,11 @@ impl ProblemModelParams {
         model.rebuild_scorer();
 
         // Assign every row; dissolve problems that end up too small, moving
-        // only their rows (others keep their best, which is still present).
-        let mut best = model.assign_rows(texts, Some(&silent), embeddings, ctl)?;
+        // only the rows they held or whose nearest centre they were (others
+        // keep their best, which is still present and still chosen: a
+        // fitted model scores the rows as the fit labels them).
+        let (mut best, mut nearest): (Vec<Assignment>, Vec<Option<usize>>) =
+            model.place_rows(texts, &silent, embeddings, ctl)?.into_iter().unzip();
         loop {
             let sizes = count(&best, model.centroids.len());
             let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
@@ -588,20 +592,20 @@ impl ProblemModelParams {
                 m.problems = keep.iter().filter_map(|&c| m.problems.get(c).cloned()).collect();
             }
             model.rebuild_scorer();
-            let moved: Vec<usize> = (0..n).filter(|&i| matches!(best[i].0, Some(c) if remap[c].is_none())).collect();
-            let redo: Vec<Assignment> = moved
+            let gone = |c: Option<usize>| matches!(c, Some(c) if remap[c].is_none());
+            let moved: Vec<usize> = (0..n).filter(|&i| gone(best[i].0) || gone(nearest[i])).collect();
+            let redo: Vec<Placement> = moved
                 .par_iter()
                 .map_init(Scratch::default, |scratch, &i| {
-                    model.assign_one(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
+                    model.place_said(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
                 })
                 .collect();
-            for b in best.iter_mut() {
-                if let Some(c) = b.0 {
-                    b.0 = remap[c];
-                }
+            for c in best.iter_mut().map(|b| &mut b.0).chain(nearest.iter_mut()) {
+                *c = c.and_then(|c| remap[c]);
             }
-            for (&i, r) in moved.iter().zip(redo) {
-                best[i] = r;
+            for (&i, (b, c)) in moved.iter().zip(redo) {
+                best[i] = b;
+                nearest[i] = c;
             }
         }
         ctl.check()?;
@@ -610,13 +614,13 @@ impl ProblemModelParams {
         let k = model.centroids.len();
         model.problems = (0..k as u32).map(Problem::placeholder).collect();
         let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
-        let (mut labels, mut similarity) = model.summarize(texts, best, &sample_rows, true);
+        let (mut labels, mut similarity) = model.summarize(texts, &silent, best, &sample_rows, true);
         model.next_id = k as u32;
         if let Some(prev) = previous {
             model.carry_over(prev, texts);
             model.rebuild_scorer();
             let best = model.assign_rows(texts, Some(&silent), embeddings, ctl)?;
-            (labels, similarity) = model.summarize(texts, best, &sample_rows, false);
+            (labels, similarity) = model.summarize(texts, &silent, best, &sample_rows, false);
         }
         ctl.advance(2);
         Ok(Fit { model, labels, similarity })
@@ -714,7 +718,7 @@ fn refine_by_mixture(
 /// A row that holds no complaint: missing, blank, or a non-answer such as
 /// "n/a" or "no comment" ([`answers::says_nothing`]).
 fn blank<T: AsRef<str>>(text: &Option<T>) -> bool {
-    text.as_ref().map_or(true, |s| answers::says_nothing(s.as_ref()))
+    answers::row_says_nothing(text.as_ref().map(|s| s.as_ref()))
 }
 
 /// The clustered sample: row numbers, vectors and term sequences.
@@ -742,6 +746,11 @@ impl Problem {
 /// A row's problem (index into the centroids; `None` = no problem) and its
 /// similarity to that problem's centre.
 type Assignment = (Option<usize>, f32);
+
+/// An assignment, and the problem whose centre the row resembles most when
+/// that one fits it: the row's words may give it another problem (the word
+/// mixture), whose choice depends on that centre being there.
+type Placement = (Assignment, Option<usize>);
 
 fn count(best: &[Assignment], k: usize) -> Vec<usize> {
     let mut sizes = vec![0usize; k];
@@ -989,10 +998,12 @@ impl ProblemModel {
     /// assignment; problems re-ranked by different complaints (size less
     /// copies), then size. With `fresh_labels`, labels are chosen
     /// and ids numbered by rank; otherwise ids and labels are kept (an empty
-    /// label is filled in). Returns per-row ids and similarities.
+    /// label is filled in). `silent` says which rows hold no complaint
+    /// ([`silent_rows`]). Returns per-row ids and similarities.
     fn summarize<T: AsRef<str> + Sync>(
         &mut self,
         texts: &[Option<T>],
+        silent: &[bool],
         best: Vec<Assignment>,
         sample_rows: &SampleRows,
         fresh_labels: bool,
@@ -1009,7 +1020,7 @@ impl ProblemModel {
         let copies = copies(texts, &best, k);
         // Shares are of the complaints that say something: a survey export's
         // blank answers are not complaints without a problem.
-        let n_empty = texts.iter().zip(&best).filter(|(t, b)| b.0.is_none() && blank(t)).count();
+        let n_empty = best.iter().zip(silent).filter(|(b, &s)| b.0.is_none() && s).count();
         let answered = n - n_empty;
         let order = rank::rank_order(&sizes, &copies);
         let examples = examples(texts, &best, &descriptions, &self.vocabulary);
@@ -1090,8 +1101,8 @@ impl ProblemModel {
             })
             .collect();
         let rows: Vec<SparseVec> = seqs.par_iter().map(|s| self.vocabulary.weigh(s)).collect();
-        let best = self.assign_indices(texts, embeddings, ctl)?;
-        Ok(self.summarize(texts, best, &SampleRows { index, rows, seqs }, false))
+        let best = self.assign_indices(texts, Some(&silent), embeddings, ctl)?;
+        Ok(self.summarize(texts, &silent, best, &SampleRows { index, rows, seqs }, false))
     }
 
     /// Check that `embeddings` suit this model for `rows` texts.
@@ -1106,39 +1117,41 @@ impl ProblemModel {
         }
     }
 
-    fn assign_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
+    /// A row's assignment, with the problem whose centre it resembles most
+    /// when that one fits it ([`Placement`]).
+    fn place_one(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Placement {
         // A blank row or a non-answer says nothing, whatever its embedding.
         let glance = answers::at_a_glance(text);
         if glance == Some(true) {
-            return (None, 0.0);
+            return ((None, 0.0), None);
         }
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
         if glance.is_none() && answers::says_nothing_normalized(scratch.normalized()) {
-            return (None, 0.0);
+            return ((None, 0.0), None);
         }
-        self.assign_vectorized(dense, scratch)
+        self.place_vectorized(dense, scratch)
     }
 
-    /// [`ProblemModel::assign_one`] for a row already known to hold a
+    /// [`ProblemModel::place_one`] for a row already known to hold a
     /// complaint (a fit reads that of every row once, see [`silent_rows`]).
-    fn assign_said(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
+    fn place_said(&self, text: &str, dense: Option<&[f32]>, scratch: &mut Scratch) -> Placement {
         self.vocabulary.vectorize_with(segmenter(), text, scratch);
-        self.assign_vectorized(dense, scratch)
+        self.place_vectorized(dense, scratch)
     }
 
-    /// The assignment of the complaint `scratch` holds, vectorised.
-    fn assign_vectorized(&self, dense: Option<&[f32]>, scratch: &mut Scratch) -> Assignment {
+    /// The placement of the complaint `scratch` holds, vectorised.
+    fn place_vectorized(&self, dense: Option<&[f32]>, scratch: &mut Scratch) -> Placement {
         if let (Some(b), Some(d)) = (&self.blend, dense) {
             b.apply(&mut scratch.vector, d, self.vocabulary.len() as u32);
         }
         match self.scorer.best(&scratch.vector, &mut scratch.scores) {
-            Some((c, s)) if c >= self.centroids.len() => (None, s.max(0.0)),
+            Some((c, s)) if c >= self.centroids.len() => ((None, s.max(0.0)), None),
             Some((c, s)) if self.fits(s) => match &self.words_scorer {
-                Some(words) => self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)),
-                None => (Some(c), s),
+                Some(words) => (self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)), Some(c)),
+                None => ((Some(c), s), Some(c)),
             },
-            Some((_, s)) => (None, s.max(0.0)),
-            None => (None, 0.0),
+            Some((_, s)) => ((None, s.max(0.0)), None),
+            None => ((None, 0.0), None),
         }
     }
 
@@ -1223,15 +1236,17 @@ impl ProblemModel {
         best.map(|(c, sim, _)| (c, sim))
     }
 
-    /// Every row's assignment, its work added to `ctl`'s total.
+    /// Every row's assignment, its work added to `ctl`'s total (`silent`:
+    /// see [`ProblemModel::assign_rows`]).
     fn assign_indices<T: AsRef<str> + Sync>(
         &self,
         texts: &[Option<T>],
+        silent: Option<&[bool]>,
         embeddings: Option<&Embeddings>,
         ctl: &Control,
     ) -> Result<Vec<Assignment>> {
         ctl.add_total(texts.len().div_ceil(CHUNK) as u64);
-        self.assign_rows(texts, None, embeddings, ctl)
+        self.assign_rows(texts, silent, embeddings, ctl)
     }
 
     /// Every row's assignment, advancing `ctl` one unit per `CHUNK` rows
@@ -1245,7 +1260,30 @@ impl ProblemModel {
         embeddings: Option<&Embeddings>,
         ctl: &Control,
     ) -> Result<Vec<Assignment>> {
-        let chunks: Vec<Result<Vec<Assignment>>> = texts
+        self.rows_by(texts, silent, embeddings, ctl, |p| p.0)
+    }
+
+    /// [`ProblemModel::assign_rows`] with every row's [`Placement`].
+    fn place_rows<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[Option<T>],
+        silent: &[bool],
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+    ) -> Result<Vec<Placement>> {
+        self.rows_by(texts, Some(silent), embeddings, ctl, |p| p)
+    }
+
+    /// Every row placed, then kept as `keep` makes it, in parallel chunks.
+    fn rows_by<T: AsRef<str> + Sync, R: Send>(
+        &self,
+        texts: &[Option<T>],
+        silent: Option<&[bool]>,
+        embeddings: Option<&Embeddings>,
+        ctl: &Control,
+        keep: impl Fn(Placement) -> R + Sync,
+    ) -> Result<Vec<R>> {
+        let chunks: Vec<Result<Vec<R>>> = texts
             .par_chunks(CHUNK)
             .enumerate()
             .map_init(Scratch::default, |scratch, (ci, chunk)| {
@@ -1256,11 +1294,11 @@ impl ProblemModel {
                     .map(|(j, t)| {
                         let i = ci * CHUNK + j;
                         let dense = embeddings.map(|e| e.row(i));
-                        match silent.and_then(|s| s.get(i)) {
-                            Some(true) => (None, 0.0),
-                            Some(false) => self.assign_said(text_of(t), dense, scratch),
-                            None => self.assign_one(text_of(t), dense, scratch),
-                        }
+                        keep(match silent.and_then(|s| s.get(i)) {
+                            Some(true) => ((None, 0.0), None),
+                            Some(false) => self.place_said(text_of(t), dense, scratch),
+                            None => self.place_one(text_of(t), dense, scratch),
+                        })
                     })
                     .collect();
                 ctl.advance(1);
@@ -1276,7 +1314,8 @@ impl ProblemModel {
 
     /// Problem id and similarity for every text, in order. A row whose best
     /// similarity is below the threshold gets [`NO_PROBLEM`] (and that
-    /// similarity); an empty row gets (-1, 0).
+    /// similarity); a row that holds no complaint (missing, blank, or a
+    /// non-answer such as "n/a": [`crate::answers`]) gets (-1, 0).
     pub fn score<T: AsRef<str> + Sync>(&self, texts: &[Option<T>], ctl: &Control) -> Result<(Vec<i64>, Vec<f32>)> {
         self.score_embedded(texts, None, ctl)
     }
@@ -1290,7 +1329,7 @@ impl ProblemModel {
         ctl: &Control,
     ) -> Result<(Vec<i64>, Vec<f32>)> {
         self.check_embeddings(embeddings, texts.len())?;
-        let best = self.assign_indices(texts, embeddings, ctl)?;
+        let best = self.assign_indices(texts, None, embeddings, ctl)?;
         let ids = best
             .iter()
             .map(|b| b.0.and_then(|c| self.problems.get(c)).map(|p| p.id as i64).unwrap_or(NO_PROBLEM))

@@ -5,9 +5,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import _painpoints
 from ._errors import ParameterError
-from ._inputs import clean_surrogates, to_texts
+from ._inputs import says_nothing_rows, to_texts
 from ._model import ProblemModel
 from ._result import Analysis
 
@@ -84,4 +83,4 @@ def says_nothing(texts: Any) -> np.ndarray:
     >>> pp.says_nothing(["N/A", "no complaints, great service", "not good", "refund not received"]).tolist()
     [True, True, False, False]
     """
-    return np.asarray(_painpoints.says_nothing(clean_surrogates(to_texts(texts))), dtype=bool)
+    return says_nothing_rows(to_texts(texts))

@@ -8,9 +8,12 @@ every output row lines up with its input row.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 
 from ._errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["to_texts", "is_missing"]
 
@@ -103,3 +106,18 @@ def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
 def clean_surrogates(texts: List[Optional[str]]) -> List[Optional[str]]:
     """Replace lone surrogates (which UTF-8 cannot hold) in every row."""
     return [t if t is None else _clean(t) for t in texts]
+
+
+def says_nothing_rows(texts: List[Optional[str]]) -> "np.ndarray":
+    """Per row, whether it holds no complaint, as the core reads it (see
+    :func:`painpoints.says_nothing`); lone surrogates are replaced first
+    when a row has any."""
+    import numpy as np
+
+    from . import _painpoints
+
+    try:
+        flags = _painpoints.says_nothing(texts)
+    except UnicodeEncodeError:
+        flags = _painpoints.says_nothing(clean_surrogates(texts))
+    return np.asarray(flags, dtype=bool)

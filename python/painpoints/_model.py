@@ -63,7 +63,7 @@ class ProblemModel:
             complaints give the same problems whatever the seed, the row
             order or the number of threads.
         max_problems: never more problems than this (default 100).
-        min_size: smallest problem, in complaints (default 0.4% of rows, at least 3).
+        min_size: smallest problem, in complaints (default 0.4% of the rows that hold a complaint, at least 3).
         threshold: complaints less similar than this (0..1) to every
             problem get -1, the sign of a problem not seen before (default 0.08).
         resolution: granularity of the problems: above 1 finds more,
@@ -295,7 +295,9 @@ class ProblemModel:
         """Problem id (-1 = no known problem) and similarity (0..1) of every row, in order.
 
         The similarity is to the centre of the row's problem. A row gets -1
-        when no problem's centre reaches ``threshold_``; otherwise a short
+        when no problem's centre reaches ``threshold_``, and (-1, 0) when it
+        holds no complaint (missing, blank, or a non-answer such as "n/a" or
+        "no comment": see :func:`painpoints.says_nothing`); otherwise a short
         complaint goes to the problem its words are most likely drawn from
         among those it shares a keyword with, whose centre it may resemble
         less than ``threshold_``.

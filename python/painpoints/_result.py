@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
-from . import _painpoints
 from ._errors import NotFittedError, ParameterError
-from ._inputs import clean_surrogates
+from ._inputs import says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -181,7 +180,7 @@ def _blank_rows(texts: Optional[Sequence[Optional[str]]], n: int) -> Optional[np
     such as "n/a" or "no comment", as the core reads it); None when unknown."""
     if texts is None or len(texts) != n:
         return None
-    return np.asarray(_painpoints.says_nothing(clean_surrogates(list(texts))), dtype=bool)
+    return says_nothing_rows(list(texts))
 
 
 def _period(pd: Any, freq: str) -> str:
@@ -309,7 +308,8 @@ class Analysis:
     ``problems`` are ranked by size, largest first (a copy-paste wave
     counting once: see :attr:`Problem.copies`); ``labels`` gives the
     problem id of every input row, in input order, ``-1`` for complaints
-    that fit no problem (and for missing or empty rows).
+    that fit no problem (and for rows without a complaint: missing, blank,
+    or a non-answer such as "n/a", see :attr:`n_empty`).
     """
 
     def __init__(self, problems: Sequence[Problem], labels: np.ndarray, similarity: np.ndarray,

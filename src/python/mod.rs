@@ -356,7 +356,7 @@ fn terms(text: &str) -> Vec<(String, String)> {
 /// such as "n/a" or "no comment" (the rows a fit leaves out of its shares).
 #[pyfunction]
 fn says_nothing(py: Python<'_>, texts: Texts) -> Vec<bool> {
-    py.detach(|| texts.iter().map(|t| t.as_deref().map_or(true, crate::answers::says_nothing)).collect())
+    py.detach(|| texts.iter().map(|t| crate::answers::row_says_nothing(t.as_deref())).collect())
 }
 
 /// Number of worker threads a call would use.
