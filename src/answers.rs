@@ -61,7 +61,9 @@ const WISHES: &[&str] = &["more", "less", "should", "could", "would", "better", 
 /// "nothing comes to mind", "n/a").
 #[rustfmt::skip]
 const NOTHING: &[&str] = &[
-    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "applicable", "anything", "everything", "else", "add", "say", "mention", "comment", "comments", "sure", "know", "idk", "dunno", "idea", "think", "come", "comes", "mind", "moment", "present", "far", "needed", "needs", "thats"
+    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "applicable", "anything", "everything", "else", "add",
+    "say", "mention", "comment", "comments", "sure", "know", "idk", "dunno", "idea", "think", "come", "comes",
+    "mind", "moment", "present", "far", "needed", "needs", "thats", "thx", "cheers",
 ];
 
 /// Praise: says nothing when not negated ("not good" is a complaint).
@@ -258,6 +260,8 @@ mod tests {
             "love the app",
             "Thanks",
             "Thank you!",
+            "thx",
+            "cheers!",
             "No, thank you",
             "N.A.",
             "Great customer service",
