@@ -41,8 +41,8 @@ next month's export scores near 1.
 rows and on all rows but one (5 rows dropped in turn, numpy seed 7),
 compared (ARI) on the rows both hold.
 --non-answers N adds N typical survey non-answers ("N/A", "no comment", "all
-good thanks"; benches/_common.py NON_ANSWERS) to each set and fits every
-method with and without them: how much the complaints' groups move, and
+good thanks"; benches/_common.py NON_ANSWERS) to each set and fits
+painpoints and TF-IDF + KMeans with and without them: how much the complaints' groups move, and
 whether the non-answers form a group of their own and how high it ranks.
 
 "painpoints themes" rows score the same fit one level up: each complaint gets
@@ -519,7 +519,9 @@ def bench_one_less(pp, ds: Labelled, args, draws=5):
 def bench_non_answers(pp, ds: Labelled, args, count):
     """A survey export: the data set's complaints plus `count` typical
     non-answers ("N/A", "no comment", "all good thanks"; numpy seed 11),
-    fitted by each method with and without them. Per method: ARI between
+    fitted by painpoints (with and without word vectors) and TF-IDF + KMeans
+    given the true k, with and without them (not the embedding methods:
+    the non-answers have no cached vectors). Per method: ARI between
     the two fits on the complaints, NMI / ARI against the labels with
     them, the share of non-answers put in a group, and the groups made
     mostly of non-answers with the best rank among them (painpoints: its

@@ -63,14 +63,19 @@ def says_nothing(texts: Any) -> np.ndarray:
     """Per text, whether it holds no complaint, as :func:`analyze` and
     :meth:`ProblemModel.predict` read it.
 
-    A text says nothing when it is missing or blank, or when it is a
-    non-answer: each of its words is a stop word, a word that reports
-    nothing ("n/a", "nothing", "not sure"), praise that is not negated
-    ("all good", "great service", "keep up the good work"), or a complaint
-    word that is negated ("no complaints", "never had a problem"). Such rows
-    get no problem (-1), stay out of the fit and of every share, and are
-    counted in :attr:`Analysis.n_empty`. "not good", "no response" and
-    "nothing works" are complaints. English only.
+    A text says nothing when it is missing or blank, has no words at all
+    (punctuation, a link alone, emoji), or is a short non-answer: each of
+    its words is a stop word, a word that reports nothing ("n/a",
+    "anything", "sure"), praise that is not negated ("all good", "great
+    service", "keep up the good work"), or a complaint word that is negated
+    ("no complaints", "never had a problem"); it says so (a word such as
+    "no", "nothing", "not", "same", "thanks", or praise, or such a negated
+    complaint word); it asks, wishes and compares nothing ("?", "more",
+    "could", "before", "again"); and it holds no amount, number, date or id.
+    Such rows get no problem (-1), stay out of the fit and of every share,
+    and are counted in :attr:`Analysis.n_empty`. "not good", "no response",
+    "nothing works", "never again" and "staff could be more helpful" are
+    complaints. English only.
 
     Args:
         texts: a list of str, pandas or polars Series, numpy array, or any

@@ -108,16 +108,20 @@ def clean_surrogates(texts: List[Optional[str]]) -> List[Optional[str]]:
     return [t if t is None else _clean(t) for t in texts]
 
 
+def call_with_texts(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
+    """``fn(texts, ...)`` of the native module, with lone surrogates replaced
+    (copying the rows) only when a row has any."""
+    try:
+        return fn(texts, *args, **kwargs)
+    except UnicodeEncodeError:
+        return fn(clean_surrogates(texts), *args, **kwargs)
+
+
 def says_nothing_rows(texts: List[Optional[str]]) -> "np.ndarray":
     """Per row, whether it holds no complaint, as the core reads it (see
-    :func:`painpoints.says_nothing`); lone surrogates are replaced first
-    when a row has any."""
+    :func:`painpoints.says_nothing`)."""
     import numpy as np
 
     from . import _painpoints
 
-    try:
-        flags = _painpoints.says_nothing(texts)
-    except UnicodeEncodeError:
-        flags = _painpoints.says_nothing(clean_surrogates(texts))
-    return np.asarray(flags, dtype=bool)
+    return np.asarray(call_with_texts(_painpoints.says_nothing, texts), dtype=bool)

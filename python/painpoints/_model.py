@@ -10,7 +10,8 @@ import numpy as np
 from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
-from ._inputs import clean_surrogates, to_texts
+from ._inputs import call_with_texts as _call
+from ._inputs import to_texts
 from ._progress import make_progress
 from ._result import Problem, Theme
 
@@ -18,13 +19,6 @@ __all__ = ["ProblemModel"]
 
 _PARAM_NAMES = ("seed", "max_problems", "min_size", "threshold", "resolution", "sample_size", "embedding_weight",
                 "word_vectors", "n_jobs", "progress")
-
-
-def _call(fn: Any, texts: List[Optional[str]], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(texts, *args, **kwargs)
-    except UnicodeEncodeError:
-        return fn(clean_surrogates(texts), *args, **kwargs)
 
 
 # Compressions that score_file can append chunk after chunk to.
