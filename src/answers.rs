@@ -33,7 +33,7 @@
 //! "great app but it crashes", "never again" and "service" all remain
 //! complaints. English only, like the stop words.
 
-use crate::normalize::{is_mask, normalize};
+use crate::normalize::{is_mask, normalize, MASKS};
 use crate::segment::{Piece, Segmenter};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
@@ -183,7 +183,7 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
 pub fn says_nothing_normalized(normalized: &str) -> bool {
     // An amount, a number or an id says something ("why did I only get
     // 20.00") that the pipeline cannot read: a complaint without a problem.
-    if SAYS_SOMETHING.iter().any(|m| normalized.contains(m))
+    if MASKS.iter().any(|m| !SAY_NOTHING_MASKS.contains(m) && normalized.contains(m))
         || normalized.contains('?')
         || normalized.contains("for nothing")
     {
@@ -222,8 +222,10 @@ pub fn says_nothing_normalized(normalized: &str) -> bool {
     !other && words <= MAX_WORDS && (praise || !praised) && (null || praise || declined)
 }
 
-/// Masks that stand for something said (see [`crate::normalize::MASKS`]).
-const SAYS_SOMETHING: &[&str] = &["_money_", "_num_", "_id_", "_date_", "_phone_", "_email_"];
+/// The masks that stand for nothing said (a link alone, redaction marks);
+/// every other one of [`MASKS`] (an amount, a number, a date, an id...)
+/// stands for something.
+const SAY_NOTHING_MASKS: &[&str] = &["_url_", "_redacted_"];
 
 #[cfg(test)]
 mod tests {
