@@ -196,7 +196,9 @@ impl ProblemModel {
                 if let Some(m) = &mut self.mixture {
                     m.problems.remove(i);
                 }
-                if !reassign {
+                if reassign {
+                    self.reassigned.push(c);
+                } else {
                     self.suppressed.push(c);
                 }
                 self.rebuild_scorer();
@@ -226,6 +228,7 @@ impl ProblemModel {
                 // keep the seeded problem's complaints at -1.
                 let n_words = self.vocabulary.len() as u32;
                 self.suppressed.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
+                self.reassigned.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
                 self.centroids.push(v);
                 if let Some(m) = &mut self.mixture {
                     m.problems.push(group);
@@ -392,6 +395,31 @@ impl ProblemModel {
             })
             .collect();
         self.next_id = next;
+        // A problem the analyst dropped that this fit finds again (no
+        // previous problem matches it, a dropped centre does) is dropped
+        // again below, the same way: its complaints to -1, or to their
+        // next-best problem.
+        let dropped: Vec<(SparseVec, bool)> = previous
+            .suppressed
+            .iter()
+            .map(|c| (c, false))
+            .chain(previous.reassigned.iter().map(|c| (c, true)))
+            .map(|(c, reassign)| (normalized(&translate(c, &previous.vocabulary, &self.vocabulary)), reassign))
+            .collect();
+        let drop_again: Vec<(u32, bool)> = matches
+            .iter()
+            .zip(&new)
+            .zip(&self.problems)
+            .filter(|((m, _), _)| m.is_none())
+            .filter_map(|((_, c), p)| {
+                dropped
+                    .iter()
+                    .map(|(d, reassign)| (dot(c, d), *reassign))
+                    .filter(|&(s, _)| s >= MATCH_SIMILARITY)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, reassign)| (p.id, reassign))
+            })
+            .collect();
         // Replay edits; one that no longer applies (its problem vanished) is
         // kept on record. A problem found again keeps the label an edit gave
         // it: a merge that came back as one problem and a seed the fit found
@@ -435,6 +463,12 @@ impl ProblemModel {
                 labelled.push(id);
             }
             self.edits.push(e.clone());
+        }
+        for (id, reassign) in drop_again {
+            // (A replayed edit may have merged it away already.)
+            if self.problems.iter().any(|p| p.id == id) {
+                let _ = self.apply_edit(Edit::Drop { id, reassign }, texts, true);
+            }
         }
         // Unique labels: the analyst's labels first (the latest edit wins),
         // then a fresh label equal to one already taken gets a suffix.
@@ -617,6 +651,36 @@ mod tests {
         assert!(m2.lineage().new.is_empty(), "{:?}", m2.lineage());
         assert_eq!(m2.predict(&texts, &c).expect("predict"), fit.labels);
         assert_eq!(m2.edits().len(), 1);
+    }
+
+    #[test]
+    fn refit_drops_again_what_the_analyst_dropped() {
+        let c = Control::new();
+        let p = ProblemModelParams { min_size: Some(5), ..Default::default() };
+        for reassign in [false, true] {
+            let (mut m, texts) = fitted();
+            let refund = id_with(&m, "refund");
+            let before = m.predict(&texts, &c).expect("predict");
+            m.edit(Edit::Drop { id: refund, reassign }, &texts, &c).expect("drop");
+            // Through the model file too, as next month's fit would get it.
+            let m = ProblemModel::from_json(&m.to_json().expect("json")).expect("load");
+            let fit = p.fit_with(&texts, Some(&m), &c).expect("refit");
+            let m2 = fit.model;
+            // The refit finds the refund complaints again, but the analyst
+            // dropped them: no problem of theirs comes back under a new id.
+            assert_eq!(m2.problems().len(), m.problems().len(), "{reassign}: {:?}", m2.problems());
+            assert!(m2.problems().iter().all(|q| !q.label.contains("refund")), "{:?}", m2.problems());
+            assert!(m2.lineage().new.is_empty(), "{:?}", m2.lineage());
+            // Every complaint is labelled as the edited model labels it.
+            assert!(before.iter().filter(|&&l| l == refund as i64).count() >= 40);
+            assert_eq!(fit.labels, m.predict(&texts, &c).expect("predict"), "{reassign}");
+            assert_eq!(m2.predict(&texts, &c).expect("predict"), fit.labels);
+            assert_eq!(m2.edits().len(), 1);
+            // And the month after that, from the refit model.
+            let fit3 = p.fit_with(&texts, Some(&m2), &c).expect("refit again");
+            assert_eq!(fit3.model.problems().len(), m.problems().len(), "{:?}", fit3.model.problems());
+            assert_eq!(fit3.labels, fit.labels);
+        }
     }
 
     #[test]

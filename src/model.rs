@@ -181,6 +181,11 @@ pub struct ProblemModel {
     /// Centres of dropped problems whose complaints go to -1.
     #[serde(default)]
     pub(crate) suppressed: Vec<SparseVec>,
+    /// Centres of dropped problems whose complaints went to their next-best
+    /// problem: not scored against, kept so that the next fit with this
+    /// model as `previous` drops the problem again if it finds it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) reassigned: Vec<SparseVec>,
     /// Analyst edits, replayed on the next fit with `previous`.
     #[serde(default)]
     pub(crate) edits: Vec<Edit>,
@@ -559,6 +564,7 @@ impl ProblemModelParams {
             vocabulary,
             centroids,
             suppressed: Vec::new(),
+            reassigned: Vec::new(),
             edits: Vec::new(),
             next_id: 0,
             lineage: Lineage::default(),
@@ -1556,7 +1562,7 @@ impl ProblemModel {
             m.check(self.centroids.len(), self.vocabulary.len())?;
         }
         let dim = self.features() as u32;
-        for (i, c) in self.centroids.iter().chain(&self.suppressed).enumerate() {
+        for (i, c) in self.centroids.iter().chain(&self.suppressed).chain(&self.reassigned).enumerate() {
             if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
                 return Err(format!("problem centre {i} refers to unknown terms or has invalid weights"));
             }

@@ -225,6 +225,26 @@ def test_refit_keeps_ids_and_edits(model, texts, tmp_path):
     assert m2.edits_ == model.edits_
 
 
+@pytest.mark.parametrize("reassign", [False, True])
+def test_a_dropped_problem_stays_dropped_next_month(reassign, tmp_path):
+    # An analyst drops a problem; next month's fit finds it again and must
+    # drop it again, not bring it back under a new id.
+    from conftest import load_labelled
+
+    texts, _ = load_labelled("cfpb_products")
+    model = pp.ProblemModel().fit(texts)
+    debt = _id(model, "debt")
+    model.drop(debt, reassign=reassign)
+    expected = model.predict(texts)
+    path = tmp_path / "m.json"
+    model.save(path)
+    m2 = pp.ProblemModel().fit(texts, previous=pp.ProblemModel.load(path))
+    assert [p.id for p in m2.problems_] == [p.id for p in model.problems_]
+    assert m2.lineage_["new"] == []
+    assert np.array_equal(m2.labels_, expected)
+    assert m2.edits_ == model.edits_
+
+
 @pytest.mark.parametrize("name", ["tweet_complaints", "cfpb_products"])
 def test_row_order_does_not_change_the_problems(name):
     # Sorting an export differently must not change what is found: the same

@@ -242,7 +242,8 @@ class ProblemModel:
     def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None,
              embeddings: Any = None) -> "ProblemModel":
         """Remove a problem: its complaints go to -1, or with ``reassign=True``
-        to their next-best problem; returns self."""
+        to their next-best problem; returns self. A later
+        ``fit(..., previous=model)`` that finds the problem again drops it again."""
         return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts, embeddings)
 
     def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None,
