@@ -130,6 +130,27 @@ def test_fit_writes_json_model(tmp_path, export_csv, capsys):
     assert model.text_column_ == "comment"
 
 
+def test_analyze_and_fit_keep_last_months_ids_and_edits(tmp_path, export_csv, model_path, capsys):
+    model = painpoints.ProblemModel.load(str(model_path))
+    refund = next(p.id for p in model.problems_ if "refund" in p.label)
+    model.rename(refund, "money back")
+    model.save(str(model_path))
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--previous", str(model_path), "--no-progress",
+               "--json", str(tmp_path / "r.json")])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "money back" in captured.out
+    found = {p["problem_id"]: p["label"] for p in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["problems"]}
+    assert found[refund] == "money back"
+    assert sorted(found) == sorted(p.id for p in model.problems_)
+    again = tmp_path / "next.json"
+    assert main(["fit", str(export_csv), "--text", "comment", "--previous", str(model_path), "-o", str(again)]) == 0
+    capsys.readouterr()
+    assert painpoints.ProblemModel.load(str(again)).problem_label(refund) == "money back"
+    assert main(["analyze", str(export_csv), "--text", "comment", "--previous", str(tmp_path / "none.json")]) == 2
+    assert "model file not found" in capsys.readouterr().err
+
+
 def _check_scored(scored, original):
     assert len(scored) == len(original)
     assert list(scored.columns) == list(original.columns) + ["problem_id", "problem_label", "similarity"]

@@ -225,6 +225,65 @@ def test_refit_keeps_ids_and_edits(model, texts, tmp_path):
     assert m2.edits_ == model.edits_
 
 
+def test_a_report_shows_the_model_as_edited(model, texts):
+    refund, app = _id(model, "refund"), _id(model, "app")
+    delivery = _id(model, "deliver")
+    sizes = {p.id: p.size for p in model.problems_}
+    model.rename(refund, "money back").merge(delivery, app, label="orders and app")
+    report = model.analysis()
+    assert isinstance(report, pp.Analysis)
+    assert report.problem(refund).label == "money back"
+    assert report.problem(delivery).size == sizes[delivery] + sizes[app]
+    assert "money back" in report.summary() and "orders and app" in report.summary()
+    assert np.array_equal(report.labels, model.labels_)
+    assert np.array_equal(report.labels, model.predict(texts))
+    assert report.n_rows == len(texts)
+
+
+def test_a_report_of_a_new_export_counts_it_with_the_problems_as_they_are(model, texts):
+    import pandas as pd
+
+    refund = _id(model, "refund")
+    model.rename(refund, "money back")
+    before = [(p.id, p.label, p.size) for p in model.problems_]
+    new = pd.Series([t for t in texts if "refund" in t][:7] + [None, "app crashes on login"] * 3,
+                    index=[f"r{i}" for i in range(13)])
+    report = model.analysis(new, top=2)
+    ids = model.predict(new)
+    assert np.array_equal(report.labels, ids)
+    assert report.n_rows == 13 and report.n_empty == 3
+    for p in report.problems:
+        assert p.size == int((ids == p.id).sum())
+    assert report.problem(refund).label == "money back" and report.problem(refund).size == 7
+    assert report.problems[0].id == refund
+    assert list(report.assignments().index) == list(new.index)
+    # The model itself still describes the complaints it was fitted on.
+    assert [(p.id, p.label, p.size) for p in model.problems_] == before
+    assert model.analysis().n_rows == len(texts)
+
+
+def test_a_loaded_model_reports_on_the_texts_it_is_given(model, texts, tmp_path):
+    path = tmp_path / "m.json"
+    model.save(path)
+    loaded = pp.ProblemModel.load(path)
+    with pytest.raises(pp.InputError, match="pass texts="):
+        loaded.analysis()
+    assert np.array_equal(loaded.analysis(texts).labels, model.labels_)
+    with pytest.raises(pp.ParameterError, match="top"):
+        loaded.analysis(texts, top=-1)
+    with pytest.raises(pp.NotFittedError):
+        pp.ProblemModel().analysis(texts)
+
+
+def test_analyze_keeps_last_months_ids_and_edits(model, texts):
+    refund = _id(model, "refund")
+    model.rename(refund, "money back")
+    result = pp.analyze(texts, previous=model, min_size=5)
+    assert result.problem(refund).label == "money back"
+    assert result.model.edits_ == model.edits_
+    assert sorted(p.id for p in result.problems) == sorted(p.id for p in model.problems_)
+
+
 @pytest.mark.parametrize("reassign", [False, True])
 def test_a_dropped_problem_stays_dropped_next_month(reassign, tmp_path):
     # An analyst drops a problem; next month's fit finds it again and must

@@ -17,7 +17,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             min_size: Optional[int] = None, threshold: Optional[float] = None,
             resolution: float = 1.0, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None,
-            embedding_weight: float = 0.5, word_vectors: bool = True) -> Analysis:
+            embedding_weight: float = 0.5, word_vectors: bool = True,
+            previous: Optional[ProblemModel] = None) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 
     Args:
@@ -36,6 +37,9 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             comes from ``embeddings`` (default 0.5).
         word_vectors: without ``embeddings``, also compare complaints by the
             built-in word vectors (default True); see :class:`ProblemModel`.
+        previous: last month's model (``result.model``, or one loaded from a
+            file): problems found again keep their id and the analyst's
+            edits are applied again (see :meth:`ProblemModel.fit`).
 
     Returns:
         An :class:`Analysis`: ``result.top(3)``, ``result.labels``,
@@ -53,7 +57,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
                          resolution=resolution, embedding_weight=embedding_weight,
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
-    model.fit(texts, embeddings=embeddings)
+    model.fit(texts, embeddings=embeddings, previous=previous)
     # A pandas Series keeps its index in assignments(), for joining back.
     index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
     return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=index)

@@ -13,7 +13,7 @@ from ._errors import EditError, InputError, ModelFormatError, NotFittedError, Pa
 from ._inputs import call_with_texts as _call
 from ._inputs import to_texts
 from ._progress import make_progress
-from ._result import Problem, Theme
+from ._result import Analysis, Problem, Theme
 
 __all__ = ["ProblemModel"]
 
@@ -319,6 +319,60 @@ class ProblemModel:
             if bar is not None:
                 bar.close()
         return (np.frombuffer(ids, dtype="<i8").astype(np.int64), np.frombuffer(sims, dtype="<f4").astype(np.float32))
+
+    def analysis(self, texts: Any = None, *, top: int = 3, embeddings: Any = None) -> Analysis:
+        """A report of ``texts`` by this model's problems as they are now,
+        after the analyst's edits: the same :class:`painpoints.Analysis` that
+        :func:`painpoints.analyze` returns, with every problem's size, share
+        and examples counted on ``texts``.
+
+        ``texts``: this month's export scored by last month's problems (no
+        refit: ids, labels and edits stay as they are), or, left out, the
+        complaints the model was fitted on, which it still holds until it is
+        saved or pickled. ``embeddings``: for a model fitted with embeddings,
+        one per text (left out with ``texts``: the fit's own).
+
+        The report's ``model`` is a copy of this one counted on ``texts``;
+        edit this model, then ask for a new report.
+
+        >>> import painpoints as pp
+        >>> texts = ["refund not received", "still waiting for my refund", "app crashes at login"] * 10
+        >>> model = pp.ProblemModel(min_size=3).fit(texts)
+        >>> refund = next(p.id for p in model.problems_ if "refund" in p.label)
+        >>> report = model.rename(refund, "money back").analysis()
+        >>> report.problem(refund).label
+        'money back'
+        """
+        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+            raise ParameterError(f"top must be a non-negative integer, got {top!r}")
+        model = self._model()
+        if texts is None:
+            rows = getattr(self, "_texts", None)
+            if rows is None:
+                raise InputError(
+                    "this model was loaded from a file or unpickled, so its complaints are not at hand; "
+                    "pass texts= (the complaints to report on)"
+                )
+            kept = getattr(self, "_embeddings", None) if embeddings is None else embedding_array(embeddings)
+        else:
+            rows = to_texts(texts)
+            kept = embedding_array(embeddings)
+        copy = ProblemModel.from_json(model.to_json())
+        copy.set_params(n_jobs=self.n_jobs, progress=self.progress)
+        fitted = copy._model()
+        bar = make_progress(self.progress, "painpoints report")
+        try:
+            ids, sims = _call(fitted.refresh, rows, self._jobs(), bar, pack_embeddings(kept))
+        finally:
+            if bar is not None:
+                bar.close()
+        copy._texts = rows
+        copy._embeddings = kept
+        copy.labels_ = np.frombuffer(ids, dtype="<i8").astype(np.int64)
+        copy.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
+        copy._refresh()
+        index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+        return Analysis(copy.problems_, copy.labels_, copy.similarity_, copy, top=top, index=index)
 
     def predict(self, texts: Any, *, embeddings: Any = None) -> np.ndarray:
         """Problem id of every row, in order; -1 where no known problem is similar enough.

@@ -131,6 +131,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="compare complaints by their keywords alone, without the built-in word vectors or character pieces",
     )
+    p.add_argument("--previous", metavar="MODEL", default=None,
+                   help="last month's model file: problems found again keep their id, and its edits "
+                        "(renames, merges, drops, seeds) are applied again")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -311,6 +314,12 @@ def _model_kwargs(args: argparse.Namespace) -> Dict[str, Any]:
     return kwargs
 
 
+def _previous(args: argparse.Namespace) -> Any:
+    """The model named by --previous, if any."""
+    path = getattr(args, "previous", None)
+    return None if path is None else _load_model(path)
+
+
 def _summary(result: Any, top: int) -> str:
     summary = getattr(result, "summary", None)
     if callable(summary):
@@ -448,7 +457,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     ppio = _io()
     dates = df[ppio.resolve_column(df, args.date)].tolist() if args.date else None
     segments = df[ppio.resolve_column(df, args.segment)].tolist() if args.segment else None
-    result = painpoints.analyze(texts, embeddings=_embeddings(args), **kwargs)
+    result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=_previous(args), **kwargs)
     print(_summary(result, args.top))
     checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
     if checks is not None:
@@ -512,7 +521,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     column = _text_column(df, args)
     texts = _texts(df, column)
     model = painpoints.ProblemModel(**_model_kwargs(args))
-    model.fit(texts, embeddings=_embeddings(args))
+    model.fit(texts, embeddings=_embeddings(args), previous=_previous(args))
     try:
         model.text_column_ = str(column)
     except AttributeError:  # pragma: no cover - model without that slot

@@ -218,6 +218,25 @@ impl PyFittedModel {
         }
     }
 
+    /// Assign `texts` again and count every problem's statistics on them
+    /// (ids, labels and edits kept); ids and similarities as int64 and
+    /// float32 bytes.
+    #[pyo3(signature = (texts, n_jobs=None, progress=None, embeddings=None))]
+    fn refresh<'py>(
+        &mut self,
+        py: Python<'py>,
+        texts: Texts,
+        n_jobs: Option<i64>,
+        progress: Option<&Bound<'py, PyAny>>,
+        embeddings: EmbeddingsArg<'py>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        let dense = Dense::from_arg(embeddings);
+        let emb = Dense::view(&dense).map_err(|e| errors::to_py(py, e))?;
+        let model = &mut self.inner;
+        let (ids, sims) = run::run(py, n_jobs, progress, |ctl| model.refresh_embedded(&texts, emb.as_ref(), ctl))?;
+        Ok((i64_bytes(py, &ids), f32_bytes(py, &sims)))
+    }
+
     /// The recorded edits as JSON.
     fn edits_json(&self) -> PyResult<String> {
         serde_json::to_string(self.inner.edits()).map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
