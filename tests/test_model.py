@@ -225,6 +225,19 @@ def test_refit_keeps_ids_and_edits(model, texts, tmp_path):
     assert m2.edits_ == model.edits_
 
 
+def test_a_loaded_model_says_what_is_wrong_with_an_edit_before_asking_for_texts(model, tmp_path):
+    path = tmp_path / "m.json"
+    model.save(path)
+    loaded = pp.ProblemModel.load(path)
+    for edit, message in [(lambda: loaded.merge(0), "at least two"), (lambda: loaded.drop(-1), "no problem with id -1"),
+                          (lambda: loaded.drop(99), "no problem with id 99"),
+                          (lambda: loaded.seed_problem([]), "at least one keyword"),
+                          (lambda: loaded.merge(0, 1), "pass texts=")]:
+        with pytest.raises(pp.EditError, match=message):
+            edit()
+    assert loaded.edits_ == [] and loaded.to_json() == model.to_json()
+
+
 def test_a_report_shows_the_model_as_edited(model, texts):
     refund, app = _id(model, "refund"), _id(model, "app")
     delivery = _id(model, "deliver")

@@ -203,6 +203,10 @@ class ProblemModel:
     # -- analyst edits (stored in the model file, replayed by fit(previous=...)) --
     def _edit(self, edit: Dict[str, Any], texts: Any, embeddings: Any = None) -> "ProblemModel":
         model = self._model()
+        if edit["edit"] != "seed":
+            for i in edit.get("ids", [edit.get("id")]):
+                if not 0 <= i < 2**32 - 1:
+                    raise EditError(f"no problem with id {i}; the ids are {sorted(p.id for p in self.problems_)}")
         if texts is None:
             rows = getattr(self, "_texts", None)
             dense = pack_embeddings(getattr(self, "_embeddings", None))
@@ -210,6 +214,9 @@ class ProblemModel:
             rows = to_texts(texts)
             dense = pack_embeddings(embeddings)
         if rows is None and edit["edit"] != "rename":
+            # Say first what is wrong with the edit itself (one id to merge, an
+            # unknown id, no keywords), tried on a copy that has no texts.
+            _painpoints.FittedModel.from_json(model.to_json()).edit(json.dumps(edit))
             raise EditError(
                 "this model was loaded from a file, so its complaints are not at hand; "
                 "pass texts= (the complaints it was fitted on) to refresh sizes and labels"
