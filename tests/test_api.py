@@ -244,6 +244,17 @@ def test_html_escapes_complaints(render):
     assert "&lt;script&gt;" in page or "&lt;img" in page or "&lt;a href" in page
 
 
+@pytest.mark.parametrize("render", ["notebook", "report"])
+def test_html_names_the_problems_beyond_the_top(render, complaints):
+    r = pp.analyze(list(complaints[0]), min_size=3, top=1)
+    assert len(r.problems) >= 3
+    page = r._repr_html_() if render == "notebook" else r.to_html()
+    rest = page.split(f"The other {len(r.problems) - 1} problems")[1]
+    for p in r.problems[1:]:
+        assert f"#{p.rank} {html.escape(p.label, quote=False)} ({p.size:,}, {p.share:.1%})" in rest
+    assert "The other" not in r.to_html(top=len(r.problems))
+
+
 def test_html_report_file_and_redaction(tmp_path, complaints):
     # A problem of its own whose every complaint carries the address, so
     # its examples must show it.

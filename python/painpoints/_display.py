@@ -75,6 +75,14 @@ def render_html(
             text = redacted_snippet(ex.text, words, 300, clean)
             parts.append(f'<div class="pp-ex">“{_e(text)}” <span class="pp-row">row {ex.row}</span></div>')
         parts.append("</div>")
+    shown = {p.id for p in result.top(top)}
+    rest = [p for p in result.problems if p.id not in shown]
+    if rest:
+        # The problems beyond the top, by name and size, so a shared report
+        # does not hide them (``to_html(top=n)`` shows them in full).
+        listed = " · ".join(f"#{p.rank} {_e(p.label)} ({p.size:,}, {p.share:.1%})" for p in rest)
+        parts.append(f'<div class="pp-kw pp-rest"><b>The other {len(rest)} problem{"s" if len(rest) != 1 else ""}'
+                     f"</b>: {listed}</div>")
     parts.append("</div>")
     body = "\n".join(parts)
     if not full_page:
