@@ -151,6 +151,13 @@ def test_analyze_and_fit_keep_last_months_ids_and_edits(tmp_path, export_csv, mo
     assert "model file not found" in capsys.readouterr().err
 
 
+def test_a_date_column_without_dates_exits_2_with_message(export_csv, capsys):
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--date", "channel", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "reads as a date" in err and "Traceback" not in err
+
+
 def _check_scored(scored, original):
     assert len(scored) == len(original)
     assert list(scored.columns) == list(original.columns) + ["problem_id", "problem_label", "similarity"]

@@ -67,6 +67,20 @@ def test_over_time_leaves_out_undated_and_blank_rows_and_says_so(frame):
     assert int(table.to_numpy().sum()) == len(df) - 1
 
 
+def test_dates_that_are_numbers_or_no_dates_at_all_are_refused_with_what_to_do(frame):
+    df, _ = frame
+    result = pp.analyze(df["comment"], **QUIET)
+    seconds = (pd.to_datetime(df["date"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    with pytest.raises(pp.InputError, match="unit='s'"):
+        result.over_time(seconds, "W")
+    with pytest.raises(pp.InputError, match="unit='s'"):
+        result.trend(seconds.astype(float), "W")
+    with pytest.raises(pp.InputError, match="none of the .* dates reads as a date .*'email'"):
+        result.over_time(df["channel"], "W")
+    # Read as seconds, they count as the dates they are.
+    assert result.over_time(pd.to_datetime(seconds, unit="s"), "W").equals(result.over_time(df["date"], "W"))
+
+
 def test_over_time_aligns_a_series_on_the_complaints_index(frame):
     df, _ = frame
     part = df.iloc[::-1][df.index % 4 != 1]
@@ -75,6 +89,8 @@ def test_over_time_aligns_a_series_on_the_complaints_index(frame):
     assert by_series.equals(result.over_time(list(part["date"]), "W"))
     with pytest.raises(pp.ParameterError, match="index"):
         result.over_time(df["date"].reset_index(drop=True).iloc[: len(part)], "W")
+    with pytest.raises(pp.ParameterError, match="one value per complaint"):
+        result.over_time(part["date"].iloc[:-1], "W")
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
         result.over_time(list(part["date"])[:-1], "W")
     with pytest.raises(pp.ParameterError, match="freq"):

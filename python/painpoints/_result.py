@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
-from ._errors import NotFittedError, ParameterError
+from ._errors import InputError, NotFittedError, ParameterError
 from ._inputs import says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
@@ -198,6 +198,14 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
     """``values`` as naive timestamps (NaT where unreadable); see :func:`_read_dates`.
     Without ``dayfirst``, a column that reads fully only day first
     ("31/01/2024") is read day first."""
+    given = [v for v in values.tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if given and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                     for v in given):
+        raise InputError(
+            "dates are numbers, which pandas would read as nanoseconds since 1970; convert them first, e.g. "
+            "pd.to_datetime(dates, unit='s') for Unix seconds (unit='ms' for milliseconds), "
+            "or pd.to_datetime(dates.astype(str), format='%Y%m%d') for 20240131"
+        )
     when = _read_dates(pd, values, dayfirst)
     if not dayfirst and when.isna().any():
         other = _read_dates(pd, values, True)
@@ -566,6 +574,10 @@ class Analysis:
         columns = self._columns(top)
         said = ~self._empty_rows()
         undated = int((said & when.isna().to_numpy()).sum())
+        if undated and undated == int(said.sum()):
+            sample = ", ".join(repr(v) for v in list(dict.fromkeys(self._aligned(dates, "dates")[said].tolist()))[:3])
+            raise InputError(f"none of the {undated:,} complaints' dates reads as a date (values such as {sample}); "
+                             "pass a column of dates or date strings")
         if undated:
             warnings.warn(f"{undated:,} complaints have no readable date and are not counted in over_time()",
                           UserWarning, stacklevel=2)
@@ -709,6 +721,8 @@ class Analysis:
         Series is aligned on the complaints' index when they came with one."""
         if isinstance(values, (str, bytes)) or values is None:
             raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
+        if hasattr(values, "__len__") and len(values) != self.n_rows:
+            raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(values)}")
         if self._index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index"):
             if not values.index.equals(self._index):
                 if not values.index.is_unique or not self._index.isin(values.index).all():
