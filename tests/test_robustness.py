@@ -365,6 +365,8 @@ def test_markup_in_a_label_is_escaped() -> None:
         ("card 5555-5555-5555-4444 and amex 378282246310005", "card [card] and amex [card]"),
         ("wire to IBAN GB82 WEST 1234 5698 7654 32 failed", "wire to IBAN [iban] failed"),
         ("IBAN DE89370400440532013000 was refused", "IBAN [iban] was refused"),
+        ("my SSN 123-45-6789 is on a report that is not mine", "my SSN [ssn] is on a report that is not mine"),
+        ("social security number: 078 05 1120.", "social security number: [ssn]."),
     ],
 )
 def test_redact_personal_data(text: str, expected: str) -> None:
@@ -380,6 +382,8 @@ def test_redact_personal_data(text: str, expected: str) -> None:
         "between 12/01/2023 and 01/15/2024 I paid 1,250,000.00 dollars",
         "zip 94105-1234, case 20240315-001234, version 2.3.4567",
         "the loan of 250000 at 3.5% for 30 years, account ending 4444",
+        "no SSN starts 000-12-3456, 666-12-3456 or 912-34-5678, nor has 123-00-4567 or 123-45-0000",
+        "reference 1123-45-6789 and 123-45-67890 are longer",
     ],
 )
 def test_redact_leaves_amounts_dates_and_non_luhn_numbers(text: str) -> None:

@@ -2,8 +2,10 @@
 
 E-mail addresses, phone numbers, payment card numbers (Luhn-checked, so an
 ordinary 16-digit reference is not touched unless it is a valid card
-number) and IBANs (mod-97 checked) are replaced by ``[email]``, ``[phone]``,
-``[card]`` and ``[iban]``. Amounts ("$1,250.00") and dates ("03/15/2024",
+number), IBANs (mod-97 checked) and US Social Security numbers written
+123-45-6789 or 123 45 6789 (not a number the SSA never issues, such as
+000-, 666- or 9xx-) are replaced by ``[email]``, ``[phone]``, ``[card]``,
+``[iban]`` and ``[ssn]``. Amounts ("$1,250.00") and dates ("03/15/2024",
 "2024-03-15") are left alone.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ __all__ = ["redact"]
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _CARD = re.compile(r"(?<![\d\-])(?:\d[ \-]?){12,18}\d(?![\d\-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_SSN = re.compile(r"(?<![\w\-/.])(?!000|666|9)\d{3}([\- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w\-/])")
 _PHONE = re.compile(
     # Not inside a longer run of digit groups ("1234 5678 9012 3456" is a
     # reference number, not a phone): no digit group just before or after.
@@ -52,15 +55,19 @@ def _iban(match: "re.Match[str]") -> str:
 
 
 def redact(text: str) -> str:
-    """Replace e-mails, phone numbers, card numbers and IBANs in ``text``.
+    """Replace e-mails, phone numbers, card numbers, IBANs and US Social
+    Security numbers in ``text``.
 
     >>> redact("Call me on +44 7911 123456 or mail jo@example.com")
     'Call me on [phone] or mail [email]'
     >>> redact("card 4111 1111 1111 1111 charged $1,250.00 on 03/15/2024")
     'card [card] charged $1,250.00 on 03/15/2024'
+    >>> redact("my SSN 123-45-6789 was on the report dated 2024-03-15")
+    'my SSN [ssn] was on the report dated 2024-03-15'
     """
     text = _EMAIL.sub("[email]", text)
     text = _IBAN.sub(_iban, text)
     text = _CARD.sub(_card, text)
+    text = _SSN.sub("[ssn]", text)
     text = _PHONE.sub("[phone]", text)
     return text

@@ -846,7 +846,7 @@ class Analysis:
         """An HTML report of the top problems; every complaint is escaped.
 
         ``redact`` (on by default here) hides e-mails, phone numbers, card
-        numbers and IBANs in the examples. ``stability``, the result of this
+        numbers, IBANs and US Social Security numbers in the examples. ``stability``, the result of this
         analysis' :meth:`stability`, adds to each problem how well refits
         find it again and how often it stays in the top. When ``path`` is
         given the report is also written there (UTF-8).
