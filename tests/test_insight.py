@@ -2,6 +2,7 @@
 gaps, rows aligned with the complaints, statistics checked against SciPy."""
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -79,6 +80,32 @@ def test_dates_that_are_numbers_or_no_dates_at_all_are_refused_with_what_to_do(f
         result.over_time(df["channel"], "W")
     # Read as seconds, they count as the dates they are.
     assert result.over_time(pd.to_datetime(seconds, unit="s"), "W").equals(result.over_time(df["date"], "W"))
+
+
+def test_q_values_are_benjamini_hochberg():
+    from painpoints._result import _q_values
+
+    # By the definition: sorted p 0.01, 0.03, 0.04, 0.2 times m / rank
+    # (0.04, 0.06, 0.0533, 0.2), then the running minimum from the largest.
+    q = _q_values([0.04, 0.01, float("nan"), 0.2, 0.03])
+    assert q[1] == pytest.approx(0.04) and q[0] == pytest.approx(0.16 / 3) and q[4] == pytest.approx(0.16 / 3)
+    assert q[3] == pytest.approx(0.2) and math.isnan(q[2])
+    assert _q_values([0.9, 0.8]) == pytest.approx([0.9, 0.9]) and _q_values([]) == []
+
+
+def test_by_segment_q_values_tame_segments_that_differ_by_chance():
+    # Segments drawn at random: a few p-values fall below 0.05 by chance,
+    # the adjusted ones do not; a real difference stays significant.
+    texts, truth = synthetic()
+    result = pp.analyze(texts, **QUIET)
+    rng = np.random.default_rng(3)
+    random = result.by_segment(rng.integers(0, 30, len(texts)).tolist(), top=3)
+    assert (random["q_value"] >= random["p_value"] - 1e-12).all() and (random["q_value"] <= 1).all()
+    assert (random["q_value"] > 0.05).all()
+    real = result.by_segment(list(truth), top=1)
+    assert (real["q_value"] < 1e-6).all()
+    trend_cols = result.trend([f"2024-0{1 + i % 3}-01" for i in range(len(texts))], "M").columns
+    assert list(trend_cols)[-2:] == ["p_value", "q_value"]
 
 
 def test_over_time_aligns_a_series_on_the_complaints_index(frame):

@@ -297,6 +297,23 @@ def _fisher_p(k1: int, n1: int, k: int, n: int) -> float:
     return min(1.0, total)
 
 
+def _q_values(p_values: Sequence[float]) -> List[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values) of ``p_values``,
+    in their order: the smallest false discovery rate at which each test
+    would be called significant among all of them. NaN stays NaN and is
+    not counted among the tests."""
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return q.tolist()
+    order = ok[np.argsort(p[ok], kind="stable")]
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return q.tolist()
+
+
 def _pandas(what: str) -> Any:
     try:
         import pandas
@@ -610,12 +627,15 @@ class Analysis:
         ``rank`` (within the segment), ``problem_id``, ``problem_label``,
         ``count``, ``share`` with its 95% interval (``share_low``,
         ``share_high``; Wilson), ``share_elsewhere`` (the problem's share in
-        all other segments) and ``p_value``, a two-sided test of the two
+        all other segments), ``p_value``, a two-sided test of the two
         shares being equal (two-proportion z-test, or Fisher's exact test
         when a count is too small for it; small values say the problem
-        really is more, or less, common in this segment). Each p-value is
-        for its own row: among many segments, about one row in twenty falls
-        below 0.05 by chance alone. Rows without a complaint are not counted. A
+        really is more, or less, common in this segment), and ``q_value``,
+        the p-value adjusted for every row of the table (Benjamini-Hochberg).
+        Each p-value is for its own row: among many segments, about one row
+        in twenty falls below 0.05 by chance alone; rows with a q-value
+        below 0.05 hold, together, at most 5% such false finds, so read
+        ``q_value`` when scanning many segments. Rows without a complaint are not counted. A
         segment where no complaint has a problem still gets a row, with
         ``problem_id`` -1 and the label ``"(no problem)"``.
 
@@ -669,8 +689,10 @@ class Analysis:
                     "share_elsewhere": rest_k / rest_n if rest_n else float("nan"),
                     "p_value": _two_proportion_p(k, n, rest_k, rest_n),
                 })
+        for row, q in zip(rows, _q_values([r["p_value"] for r in rows])):
+            row["q_value"] = q
         cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
-                "share_high", "share_elsewhere", "p_value"]
+                "share_high", "share_elsewhere", "p_value", "q_value"]
         return pd.DataFrame(rows, columns=cols)
 
     def trend(self, dates: Any, freq: str = "W", *, recent: int = 1, dayfirst: bool = False) -> "pandas.DataFrame":
@@ -682,7 +704,8 @@ class Analysis:
         ``problem_label``, ``recent`` (its complaints in the recent periods),
         ``recent_share``, ``earlier_share``, ``change`` (the difference) and
         ``p_value`` (two-proportion test of the two shares; a small value
-        says the change is more than chance). The frame's ``attrs["since"]``
+        says the change is more than chance) with ``q_value``, adjusted for
+        every problem tested (Benjamini-Hochberg). The frame's ``attrs["since"]``
         is the first day of the recent periods. Needs dates in more than
         ``recent`` periods.
 
@@ -690,7 +713,7 @@ class Analysis:
         >>> result = pp.analyze(pp.load_sample(), progress=False)
         >>> t = result.trend(pp.load_sample_dates(), "Y")
         >>> str(t.attrs["since"].date()), list(t.columns)
-        ('2020-01-01', ['problem_id', 'problem_label', 'recent', 'recent_share', 'earlier_share', 'change', 'p_value'])
+        ('2020-01-01', ['problem_id', 'problem_label', 'recent', 'recent_share', 'earlier_share', 'change', 'p_value', 'q_value'])
         """
         pd = _pandas("trend()")
         if isinstance(recent, bool) or not isinstance(recent, int) or recent < 1:
@@ -710,7 +733,10 @@ class Analysis:
             s2 = k2 / n_early if n_early else float("nan")
             rows.append({"problem_id": p.id, "problem_label": p.label, "recent": k1, "recent_share": s1,
                          "earlier_share": s2, "change": s1 - s2, "p_value": _two_proportion_p(k1, n_late, k2, n_early)})
-        cols = ["problem_id", "problem_label", "recent", "recent_share", "earlier_share", "change", "p_value"]
+        for row, q in zip(rows, _q_values([r["p_value"] for r in rows])):
+            row["q_value"] = q
+        cols = ["problem_id", "problem_label", "recent", "recent_share", "earlier_share", "change", "p_value",
+                "q_value"]
         out = pd.DataFrame(rows, columns=cols)
         out = out.sort_values(["change", "problem_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
         out.attrs["since"] = table.index[-recent]

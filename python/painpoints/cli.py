@@ -509,7 +509,7 @@ def _segment_text(table: Any, segments: int = 10) -> str:
         rows = table[table["segment"] == name]
         lines.append(f"{name} ({int(rows['complaints'].iloc[0]):,} complaints)")
         for r in rows.itertuples():
-            lines.append(f"   #{r.rank} {r.problem_label}  {r.share:.1%} vs {r.share_elsewhere:.1%}  p={r.p_value:.2g}")
+            lines.append(f"   #{r.rank} {r.problem_label}  {r.share:.1%} vs {r.share_elsewhere:.1%}  p={r.p_value:.2g} q={r.q_value:.2g}")
     return "\n".join(lines)
 
 
