@@ -62,6 +62,9 @@ def test_top_and_coverage(result):
     assert result.top(0) == []
     assert result.coverage(1) == pytest.approx(result.problems[0].size / result.n_rows)
     assert result.coverage(10) == pytest.approx(sum(p.size for p in result.problems) / result.n_rows)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(pp.ParameterError, match="non-negative integer"):
+            result.coverage(bad)
 
 
 @pytest.mark.parametrize("kind", ["list", "tuple", "pandas", "polars", "numpy", "generator"])

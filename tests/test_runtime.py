@@ -5,6 +5,9 @@ import json
 import subprocess
 import sys
 import textwrap
+import warnings
+
+import pytest
 
 from painpoints import _painpoints
 from conftest import synthetic
@@ -25,6 +28,19 @@ def test_progress_bar_runs(capsys):
 
     r = pp.analyze(synthetic(500)[0], progress=True, min_size=5)
     assert len(r.problems) == 3
+
+
+def test_progress_true_without_tqdm_says_so(monkeypatch):
+    import painpoints as pp
+
+    # tqdm not importable, as on a machine without it.
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.warns(UserWarning, match="pip install tqdm"):
+        pp.analyze(synthetic(500)[0], progress=True, min_size=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pp.analyze(synthetic(500)[0], progress=None, min_size=5)
 
 
 def test_ctrl_c_stops_a_long_run_and_leaves_the_process_usable():

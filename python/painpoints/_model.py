@@ -78,7 +78,7 @@ class ProblemModel:
             ``False`` compares by keywords alone.
             Either way, keywords and labels come from the words (default True).
         n_jobs: worker threads (default: ``PAINPOINTS_NUM_THREADS`` or all CPUs;
-            negative counts back from all CPUs).
+            0 is all CPUs too; negative counts back from all CPUs).
         progress: ``None`` shows a progress bar for long runs, ``True``
             always, ``False`` never.
     """

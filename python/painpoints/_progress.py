@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any, Callable, Optional
 
 __all__ = ["make_progress"]
@@ -16,6 +17,7 @@ class _Bar:
         self._start = time.monotonic()
         self._bar: Any = None  # a tqdm bar once shown
         self._unavailable = False
+        self._asked = False  # progress=True: say so when no bar can be shown
 
     def __call__(self, done: int, total: int) -> None:
         if self._unavailable or total <= 0:
@@ -27,6 +29,9 @@ class _Bar:
                 from tqdm.auto import tqdm
             except ImportError:
                 self._unavailable = True
+                if self._asked:
+                    warnings.warn("progress=True shows its bar with tqdm, which is not installed: pip install tqdm",
+                                  UserWarning, stacklevel=2)
                 return
             self._bar = tqdm(total=total, desc=self._description, unit="step", leave=False)
         self._bar.total = total
@@ -50,6 +55,7 @@ def make_progress(progress: Optional[bool], description: str) -> Optional[_Bar]:
     bar = _Bar(description)
     if progress is True:
         bar._start -= _DELAY_SECONDS
+        bar._asked = True
     return bar
 
 

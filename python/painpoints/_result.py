@@ -396,6 +396,8 @@ class Analysis:
 
     def coverage(self, n: int = 3) -> float:
         """Share of the rows holding a complaint that the ``n`` largest problems explain."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ParameterError(f"n must be a non-negative integer, got {n!r}")
         said = self.n_rows - self.n_empty
         if said == 0:
             return 0.0
