@@ -5,7 +5,7 @@ import html
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 import numpy as np
 
@@ -691,7 +691,7 @@ class Analysis:
                     "share_elsewhere": rest_k / rest_n if rest_n else float("nan"),
                     "p_value": _two_proportion_p(k, n, rest_k, rest_n),
                 })
-        for row, q in zip(rows, _q_values([r["p_value"] for r in rows])):
+        for row, q in zip(rows, _q_values([cast(float, r["p_value"]) for r in rows])):
             row["q_value"] = q
         cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
                 "share_high", "share_elsewhere", "p_value", "q_value"]
@@ -735,7 +735,7 @@ class Analysis:
             s2 = k2 / n_early if n_early else float("nan")
             rows.append({"problem_id": p.id, "problem_label": p.label, "recent": k1, "recent_share": s1,
                          "earlier_share": s2, "change": s1 - s2, "p_value": _two_proportion_p(k1, n_late, k2, n_early)})
-        for row, q in zip(rows, _q_values([r["p_value"] for r in rows])):
+        for row, q in zip(rows, _q_values([cast(float, r["p_value"]) for r in rows])):
             row["q_value"] = q
         cols = ["problem_id", "problem_label", "recent", "recent_share", "earlier_share", "change", "p_value",
                 "q_value"]
