@@ -406,7 +406,7 @@ impl ProblemModel {
             .chain(previous.reassigned.iter().map(|c| (c, true)))
             .map(|(c, reassign)| (normalized(&translate(c, &previous.vocabulary, &self.vocabulary)), reassign))
             .collect();
-        let drop_again: Vec<(u32, bool)> = matches
+        let drop_again: Vec<(u32, usize, bool)> = matches
             .iter()
             .zip(&new)
             .zip(&self.problems)
@@ -414,11 +414,21 @@ impl ProblemModel {
             .filter_map(|((_, c), p)| {
                 dropped
                     .iter()
-                    .map(|(d, reassign)| (dot(c, d), *reassign))
-                    .filter(|&(s, _)| s >= MATCH_SIMILARITY)
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, reassign)| (p.id, reassign))
+                    .enumerate()
+                    .map(|(j, (d, reassign))| (dot(c, d), j, *reassign))
+                    .filter(|&(s, _, _)| s >= MATCH_SIMILARITY)
+                    .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+                    .map(|(_, j, reassign)| (p.id, j, reassign))
             })
+            .collect();
+        // The dropped centres this fit does not find stay on record, so a
+        // month without the problem does not let it back the month after.
+        let used: Vec<usize> = drop_again.iter().map(|&(_, j, _)| j).collect();
+        let kept_dropped: Vec<(SparseVec, bool)> = dropped
+            .into_iter()
+            .enumerate()
+            .filter(|(j, (c, _))| !used.contains(j) && !c.is_empty())
+            .map(|(_, d)| d)
             .collect();
         // Replay edits; one that no longer applies (its problem vanished) is
         // kept on record. A problem found again keeps the label an edit gave
@@ -464,10 +474,17 @@ impl ProblemModel {
             }
             self.edits.push(e.clone());
         }
-        for (id, reassign) in drop_again {
+        for (id, _, reassign) in drop_again {
             // (A replayed edit may have merged it away already.)
             if self.problems.iter().any(|p| p.id == id) {
                 let _ = self.apply_edit(Edit::Drop { id, reassign }, texts, true);
+            }
+        }
+        for (c, reassign) in kept_dropped {
+            if reassign {
+                self.reassigned.push(c);
+            } else {
+                self.suppressed.push(c);
             }
         }
         // Unique labels: the analyst's labels first (the latest edit wins),
@@ -680,6 +697,17 @@ mod tests {
             let fit3 = p.fit_with(&texts, Some(&m2), &c).expect("refit again");
             assert_eq!(fit3.model.problems().len(), m.problems().len(), "{:?}", fit3.model.problems());
             assert_eq!(fit3.labels, fit.labels);
+            // A month with too few refund complaints for a problem, then a
+            // month with all of them: still dropped.
+            let mut quiet: Vec<Option<String>> =
+                texts.iter().filter(|t| t.as_deref().is_some_and(|s| !s.contains("refund"))).cloned().collect();
+            quiet.extend(texts.iter().filter(|t| t.as_deref().is_some_and(|s| s.contains("refund"))).take(2).cloned());
+            let absent = p.fit_with(&quiet, Some(&m), &c).expect("quiet month").model;
+            assert!(absent.problems().iter().all(|q| !q.label.contains("refund")), "{:?}", absent.problems());
+            let back = p.fit_with(&texts, Some(&absent), &c).expect("busy month");
+            assert_eq!(back.model.problems().len(), m.problems().len(), "{reassign}: {:?}", back.model.problems());
+            assert!(back.model.lineage().new.is_empty(), "{:?}", back.model.lineage());
+            assert_eq!(back.labels, fit.labels);
         }
     }
 

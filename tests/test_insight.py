@@ -78,6 +78,8 @@ def test_dates_that_are_numbers_or_no_dates_at_all_are_refused_with_what_to_do(f
         result.trend(seconds.astype(float), "W")
     with pytest.raises(pp.InputError, match="none of the .* dates reads as a date .*'email'"):
         result.over_time(df["channel"], "W")
+    with pytest.raises(pp.InputError, match="unit='s'"):
+        result.over_time(pd.Series(list(seconds[:-1]) + [pd.NA], dtype="Int64"), "W")
     # Read as seconds, they count as the dates they are.
     assert result.over_time(pd.to_datetime(seconds, unit="s"), "W").equals(result.over_time(df["date"], "W"))
 
@@ -116,8 +118,11 @@ def test_over_time_aligns_a_series_on_the_complaints_index(frame):
     assert by_series.equals(result.over_time(list(part["date"]), "W"))
     with pytest.raises(pp.ParameterError, match="index"):
         result.over_time(df["date"].reset_index(drop=True).iloc[: len(part)], "W")
+    # The whole column of the frame the complaints were taken from aligns
+    # on their index; a shorter column without one does not.
+    assert result.over_time(df["date"], "W").equals(by_series)
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
-        result.over_time(part["date"].iloc[:-1], "W")
+        result.over_time(list(part["date"])[:-1] + [None, None], "W")
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
         result.over_time(list(part["date"])[:-1], "W")
     with pytest.raises(pp.ParameterError, match="freq"):

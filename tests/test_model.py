@@ -275,6 +275,16 @@ def test_a_report_of_a_new_export_counts_it_with_the_problems_as_they_are(model,
     assert model.analysis().n_rows == len(texts)
 
 
+def test_a_report_of_the_fitting_complaints_keeps_their_index(texts):
+    import pandas as pd
+
+    series = pd.Series(texts, index=range(1000, 1000 + len(texts)))
+    result = pp.analyze(series, min_size=5)
+    report = result.model.analysis()
+    assert list(report.assignments().index) == list(series.index)
+    assert report.assignments().equals(result.assignments())
+
+
 def test_a_loaded_model_reports_on_the_texts_it_is_given(model, texts, tmp_path):
     path = tmp_path / "m.json"
     model.save(path)

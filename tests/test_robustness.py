@@ -384,6 +384,7 @@ def test_redact_personal_data(text: str, expected: str) -> None:
         "the loan of 250000 at 3.5% for 30 years, account ending 4444",
         "no SSN starts 000-12-3456, 666-12-3456 or 912-34-5678, nor has 123-00-4567 or 123-45-0000",
         "reference 1123-45-6789 and 123-45-67890 are longer",
+        "tel 020 12 3456 7890, call +1 212 55 1234, ref 1234 123 45 6789 end",
     ],
 )
 def test_redact_leaves_amounts_dates_and_non_luhn_numbers(text: str) -> None:

@@ -59,8 +59,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
     model.fit(texts, embeddings=embeddings, previous=previous)
     # A pandas Series keeps its index in assignments(), for joining back.
-    index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
-    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=index)
+    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=model._index)
 
 
 def says_nothing(texts: Any) -> np.ndarray:

@@ -185,6 +185,8 @@ class ProblemModel:
         self._fitted = fitted
         self._texts = rows
         self._embeddings = kept
+        # A pandas Series keeps its index in the reports' assignments(), for joining back.
+        self._index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
         # A named column (df["comment"]) is remembered, so score_file and
         # `painpoints score` find it in the next export by itself.
         name = getattr(texts, "name", None)
@@ -361,9 +363,11 @@ class ProblemModel:
                     "pass texts= (the complaints to report on)"
                 )
             kept = getattr(self, "_embeddings", None) if embeddings is None else embedding_array(embeddings)
+            index = getattr(self, "_index", None)
         else:
             rows = to_texts(texts)
             kept = embedding_array(embeddings)
+            index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
         copy = ProblemModel.from_json(model.to_json())
         copy.set_params(n_jobs=self.n_jobs, progress=self.progress)
         fitted = copy._model()
@@ -378,7 +382,7 @@ class ProblemModel:
         copy.labels_ = np.frombuffer(ids, dtype="<i8").astype(np.int64)
         copy.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
         copy._refresh()
-        index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+        copy._index = index
         return Analysis(copy.problems_, copy.labels_, copy.similarity_, copy, top=top, index=index)
 
     def predict(self, texts: Any, *, embeddings: Any = None) -> np.ndarray:
@@ -540,7 +544,7 @@ class ProblemModel:
 
     # Pickling goes through the same JSON, so a model travels to worker processes.
     def __getstate__(self) -> Dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_fitted", "_texts", "_embeddings")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_fitted", "_texts", "_embeddings", "_index")}
         state["_model_json"] = None if self._fitted is None else self._fitted.to_json()
         return state
 

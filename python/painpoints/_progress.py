@@ -17,7 +17,6 @@ class _Bar:
         self._start = time.monotonic()
         self._bar: Any = None  # a tqdm bar once shown
         self._unavailable = False
-        self._asked = False  # progress=True: say so when no bar can be shown
 
     def __call__(self, done: int, total: int) -> None:
         if self._unavailable or total <= 0:
@@ -29,9 +28,6 @@ class _Bar:
                 from tqdm.auto import tqdm
             except ImportError:
                 self._unavailable = True
-                if self._asked:
-                    warnings.warn("progress=True shows its bar with tqdm, which is not installed: pip install tqdm",
-                                  UserWarning, stacklevel=2)
                 return
             self._bar = tqdm(total=total, desc=self._description, unit="step", leave=False)
         self._bar.total = total
@@ -54,8 +50,14 @@ def make_progress(progress: Optional[bool], description: str) -> Optional[_Bar]:
         return None
     bar = _Bar(description)
     if progress is True:
+        # Said here, before the run: the bar's callback runs inside it.
+        try:
+            import tqdm.auto  # noqa: F401
+        except ImportError:
+            warnings.warn("progress=True shows its bar with tqdm, which is not installed: pip install tqdm",
+                          UserWarning, stacklevel=3)
+            return None
         bar._start -= _DELAY_SECONDS
-        bar._asked = True
     return bar
 
 

@@ -17,7 +17,8 @@ __all__ = ["redact"]
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _CARD = re.compile(r"(?<![\d\-])(?:\d[ \-]?){12,18}\d(?![\d\-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
-_SSN = re.compile(r"(?<![\w\-/.])(?!000|666|9)\d{3}([\- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w\-/])")
+# Not inside a longer run of digit groups (a phone or reference number).
+_SSN = re.compile(r"(?<![\w\-/.+])(?<!\d )(?!000|666|9)\d{3}([\- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w\-/])(?! \d)")
 _PHONE = re.compile(
     # Not inside a longer run of digit groups ("1234 5678 9012 3456" is a
     # reference number, not a phone): no digit group just before or after.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from ._errors import InputError, NotFittedError, ParameterError
-from ._inputs import says_nothing_rows
+from ._inputs import is_missing, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -198,7 +198,7 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
     """``values`` as naive timestamps (NaT where unreadable); see :func:`_read_dates`.
     Without ``dayfirst``, a column that reads fully only day first
     ("31/01/2024") is read day first."""
-    given = [v for v in values.tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    given = [v for v in values.tolist() if not is_missing(v)]
     if given and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
                      for v in given):
         raise InputError(
@@ -635,8 +635,9 @@ class Analysis:
         really is more, or less, common in this segment), and ``q_value``,
         the p-value adjusted for every row of the table (Benjamini-Hochberg).
         Each p-value is for its own row: among many segments, about one row
-        in twenty falls below 0.05 by chance alone; rows with a q-value
-        below 0.05 hold, together, at most 5% such false finds, so read
+        in twenty falls below 0.05 by chance alone; among the rows with a
+        q-value below 0.05, on average at most about 5% are such false finds
+        (the rows share complaints, so this is approximate), so read
         ``q_value`` when scanning many segments. Rows without a complaint are not counted. A
         segment where no complaint has a problem still gets a row, with
         ``problem_id`` -1 and the label ``"(no problem)"``.
@@ -749,9 +750,10 @@ class Analysis:
         Series is aligned on the complaints' index when they came with one."""
         if isinstance(values, (str, bytes)) or values is None:
             raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
-        if hasattr(values, "__len__") and len(values) != self.n_rows:
+        aligned = self._index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index")
+        if not aligned and hasattr(values, "__len__") and len(values) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(values)}")
-        if self._index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index"):
+        if aligned:
             if not values.index.equals(self._index):
                 if not values.index.is_unique or not self._index.isin(values.index).all():
                     raise ParameterError(

@@ -447,6 +447,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     _check_output(args.html)
     _check_output(args.json)
+    previous = _previous(args)
     df = _load(args)
     column = _text_column(df, args)
     texts = _texts(df, column)
@@ -457,7 +458,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     ppio = _io()
     dates = df[ppio.resolve_column(df, args.date)].tolist() if args.date else None
     segments = df[ppio.resolve_column(df, args.segment)].tolist() if args.segment else None
-    result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=_previous(args), **kwargs)
+    result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=previous, **kwargs)
     print(_summary(result, args.top))
     checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
     if checks is not None:
@@ -517,11 +518,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     import painpoints
 
     _check_output(args.output)
+    previous = _previous(args)
     df = _load(args)
     column = _text_column(df, args)
     texts = _texts(df, column)
     model = painpoints.ProblemModel(**_model_kwargs(args))
-    model.fit(texts, embeddings=_embeddings(args), previous=_previous(args))
+    model.fit(texts, embeddings=_embeddings(args), previous=previous)
     try:
         model.text_column_ = str(column)
     except AttributeError:  # pragma: no cover - model without that slot
