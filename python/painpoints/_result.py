@@ -750,17 +750,18 @@ class Analysis:
         Series is aligned on the complaints' index when they came with one."""
         if isinstance(values, (str, bytes)) or values is None:
             raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
-        aligned = self._index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index")
+        index = self._index
+        aligned = index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index")
         if not aligned and hasattr(values, "__len__") and len(values) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(values)}")
-        if aligned:
-            if not values.index.equals(self._index):
-                if not values.index.is_unique or not self._index.isin(values.index).all():
+        if index is not None and aligned:
+            if not values.index.equals(index):
+                if not values.index.is_unique or not index.isin(values.index).all():
                     raise ParameterError(
                         f"{name} does not have the complaints' index; pass the column of the same DataFrame "
                         "(or a list in the complaints' order)"
                     )
-                values = values.reindex(self._index)
+                values = values.reindex(index)
         if hasattr(values, "to_pylist"):  # pyarrow
             values = values.to_pylist()
         out = np.asarray(values.to_list() if hasattr(values, "to_list") else list(values), dtype=object)
