@@ -28,6 +28,12 @@ _APPENDABLE = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _MAX_JOBS = 1024
 
 
+def _pandas_index(texts: Any) -> Any:
+    """The index of a pandas Series of complaints (kept for joining results
+    back), or None."""
+    return texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+
+
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if value is None:
         return
@@ -186,7 +192,7 @@ class ProblemModel:
         self._texts = rows
         self._embeddings = kept
         # A pandas Series keeps its index in the reports' assignments(), for joining back.
-        self._index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+        self._index = _pandas_index(texts)
         # A named column (df["comment"]) is remembered, so score_file and
         # `painpoints score` find it in the next export by itself.
         name = getattr(texts, "name", None)
@@ -367,7 +373,7 @@ class ProblemModel:
         else:
             rows = to_texts(texts)
             kept = embedding_array(embeddings)
-            index = texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
+            index = _pandas_index(texts)
         copy = ProblemModel.from_json(model.to_json())
         copy.set_params(n_jobs=self.n_jobs, progress=self.progress)
         fitted = copy._model()
