@@ -125,8 +125,10 @@ def test_over_time_aligns_a_series_on_the_complaints_index(frame):
         result.over_time(list(part["date"])[:-1] + [None, None], "W")
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
         result.over_time(list(part["date"])[:-1], "W")
-    with pytest.raises(pp.ParameterError, match="freq"):
+    with pytest.raises(pp.ParameterError, match="freq") as refused:
         result.over_time(part["date"], "fortnight")
+    assert str(refused.value) == ("freq must be a period such as 'D' (day), 'W' (week), 'M' (month), "
+                                  "'Q' (quarter) or 'Y' (year), got 'fortnight'")
 
 
 def test_by_segment_counts_shares_and_tests_like_scipy(frame):

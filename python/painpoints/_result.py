@@ -187,8 +187,9 @@ def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
     try:
         offset = pd.Period("2024-01-01", freq=freq).freq
-    except (ValueError, TypeError, AttributeError) as e:
-        raise ParameterError(f"freq must be a period such as 'D', 'W', 'M', 'Q' or 'Y', got {freq!r} ({e})") from None
+    except (ValueError, TypeError, AttributeError):
+        raise ParameterError(f"freq must be a period such as 'D' (day), 'W' (week), 'M' (month), 'Q' (quarter) "
+                             f"or 'Y' (year), got {freq!r}") from None
     if offset.n != 1:
         raise ParameterError(f"freq must be a single period such as 'D', 'W', 'M', 'Q' or 'Y', not a multiple ({freq!r})")
     return freq
