@@ -48,7 +48,8 @@ def render_html(
         f"{len(result.problems)} problems; the top {min(top, len(result.problems))} cover "
         f"{result.coverage(top):.1%}; no problem: {result.no_problem_share:.1%}</div>"
     )
-    for p in result.top(top):
+    leading = result.top(top)
+    for p in leading:
         width = max(1, int(round(p.share * 300)))
         parts.append('<div class="pp-problem">')
         parts.append(
@@ -75,8 +76,7 @@ def render_html(
             text = redacted_snippet(ex.text, words, 300, clean)
             parts.append(f'<div class="pp-ex">“{_e(text)}” <span class="pp-row">row {ex.row}</span></div>')
         parts.append("</div>")
-    shown = {p.id for p in result.top(top)}
-    rest = [p for p in result.problems if p.id not in shown]
+    rest = result.problems[len(leading):]
     if rest:
         # The problems beyond the top, by name and size, so a shared report
         # does not hide them (``to_html(top=n)`` shows them in full).
