@@ -196,11 +196,7 @@ impl ProblemModel {
                 if let Some(m) = &mut self.mixture {
                     m.problems.remove(i);
                 }
-                if reassign {
-                    self.reassigned.push(c);
-                } else {
-                    self.suppressed.push(c);
-                }
+                self.remember_drop(c, reassign);
                 self.rebuild_scorer();
                 Ok(Edit::Drop { id, reassign })
             }
@@ -344,6 +340,17 @@ impl ProblemModel {
 
     /// Give this freshly fitted model the ids of `previous` where problems
     /// match, then replay `previous`'s edits.
+    /// Keep a dropped problem's centre: scored against (its complaints go
+    /// to -1) unless they were reassigned, and either way matched by the
+    /// next fit with this model as `previous`, which drops it again.
+    fn remember_drop(&mut self, centre: SparseVec, reassign: bool) {
+        if reassign {
+            self.reassigned.push(centre);
+        } else {
+            self.suppressed.push(centre);
+        }
+    }
+
     pub(crate) fn carry_over<T: AsRef<str> + Sync>(&mut self, previous: &ProblemModel, texts: &[Option<T>]) {
         // Problems are matched by their words alone (embedding parts, if
         // any, are dropped and the rest renormalised), so ids carry over
@@ -481,11 +488,7 @@ impl ProblemModel {
             }
         }
         for (c, reassign) in kept_dropped {
-            if reassign {
-                self.reassigned.push(c);
-            } else {
-                self.suppressed.push(c);
-            }
+            self.remember_drop(c, reassign);
         }
         // Unique labels: the analyst's labels first (the latest edit wins),
         // then a fresh label equal to one already taken gets a suffix.

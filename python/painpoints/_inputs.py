@@ -125,3 +125,9 @@ def says_nothing_rows(texts: List[Optional[str]]) -> "np.ndarray":
     from . import _painpoints
 
     return np.asarray(call_with_texts(_painpoints.says_nothing, texts), dtype=bool)
+
+
+def pandas_index(values: Any) -> Any:
+    """The index of a pandas Series (complaints, dates, segments), or None
+    for anything else."""
+    return values.index if type(values).__module__.startswith("pandas") and hasattr(values, "index") else None

@@ -11,7 +11,7 @@ from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import call_with_texts as _call
-from ._inputs import to_texts
+from ._inputs import pandas_index, to_texts
 from ._progress import make_progress
 from ._result import Analysis, Problem, Theme
 
@@ -26,12 +26,6 @@ _APPENDABLE = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 
 # More worker threads than this is a mistake, not a speed-up.
 _MAX_JOBS = 1024
-
-
-def _pandas_index(texts: Any) -> Any:
-    """The index of a pandas Series of complaints (kept for joining results
-    back), or None."""
-    return texts.index if type(texts).__module__.startswith("pandas") and hasattr(texts, "index") else None
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
@@ -192,7 +186,7 @@ class ProblemModel:
         self._texts = rows
         self._embeddings = kept
         # A pandas Series keeps its index in the reports' assignments(), for joining back.
-        self._index = _pandas_index(texts)
+        self._index = pandas_index(texts)
         # A named column (df["comment"]) is remembered, so score_file and
         # `painpoints score` find it in the next export by itself.
         name = getattr(texts, "name", None)
@@ -373,7 +367,7 @@ class ProblemModel:
         else:
             rows = to_texts(texts)
             kept = embedding_array(embeddings)
-            index = _pandas_index(texts)
+            index = pandas_index(texts)
         copy = ProblemModel.from_json(model.to_json())
         copy.set_params(n_jobs=self.n_jobs, progress=self.progress)
         fitted = copy._model()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from ._errors import InputError, NotFittedError, ParameterError
-from ._inputs import is_missing, says_nothing_rows
+from ._inputs import is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -313,6 +313,13 @@ def _q_values(p_values: Sequence[float]) -> List[float]:
     scaled = p[order] * m / np.arange(1, m + 1)
     q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return q.tolist()
+
+
+def _add_q_values(rows: List[Dict[str, Any]]) -> None:
+    """Give every row of a table of tests its ``q_value``, from the
+    ``p_value`` of all of them (see :func:`_q_values`)."""
+    for row, q in zip(rows, _q_values([cast(float, r["p_value"]) for r in rows])):
+        row["q_value"] = q
 
 
 def _pandas(what: str) -> Any:
@@ -693,8 +700,7 @@ class Analysis:
                     "share_elsewhere": rest_k / rest_n if rest_n else float("nan"),
                     "p_value": _two_proportion_p(k, n, rest_k, rest_n),
                 })
-        for row, q in zip(rows, _q_values([cast(float, r["p_value"]) for r in rows])):
-            row["q_value"] = q
+        _add_q_values(rows)
         cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
                 "share_high", "share_elsewhere", "p_value", "q_value"]
         return pd.DataFrame(rows, columns=cols)
@@ -737,8 +743,7 @@ class Analysis:
             s2 = k2 / n_early if n_early else float("nan")
             rows.append({"problem_id": p.id, "problem_label": p.label, "recent": k1, "recent_share": s1,
                          "earlier_share": s2, "change": s1 - s2, "p_value": _two_proportion_p(k1, n_late, k2, n_early)})
-        for row, q in zip(rows, _q_values([cast(float, r["p_value"]) for r in rows])):
-            row["q_value"] = q
+        _add_q_values(rows)
         cols = ["problem_id", "problem_label", "recent", "recent_share", "earlier_share", "change", "p_value",
                 "q_value"]
         out = pd.DataFrame(rows, columns=cols)
@@ -752,7 +757,7 @@ class Analysis:
         if isinstance(values, (str, bytes)) or values is None:
             raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
         index = self._index
-        aligned = index is not None and type(values).__module__.startswith("pandas") and hasattr(values, "index")
+        aligned = index is not None and pandas_index(values) is not None
         if not aligned and hasattr(values, "__len__") and len(values) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(values)}")
         if index is not None and aligned:
