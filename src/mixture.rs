@@ -188,7 +188,8 @@ impl Mixture {
         if self.problems.len() != problems {
             return Err("the word mixture does not match the problems".into());
         }
-        if self.words == 0 || self.words as usize > terms {
+        // A fit without any term keeps `words` 1 over an empty vocabulary.
+        if self.words == 0 || self.words as usize > terms.max(1) {
             return Err("the word mixture's vocabulary size is invalid".into());
         }
         let columns = self.pieces.as_ref().map_or(0, |p| p.columns());

@@ -2156,6 +2156,13 @@ pub(crate) mod tests {
         assert_eq!(f.labels, vec![-1, -1, -1]);
         let one = vec![Some("card stolen".to_string())];
         assert_eq!(p.fit(&one, &c).expect("one").labels.len(), 1);
+        // Models of such fits (no problem, perhaps no term) save and load.
+        for texts in [none, blanks, one] {
+            let f = p.fit(&texts, &c).expect("fit");
+            let json = f.model.to_json().expect("json");
+            let back = ProblemModel::from_json(&json).expect("a model without terms loads");
+            assert_eq!(back.predict(&texts, &c).expect("predict"), f.labels);
+        }
     }
 
     #[test]

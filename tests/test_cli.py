@@ -151,11 +151,15 @@ def test_analyze_and_fit_keep_last_months_ids_and_edits(tmp_path, export_csv, mo
     assert "model file not found" in capsys.readouterr().err
 
 
-def test_a_date_column_without_dates_exits_2_with_message(export_csv, capsys):
-    rc = main(["analyze", str(export_csv), "--text", "comment", "--date", "channel", "--no-progress"])
-    err = capsys.readouterr().err
+def test_a_date_column_without_dates_exits_2_with_message(export_csv, capsys, tmp_path):
+    html = tmp_path / "report.html"
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--date", "channel", "--html", str(html),
+               "--no-progress"])
+    out, err = capsys.readouterr()
     assert rc == 2
-    assert "reads as a date" in err and "Traceback" not in err
+    assert "reads as a date" in err and "--date 'channel'" in err and "Traceback" not in err
+    # Said before the fit: nothing was analysed, so nothing half-done was printed.
+    assert out == "" and not html.exists()
 
 
 def _check_scored(scored, original):
@@ -457,3 +461,35 @@ def test_analyze_counts_problems_per_period_and_segment(tmp_path, capsys):
     # A date or segment column that does not exist is a clear error.
     assert main(["analyze", str(path), "--text", "comment", "--date", "when", "--no-progress"]) == 2
     assert "when" in capsys.readouterr().err
+
+
+def test_a_header_only_export_gives_a_model_that_loads_and_scores(tmp_path, capsys):
+    import pickle
+
+    import painpoints as pp
+
+    empty = tmp_path / "today.csv"
+    empty.write_text("text\n", encoding="utf-8")
+    model_path = tmp_path / "m.json"
+    assert main(["fit", str(empty), "-o", str(model_path), "--no-progress"]) == 0
+    out = tmp_path / "scored.csv"
+    assert main(["score", str(model_path), str(empty), "-o", str(out)]) == 0, capsys.readouterr().err
+    assert out.exists()
+    # The same in Python: a model of one complaint (no term is in two) pickles and loads.
+    model = pp.ProblemModel().fit(["refund not received"])
+    back = pickle.loads(pickle.dumps(model))
+    assert list(back.predict(["refund not received"])) == list(model.predict(["refund not received"]))
+
+
+@pytest.mark.filterwarnings("default")  # shown, as a user sees it, rather than raised
+def test_a_damaged_byte_is_a_one_line_warning_and_the_rest_reads(tmp_path, capsys):
+    path = tmp_path / "mixed.csv"
+    rows = ["refund of 50€ not received", "naïve café refund", "late delivery again", "parcel late"] * 10
+    path.write_bytes(("comment\n" + "\n".join(rows) + "\n").encode("utf-8") + b"Caf\xe9 refund\n")
+    out = tmp_path / "scored.csv"
+    model_path = tmp_path / "m.json"
+    assert main(["fit", str(path), "-o", str(model_path), "--no-progress"]) == 0
+    assert main(["score", str(model_path), str(path), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "painpoints: warning: mixed.csv: 1 byte not valid UTF-8" in err and ".py:" not in err
+    assert pd.read_csv(out)["comment"].tolist()[:2] == rows[:2]

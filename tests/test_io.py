@@ -327,3 +327,56 @@ def test_resolve_column_ambiguous():
     assert resolve_column(df, "Text") == "Text"
     with pytest.raises(painpoints.InputError, match="ambiguous"):
         resolve_column(df, "text")
+
+
+def test_a_few_bad_bytes_do_not_turn_a_utf8_file_into_cp1252(tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes("id,text\n1,refund of 50€ not received\n2,naïve café refund\n".encode("utf-8")
+                      + b"3,Caf\xe9 refund not received\n")
+    with pytest.warns(UserWarning, match="1 byte not valid UTF-8"):
+        texts = read_table(mixed)["text"].tolist()
+    # The UTF-8 rows read as written; only the bad byte is lost.
+    assert texts == ["refund of 50€ not received", "naïve café refund", "Caf\ufffd refund not received"]
+
+
+def test_utf16_with_byte_order_mark(tmp_path):
+    path = tmp_path / "excel-unicode.txt"
+    path.write_bytes("id\tcomment\n1\tcafé late\n".encode("utf-16"))
+    df = read_table(path)
+    assert list(df.columns) == ["id", "comment"] and df["comment"].tolist() == ["café late"]
+
+
+def test_a_long_first_complaint_reads(tmp_path):
+    from painpoints.io import iter_table_chunks
+
+    long = "refund not received " * 7000  # 140,000 characters: past csv's default field limit
+    path = tmp_path / "long.csv"
+    pd.DataFrame({"text": [long, "other complaint"]}).to_csv(path, index=False)
+    assert read_table(path)["text"].tolist() == [long, "other complaint"]
+    assert pd.concat(iter_table_chunks(path, chunk_rows=1))["text"].tolist() == [long, "other complaint"]
+
+
+def test_json_values_come_back_as_written(tmp_path):
+    lines = tmp_path / "ids.jsonl"
+    lines.write_text('{"ticket_id": 1234567890123456789, "text": "my refund was not received", "score": 0.1234567891234}\n'
+                     '{"ticket_id": 1234567890123456791, "text": "app crashes at login", "score": 1}\n'
+                     '{"ticket_id": null, "text": "card declined", "score": null}\n', encoding="utf-8")
+    df = read_table(lines)
+    # One null does not turn 19-digit ids into floats that no longer tell them apart.
+    assert df["ticket_id"].tolist()[:2] == [1234567890123456789, 1234567890123456791]
+    array = tmp_path / "ids.json"
+    array.write_text(json.dumps(json.loads("[" + ",".join(lines.read_text().splitlines()) + "]")), encoding="utf-8")
+    assert read_table(array)["ticket_id"].tolist()[:2] == [1234567890123456789, 1234567890123456791]
+    for out in (tmp_path / "out.jsonl", tmp_path / "out.json", tmp_path / "out.csv"):
+        write_table(df, out)
+        back = read_table(out)
+        if out.suffix == ".csv":
+            assert back["ticket_id"].tolist()[:2] == ["1234567890123456789", "1234567890123456791"]
+            assert back["score"].tolist()[0] == "0.1234567891234"
+        else:
+            assert back["ticket_id"].tolist()[:2] == [1234567890123456789, 1234567890123456791]
+            assert back["score"].tolist()[0] == 0.1234567891234
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{"text": oops}\n', encoding="utf-8")
+    with pytest.raises(painpoints.InputError, match="line 2"):
+        read_table(bad)

@@ -194,6 +194,12 @@ def test_edits(model, texts):
     assert [e["edit"] for e in model.edits_] == ["rename", "merge", "drop", "seed"]
     with pytest.raises(pp.EditError, match="no problem with id 999"):
         model.rename(999, "x")
+    # The reports' own columns cannot be a problem's label: over_time() would add them up.
+    first = model.problems_[0]
+    for reserved in ("(no problem)", " (other  problems) "):
+        with pytest.raises(pp.EditError, match="choose another label"):
+            model.rename(first.id, reserved)
+    assert model.problems_[0].label == first.label
 
 
 def test_edits_on_a_loaded_model_need_texts(model, texts, tmp_path):

@@ -73,3 +73,28 @@ def test_ctrl_c_stops_a_long_run_and_leaves_the_process_usable():
     assert "INTERRUPTED" in lines, out.stdout
     assert float(lines["INTERRUPTED"]) < 1.5
     assert lines["USABLE"] == "40"
+
+
+def test_the_default_bar_shows_only_where_someone_watches(monkeypatch):
+    from painpoints._progress import make_progress
+
+    class Stream:
+        def __init__(self, tty):
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    # A batch job's log: no bar unless asked for.
+    monkeypatch.setattr(sys, "stderr", Stream(False))
+    assert make_progress(None, "fit") is None
+    assert make_progress(True, "fit") is not None
+    monkeypatch.setattr(sys, "stderr", Stream(True))
+    assert make_progress(None, "fit") is not None
+    assert make_progress(False, "fit") is None

@@ -1,6 +1,8 @@
 """Scoring inputs larger than memory: in batches and from files, rows in order."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,3 +123,44 @@ def test_score_file_reads_semicolon_csv_and_keeps_the_header_of_an_empty_one(mod
     empty.write_text("id,comment\n", encoding="utf-8")
     assert model.score_file(empty, out, text="comment") == 0
     assert out.read_text(encoding="utf-8").splitlines() == ["id,comment,problem_id,problem_label,similarity"]
+
+
+def test_score_file_keeps_json_lines_fields_in_their_columns(model, tmp_path):
+    src = tmp_path / "in.jsonl"
+    # Fields in another order, and one missing from the first records.
+    src.write_text('{"text": "refund not received", "channel": "app"}\n'
+                   '{"channel": "chat", "text": "app crashes at login", "vip": true}\n'
+                   '{"ticket": 1234567890123456789, "text": "card declined"}\n'
+                   '{"ticket": null, "text": "late delivery", "channel": "mail"}\n', encoding="utf-8")
+    rows = ["refund not received", "app crashes at login", "card declined", "late delivery"]
+    for out in (tmp_path / "o.csv", tmp_path / "o.jsonl"):
+        assert model.score_file(src, out, text="text", chunk_rows=1) == 4
+        if out.suffix == ".csv":
+            scored = pd.read_csv(out, dtype=str, keep_default_na=False)
+        else:  # read as JSON is, not as pandas infers it
+            scored = pd.DataFrame([json.loads(line) for line in out.read_text().splitlines()], dtype=object)
+        assert list(scored.columns[:4]) == ["text", "channel", "vip", "ticket"]
+        assert list(scored["text"]) == rows
+        assert [str(c) if c is not None else "" for c in scored["channel"].fillna("").tolist()] == \
+            ["app", "chat", "", "mail"]
+        assert str(scored["ticket"].tolist()[2]) == "1234567890123456789"
+        np.testing.assert_array_equal(scored["problem_id"].astype(int).to_numpy(), model.predict(rows))
+
+
+def test_score_file_reads_a_windows_encoded_csv(model, tmp_path):
+    src = tmp_path / "win.csv"
+    src.write_bytes("comment\nCaf\xe9 refund not received\nlate delivery\n".encode("cp1252"))
+    out = tmp_path / "o.csv"
+    assert model.score_file(src, out, text="comment") == 2
+    assert pd.read_csv(out)["comment"].tolist() == ["Café refund not received", "late delivery"]
+
+
+def test_score_batches_takes_one_column_frames(model, tmp_path):
+    rows = [r or "" for r in _rows(500)]
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(len(rows)), "comment": rows}).to_csv(src, index=False)
+    with pd.read_csv(src, usecols=["comment"], chunksize=120, keep_default_na=False) as chunks:
+        got = np.concatenate([ids for ids, _ in model.score_batches(chunks)])
+    np.testing.assert_array_equal(got, model.predict(rows))
+    with pytest.raises(TypeError, match="DataFrame"):
+        next(model.score_batches([pd.DataFrame({"a": ["x"], "b": ["y"]})]))

@@ -13,7 +13,7 @@ from ._errors import EditError, InputError, ModelFormatError, NotFittedError, Pa
 from ._inputs import call_with_texts as _call
 from ._inputs import pandas_index, to_texts
 from ._progress import make_progress
-from ._result import Analysis, Problem, Theme
+from ._result import _NO_PROBLEM, _OTHER_PROBLEMS, Analysis, Problem, Theme
 
 __all__ = ["ProblemModel"]
 
@@ -35,6 +35,23 @@ def _check_int(name: str, value: Any, minimum: int) -> None:
         raise ParameterError(f"{name} must be an integer or None, got {value!r}")
     if value < minimum:
         raise ParameterError(f"{name} must be at least {minimum}, got {value}")
+
+
+# Column names of over_time() and the reports; a problem named so would be
+# counted together with them.
+_RESERVED_LABELS = {_NO_PROBLEM, _OTHER_PROBLEMS}
+
+
+def _only_column(batch: Any) -> Any:
+    """A batch that is a one-column pandas or polars DataFrame, as that
+    column; anything else as it is (``score`` says what is wrong with it)."""
+    columns = getattr(batch, "columns", None)
+    if columns is None or len(columns) != 1:
+        return batch
+    if hasattr(batch, "iloc"):
+        return batch.iloc[:, 0]
+    to_series = getattr(batch, "to_series", None)
+    return to_series() if callable(to_series) else batch
 
 
 class ProblemModel:
@@ -205,6 +222,10 @@ class ProblemModel:
     # -- analyst edits (stored in the model file, replayed by fit(previous=...)) --
     def _edit(self, edit: Dict[str, Any], texts: Any, embeddings: Any = None) -> "ProblemModel":
         model = self._model()
+        label = edit.get("label")
+        if isinstance(label, str) and " ".join(label.split()) in _RESERVED_LABELS:
+            raise EditError(f"{label!r} names the reports' own columns (complaints without a problem, the "
+                            "problems beyond the top); choose another label")
         if edit["edit"] != "seed":
             for i in edit.get("ids", [edit.get("id")]):
                 if not 0 <= i < 2**32 - 1:
@@ -397,14 +418,15 @@ class ProblemModel:
         """Score an input too large for memory, batch by batch, in order.
 
         ``batches`` is any iterable of batches (lists, Series, arrays, or
-        pandas/polars chunks of one column); yields ``(ids, similarity)`` per
-        batch. Memory stays bounded by one batch; answers do not depend on
+        pandas/polars DataFrames of one column, as
+        ``pd.read_csv(path, usecols=["comment"], chunksize=100_000)`` gives);
+        yields ``(ids, similarity)`` per batch. Memory stays bounded by one batch; answers do not depend on
         how the rows are batched. (A model fitted with embeddings scores
         with ``score(texts, embeddings=...)`` instead.)
         """
         self._no_embeddings("score_batches")
         for batch in batches:
-            yield self.score(batch)
+            yield self.score(_only_column(batch))
 
     def score_file(self, path: "os.PathLike[str] | str", output: "os.PathLike[str] | str", *,
                    text: Optional[str] = None, chunk_rows: int = 100_000) -> int:
@@ -452,7 +474,7 @@ class ProblemModel:
                 mode = "w" if written == 0 else "a"
                 if fmt == "jsonl":
                     chunk.to_json(tmp, orient="records", lines=True, force_ascii=False, mode=mode,
-                                  compression=compression)
+                                  compression=compression, double_precision=15)
                 else:
                     chunk.to_csv(tmp, index=False, header=written == 0, sep="\t" if fmt == "tsv" else ",",
                                  mode=mode, encoding="utf-8", compression=compression)

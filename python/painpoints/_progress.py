@@ -1,6 +1,7 @@
 """Progress bars for long runs: tqdm where installed (it also renders in notebooks)."""
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from typing import Any, Callable, Optional
@@ -39,14 +40,27 @@ class _Bar:
             self._bar.close()
 
 
+def _watched() -> bool:
+    """Whether standard error is a terminal or a notebook's output."""
+    stream = sys.stderr
+    try:
+        if stream is not None and stream.isatty():
+            return True
+    except (AttributeError, ValueError):  # replaced or closed streams
+        pass
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 def make_progress(progress: Optional[bool], description: str) -> Optional[_Bar]:
     """A progress callback, or None when progress is off.
 
     ``progress=None`` (the default) shows a bar only for runs longer than a
-    couple of seconds; ``False`` never shows one; ``True`` shows it as soon
-    as possible.
+    couple of seconds, and only where someone watches: a terminal or a
+    notebook, not a batch job's log; ``False`` never shows one; ``True``
+    shows it as soon as possible, wherever standard error goes.
     """
-    if progress is False:
+    if progress is False or (progress is None and not _watched()):
         return None
     bar = _Bar(description)
     if progress is True:

@@ -209,10 +209,27 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
         )
     when = _read_dates(pd, values, dayfirst)
     if not dayfirst and when.isna().any():
-        other = _read_dates(pd, values, True)
+        with warnings.catch_warnings():
+            # pandas says the format it found ignores dayfirst, which the
+            # caller never set: this is only the second reading.
+            warnings.filterwarnings("ignore", message=".*dayfirst", category=UserWarning)
+            other = _read_dates(pd, values, True)
         if other.isna().sum() < when.isna().sum():
             return other
     return when
+
+
+def check_dates(pd: Any, dates: Sequence[Any], name: str) -> None:
+    """Raise :class:`InputError` before a long fit when ``dates`` (a
+    column of an export, in any form over_time() takes) cannot serve it:
+    numbers, or no value that reads as a date."""
+    values = np.asarray(list(dates), dtype=object)
+    when = _parse_dates(pd, values)
+    given = np.array([not is_missing(v) and str(v).strip() != "" for v in values], dtype=bool)
+    if given.any() and not bool(when[given].notna().any()):
+        sample = ", ".join(repr(v) for v in list(dict.fromkeys(values[given].tolist()))[:3])
+        raise InputError(f"none of the values of {name} reads as a date (values such as {sample}); "
+                         "name a column of dates or date strings")
 
 
 def _date_format(column: Any, dayfirst: bool) -> Optional[str]:

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["main", "build_parser"]
@@ -134,6 +135,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--previous", metavar="MODEL", default=None,
                    help="last month's model file: problems found again keep their id, and its edits "
                         "(renames, merges, drops, seeds) are applied again")
+    p.add_argument("--no-progress", action="store_true",
+                   help="do not show a progress bar (none is shown when standard error is not a terminal)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,7 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also show the top problems within each value of this column (channel, product...), "
                    "with a test against the other values (also in --json)")
     _add_model_args(p)
-    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser(
@@ -305,6 +307,8 @@ def _texts(df: Any, column: Any) -> List[Optional[str]]:
 
 def _model_kwargs(args: argparse.Namespace) -> Dict[str, Any]:
     kwargs: Dict[str, Any] = {"seed": args.seed}
+    if getattr(args, "no_progress", False):
+        kwargs["progress"] = False
     if getattr(args, "max_problems", None) is not None:
         kwargs["max_problems"] = args.max_problems
     if getattr(args, "min_size", None) is not None:
@@ -453,10 +457,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     texts = _texts(df, column)
     kwargs = _model_kwargs(args)
     kwargs["top"] = args.top
-    if args.no_progress:
-        kwargs["progress"] = False
     ppio = _io()
     dates = df[ppio.resolve_column(df, args.date)].tolist() if args.date else None
+    if dates is not None:
+        import pandas as pd
+
+        from ._result import check_dates
+
+        check_dates(pd, dates, f"--date {args.date!r}")  # before the fit, not after it
     segments = df[ppio.resolve_column(df, args.segment)].tolist() if args.segment else None
     result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=previous, **kwargs)
     print(_summary(result, args.top))
@@ -669,6 +677,11 @@ def _describe(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: Optional[str] = None) -> None:
+    _err(f"warning: {message}")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
@@ -682,7 +695,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(func(args))
+        with warnings.catch_warnings():
+            # A warning reads as the command's own line, not as a source location.
+            warnings.showwarning = _show_warning
+            return int(func(args))
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

@@ -9,13 +9,16 @@ tolerating case and whitespace differences and suggesting near misses.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
+import json
 import os
 import re
+import warnings
 from pathlib import Path
-from typing import Any, Dict, Hashable, Iterator, List, Optional, Sequence, Union
+from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
@@ -138,7 +141,8 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
     fmt = detect_format(p)
     try:
         if fmt in ("csv", "tsv"):
-            raw = _read_delimited(p, sep="\t" if fmt == "tsv" else _csv_delimiter(p))
+            encoding = _text_encoding(p)
+            raw = _read_delimited(p, "\t" if fmt == "tsv" else _csv_delimiter(p, encoding), encoding)
             return _apply_header(raw)
         if fmt == "excel":
             raw = _read_excel_raw(p, sheet)
@@ -177,27 +181,88 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _csv_delimiter(path: Path) -> str:
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def _open_binary(path: Path) -> Optional[IO[bytes]]:
+    """``path`` opened for reading its (decompressed) bytes, or None for a
+    compression this module does not open itself (pandas still reads it)."""
+    suffix = path.suffix.lower()
+    if suffix in _OPENERS:
+        import importlib
+
+        return importlib.import_module(_OPENERS[suffix]).open(path, "rb")
+    if suffix in _COMPRESSION_SUFFIXES:
+        return None
+    return open(path, "rb")
+
+
+def _text_encoding(path: Path) -> Optional[str]:
+    """How to decode the delimited text file ``path``: ``"utf-16"`` after a
+    UTF-16 byte-order mark; ``"utf-8-sig"`` for UTF-8, warning when a few
+    bytes are not valid UTF-8 (they read as U+FFFD, the rest of the file
+    as written); ``"cp1252"`` when the file's non-ASCII bytes are not UTF-8
+    at all (spreadsheet tools on Windows save so). None when the file is
+    compressed in a way read only by pandas: UTF-8, else cp1252."""
+    try:
+        fh = _open_binary(path)
+        if fh is None:
+            return None
+        with fh:
+            head = fh.read(4)
+            if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                return "utf-16"
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            bad = text = 0
+            chunk = head
+            while True:
+                if not chunk.isascii():
+                    decoded = decoder.decode(chunk)
+                    # U+FFFD written as such in the file is not a bad byte.
+                    bad += decoded.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
+                    text += len(decoded) - len(decoded.encode("ascii", "ignore"))
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+            bad += decoder.decode(b"", final=True).count("\ufffd")
+    except OSError:
+        return "utf-8-sig"  # the read proper reports it
+    text -= bad
+    if bad and text <= bad:
+        return "cp1252"
+    if bad:
+        warnings.warn(
+            f"{path.name}: {bad:,} byte{'s' if bad != 1 else ''} not valid UTF-8 read as \ufffd; "
+            "the rest of the file reads as UTF-8",
+            UserWarning,
+            stacklevel=4,
+        )
+    return "utf-8-sig"
+
+
+def _csv_delimiter(path: Path, encoding: Optional[str] = None) -> str:
     """``","``, or ``";"`` / tab / ``"|"`` when that splits the header into
     more fields than a comma does and splits most of the next rows into
     as many (spreadsheets in many European locales save "CSV" with ``;``;
     a one-column file whose header holds a ``;`` stays one column)."""
-    import bz2
-    import gzip
-    import lzma
-
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    opener = openers.get(path.suffix.lower(), open)
-    if path.suffix.lower() in _COMPRESSION_SUFFIXES and path.suffix.lower() not in openers:
-        return ","
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:  # type: ignore[operator]
-            sample = "".join(fh.readline(65536) for _ in range(21))
+        fh = _open_binary(path)
+        if fh is None:
+            return ","
+        with io.TextIOWrapper(fh, encoding=encoding or "utf-8-sig", errors="replace") as text:
+            sample = "".join(text.readline(65536) for _ in range(21))
     except OSError:
         return ","  # the read proper reports it
 
     def split(d: str) -> List[List[str]]:
-        return [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        limit = csv.field_size_limit()
+        csv.field_size_limit(max(limit, len(sample) + 1))  # a long first complaint is one field
+        try:
+            return [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        except csv.Error:
+            return []
+        finally:
+            csv.field_size_limit(limit)
 
     rows = split(",")
     best, fields = ",", (len(rows[0]) if rows else 1)
@@ -212,12 +277,13 @@ def _csv_delimiter(path: Path) -> str:
     return best
 
 
-def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+def _read_delimited(path: Path, sep: str, encoding: Optional[str]) -> pd.DataFrame:
     opts: dict = dict(sep=sep, header=None, compression="infer", **_READ_TEXT_OPTS)
+    if encoding is not None:
+        return pd.read_csv(path, encoding=encoding, encoding_errors="replace", **opts)
     try:
         return pd.read_csv(path, encoding="utf-8-sig", **opts)
     except UnicodeDecodeError:
-        # Spreadsheet tools on Windows often save in cp1252.
         return pd.read_csv(path, encoding="cp1252", encoding_errors="replace", **opts)
 
 
@@ -259,18 +325,60 @@ def _sheet_names(path: Path) -> List[str]:
         return []
 
 
+def _json_lines(path: Path) -> Optional[Iterator[Tuple[int, Any]]]:
+    """The values of a JSON Lines file with their line numbers, blank lines
+    skipped; None for a compression only pandas reads."""
+    fh = _open_binary(path)
+    if fh is None:
+        return None
+
+    def values() -> Iterator[Tuple[int, Any]]:
+        with io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace") as text:
+            for number, line in enumerate(text, start=1):
+                if line.strip():
+                    try:
+                        yield number, json.loads(line)
+                    except ValueError as exc:
+                        raise _input_error(f"{path.name}, line {number}: not JSON ({_one_line(exc)})") from None
+
+    return values()
+
+
+def _records_frame(records: List[Any], columns: Optional[List[Any]] = None) -> pd.DataFrame:
+    """Records (dicts) as a frame whose values are the JSON values as read:
+    an id of 19 digits stays that integer, also beside a null."""
+    if columns is None:
+        return pd.DataFrame(records, dtype=object)
+    return pd.DataFrame(records, columns=columns, dtype=object)
+
+
 def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
     opts: dict = dict(lines=lines, dtype=False, compression="infer")
     if int(pd.__version__.split(".")[0]) < 3:
         opts["convert_dates"] = False  # deprecated (and implied by dtype=False) in pandas 3
     if lines:
-        df = pd.read_json(path, **opts)
-    else:
-        try:
-            df = pd.read_json(path, orient="records", **opts)
-        except ValueError:
-            df = pd.read_json(path, **opts)
-    return df.reset_index(drop=True) if lines else df
+        found = _json_lines(path)
+        if found is None:
+            return pd.read_json(path, **opts).reset_index(drop=True)
+        records = [value for _, value in found]
+        if not records:
+            raise pd.errors.EmptyDataError("no records")
+        if all(isinstance(r, dict) for r in records):
+            return _records_frame(records)
+        return pd.read_json(path, **opts).reset_index(drop=True)
+    fh = _open_binary(path)
+    if fh is not None:
+        with io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace") as text:
+            try:
+                whole = json.load(text)
+            except ValueError as exc:
+                raise _input_error(f"cannot read {path.name} as JSON: {_one_line(exc)}") from None
+        if isinstance(whole, list) and all(isinstance(r, dict) for r in whole):
+            return _records_frame(whole)
+    try:
+        return pd.read_json(path, orient="records", **opts)
+    except ValueError:
+        return pd.read_json(path, **opts)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -432,9 +540,9 @@ def write_table(df: pd.DataFrame, path: PathLike) -> None:
         elif fmt == "tsv":
             df.to_csv(p, sep="\t", index=False, encoding="utf-8", compression="infer")
         elif fmt == "jsonl":
-            df.to_json(p, orient="records", lines=True, force_ascii=False, compression="infer")
+            _write_json_lines(df, p)
         elif fmt == "json":
-            df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer")
+            df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer", double_precision=15)
         elif fmt == "parquet":
             df.to_parquet(p, index=False)
         elif fmt == "excel":
@@ -449,6 +557,26 @@ def write_table(df: pd.DataFrame, path: PathLike) -> None:
         if _is_painpoints_error(exc):
             raise
         raise _general_error(f"cannot write {os.fspath(path)} as {fmt}: {_one_line(exc)}") from None
+
+
+def _write_json_lines(df: pd.DataFrame, path: Path, rows: int = 20_000) -> None:
+    """``df`` as JSON Lines, a slice of ``rows`` at a time (one string for
+    the whole frame would take several times its memory), floats to the
+    15 significant digits JSON numbers keep."""
+    opts: dict = dict(orient="records", lines=True, force_ascii=False, double_precision=15)
+    suffix = path.suffix.lower()
+    if suffix in _COMPRESSION_SUFFIXES and suffix not in _OPENERS:
+        df.to_json(path, compression="infer", **opts)
+        return
+    if suffix in _OPENERS:
+        import importlib
+
+        out: IO[str] = importlib.import_module(_OPENERS[suffix]).open(path, "wt", encoding="utf-8")
+    else:
+        out = open(path, "w", encoding="utf-8")
+    with out:
+        for start in range(0, len(df), rows):
+            out.write(df.iloc[start : start + rows].to_json(**opts))
 
 
 # --------------------------------------------------------------------------
@@ -529,10 +657,13 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
         raise _input_error(f"file not found: {os.fspath(path)}")
     fmt = detect_format(p)
     if fmt in ("csv", "tsv"):
-        sep = "\t" if fmt == "tsv" else _csv_delimiter(p)
+        encoding = _text_encoding(p)
+        sep = "\t" if fmt == "tsv" else _csv_delimiter(p, encoding)
         opts: dict = dict(sep=sep, header=None, compression="infer", chunksize=chunk_rows, **_READ_TEXT_OPTS)
+        if encoding is not None:
+            opts["encoding_errors"] = "replace"
         try:
-            with pd.read_csv(p, encoding="utf-8-sig", **opts) as reader:
+            with pd.read_csv(p, encoding=encoding or "utf-8-sig", **opts) as reader:
                 header: Optional[List[Any]] = None
                 for raw in reader:
                     if header is None:
@@ -557,10 +688,37 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
             yield batch.to_pandas()
         return
     if fmt == "jsonl":
-        with pd.read_json(p, lines=True, chunksize=chunk_rows, dtype=False) as reader:
-            for frame in reader:
-                yield frame.reset_index(drop=True)
+        yield from _json_line_chunks(p, chunk_rows)
         return
     whole = read_table(p)
     for start in range(0, max(len(whole), 1), chunk_rows):
         yield whole.iloc[start : start + chunk_rows].reset_index(drop=True)
+
+
+def _json_line_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """A JSON Lines file's records in frames of ``chunk_rows``, each with
+    every field any record has, in the order they first appear: a field
+    left out of the first records still has its column, and every frame
+    its columns in one order (a file is read twice: once for the fields)."""
+    found = _json_lines(path)
+    if found is None:
+        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False) as reader:
+            for frame in reader:
+                yield frame.reset_index(drop=True)
+        return
+    columns: Dict[Any, None] = {}
+    for number, value in found:
+        if not isinstance(value, dict):
+            raise _input_error(f"{path.name}, line {number}: expected a JSON object (one record per line)")
+        columns.update(dict.fromkeys(value))
+    names = list(columns)
+    records: List[Any] = []
+    again = _json_lines(path)
+    assert again is not None
+    for _, value in again:
+        records.append(value)
+        if len(records) == chunk_rows:
+            yield _records_frame(records, names)
+            records = []
+    if records or not names:
+        yield _records_frame(records, names)
