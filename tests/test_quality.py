@@ -90,6 +90,11 @@ def test_a_model_scores_its_complaints_as_the_fit_labels_them(labelled):
     # a small problem dissolved after it had been placed by its words.
     _, texts, _, result = labelled
     np.testing.assert_array_equal(result.model.predict(texts), result.labels)
+    # And with the same similarity: a row left without a problem keeps the
+    # similarity of the centre it resembles most among those that remain
+    # (banking77 had one whose nearest centre had dissolved).
+    ids, similarity = result.model.score(texts)
+    np.testing.assert_array_equal(similarity, result.similarity)
 
 
 def test_no_labelled_complaint_is_taken_for_a_non_answer(labelled):
