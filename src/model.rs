@@ -602,8 +602,7 @@ impl ProblemModelParams {
             // Rows without a problem go again too: the centre they resembled
             // most (below the threshold, their similarity) may be gone.
             let unplaced = |i: usize| best[i].0.is_none() && !silent.get(i).copied().unwrap_or(true);
-            let moved: Vec<usize> =
-                (0..n).filter(|&i| gone(best[i].0) || gone(nearest[i]) || unplaced(i)).collect();
+            let moved: Vec<usize> = (0..n).filter(|&i| gone(best[i].0) || gone(nearest[i]) || unplaced(i)).collect();
             let redo: Vec<Placement> = moved
                 .par_iter()
                 .map_init(Scratch::default, |scratch, &i| {
