@@ -166,6 +166,22 @@ impl ProblemModel {
                     acc = add(&acc, &scaled);
                 }
                 let keep = idx[0];
+                // Every centre that scored for the merged problems now
+                // scores for the one they became: a problem merged before
+                // by its parts, another by its own centre and word counts.
+                let merged_before: Vec<u32> =
+                    ids.iter().copied().filter(|id| self.parts.iter().any(|p| p.id == *id)).collect();
+                for part in &mut self.parts {
+                    if ids.contains(&part.id) {
+                        part.id = ids[0];
+                    }
+                }
+                for (&id, &i) in ids.iter().zip(&idx) {
+                    if !merged_before.contains(&id) {
+                        let group = self.mixture.as_ref().and_then(|m| m.problems.get(i).cloned());
+                        self.parts.push(crate::model::Part { id: ids[0], centre: self.centroids[i].clone(), group });
+                    }
+                }
                 self.centroids[keep] = normalized(&acc);
                 if let Some(m) = &mut self.mixture {
                     let mut merged = m.problems[keep].clone();
@@ -197,6 +213,13 @@ impl ProblemModel {
                     m.problems.remove(i);
                 }
                 self.remember_drop(c, reassign);
+                // A merged problem's parts go with it, the same way.
+                let (gone, kept): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.parts).into_iter().partition(|p| p.id == id);
+                self.parts = kept;
+                for part in gone {
+                    self.remember_drop(part.centre, reassign);
+                }
                 self.rebuild_scorer();
                 Ok(Edit::Drop { id, reassign })
             }
@@ -225,6 +248,9 @@ impl ProblemModel {
                 let n_words = self.vocabulary.len() as u32;
                 self.suppressed.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
                 self.reassigned.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
+                // Likewise, seeding what was merged takes it back out of the
+                // merge: its part would otherwise keep its complaints there.
+                self.parts.retain(|p| dot(&words_only(&p.centre, n_words), &v) < MATCH_SIMILARITY);
                 self.centroids.push(v);
                 if let Some(m) = &mut self.mixture {
                     m.problems.push(group);

@@ -192,23 +192,32 @@ impl Mixture {
         if self.words == 0 || self.words as usize > terms.max(1) {
             return Err("the word mixture's vocabulary size is invalid".into());
         }
-        let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
-        let handle_columns = self.handles.as_ref().map_or(0, |p| p.columns());
         for g in &self.problems {
-            let bad_count = |&(t, c): &(u32, f32)| t as usize >= terms || !c.is_finite() || c < 0.0;
-            if !(g.complaints.is_finite() && g.complaints >= 0.0) || g.counts.iter().any(bad_count) {
-                return Err("the word mixture refers to unknown terms or has invalid counts".into());
-            }
-            let bad = |v: &SparseVec, n: usize| v.iter().any(|&(t, w)| t as usize >= n || !w.is_finite());
-            if bad(&g.pieces, columns) || bad(&g.handles, handle_columns) {
-                return Err("a problem's character pieces refer to unknown pieces or have invalid weights".into());
-            }
+            self.check_group(g, terms)?;
         }
         for p in self.pieces.iter().chain(&self.handles) {
             p.check()?;
         }
         if !(self.pieces_alone > 0.0 && self.pieces_alone <= 1.0) {
             return Err("the word mixture's share of the pieces' view must be in (0, 1]".into());
+        }
+        Ok(())
+    }
+}
+
+impl Mixture {
+    /// Why `g`, one problem's word counts, cannot be scored with this
+    /// mixture over a vocabulary of `terms`, if so.
+    pub(crate) fn check_group(&self, g: &Group, terms: usize) -> std::result::Result<(), String> {
+        let columns = self.pieces.as_ref().map_or(0, |p| p.columns());
+        let handle_columns = self.handles.as_ref().map_or(0, |p| p.columns());
+        let bad_count = |&(t, c): &(u32, f32)| t as usize >= terms || !c.is_finite() || c < 0.0;
+        if !(g.complaints.is_finite() && g.complaints >= 0.0) || g.counts.iter().any(bad_count) {
+            return Err("the word mixture refers to unknown terms or has invalid counts".into());
+        }
+        let bad = |v: &SparseVec, n: usize| v.iter().any(|&(t, w)| t as usize >= n || !w.is_finite());
+        if bad(&g.pieces, columns) || bad(&g.handles, handle_columns) {
+            return Err("a problem's character pieces refer to unknown pieces or have invalid weights".into());
         }
         Ok(())
     }

@@ -186,6 +186,14 @@ pub struct ProblemModel {
     /// model as `previous` drops the problem again if it finds it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) reassigned: Vec<SparseVec>,
+    /// The centres of the problems an analyst merged, which score for the
+    /// problem they became in place of its own centre (their size-weighted
+    /// mean, which describes it): a complaint of either problem stays in
+    /// the merged one, as the analyst meant, rather than going to -1 or
+    /// elsewhere when the mean of two problems resembles it less than its
+    /// own centre did, and no other complaint joins it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) parts: Vec<Part>,
     /// Analyst edits, replayed on the next fit with `previous`.
     #[serde(default)]
     pub(crate) edits: Vec<Edit>,
@@ -204,12 +212,32 @@ pub struct ProblemModel {
     pub(crate) mixture: Option<Mixture>,
     #[serde(skip)]
     scorer: Centroids,
+    /// The problem (index) each of `parts` scores for, in the scorers'
+    /// last columns.
+    #[serde(skip)]
+    part_of: Vec<usize>,
+    /// Per problem, whether it is merged (scored by its parts).
+    #[serde(skip)]
+    merged: Vec<bool>,
     #[serde(skip)]
     words_scorer: Option<mixture::Scorer>,
     /// The embedding part of each problem's centre (unit length), for a
     /// model fitted with embeddings that scores by its words too.
     #[serde(skip)]
     embedding_scorer: Option<Centroids>,
+}
+
+/// One of the problems a merged problem was made of (see
+/// [`ProblemModel`]'s `parts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// The problem it scores for.
+    pub id: u32,
+    /// Its unit-length centre, over the model's features.
+    pub centre: SparseVec,
+    /// Its word counts, for a model that scores short complaints by them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
 }
 
 /// The result of a fit: the model and the label of every input row.
@@ -561,10 +589,13 @@ impl ProblemModelParams {
             text_column: None,
             problems: Vec::new(),
             scorer: Centroids::default(),
+            part_of: Vec::new(),
+            merged: Vec::new(),
             vocabulary,
             centroids,
             suppressed: Vec::new(),
             reassigned: Vec::new(),
+            parts: Vec::new(),
             edits: Vec::new(),
             next_id: 0,
             lineage: Lineage::default(),
@@ -941,14 +972,33 @@ impl ProblemModel {
     pub(crate) fn rebuild_scorer(&mut self) {
         let mut all = self.centroids.clone();
         all.extend(self.suppressed.iter().cloned());
+        // Merged problems' parts come last in every scorer, in one order.
+        // (A model file's parts all have word counts when it has a mixture:
+        // see `validate`.)
+        let parts: Vec<(usize, &Part)> = self
+            .parts
+            .iter()
+            .filter_map(|part| self.problems.iter().position(|p| p.id == part.id).map(|i| (i, part)))
+            .collect();
+        self.part_of = parts.iter().map(|&(i, _)| i).collect();
+        self.merged = vec![false; self.centroids.len()];
+        for &i in &self.part_of {
+            if let Some(m) = self.merged.get_mut(i) {
+                *m = true;
+            }
+        }
+        all.extend(parts.iter().map(|(_, p)| p.centre.clone()));
         self.scorer = Centroids::from_sparse(self.features(), &all);
         self.words_scorer = self.mixture.as_ref().map(|m| {
-            mixture::Scorer::new(self.vocabulary.len(), &m.problems, m.words, [m.pieces.as_ref(), m.handles.as_ref()])
+            let mut groups = m.problems.clone();
+            groups.extend(parts.iter().map(|(_, p)| p.group.clone().unwrap_or_default()));
+            mixture::Scorer::new(self.vocabulary.len(), &groups, m.words, [m.pieces.as_ref(), m.handles.as_ref()])
         });
         let offset = self.vocabulary.len() as u32;
         self.embedding_scorer = self.blend.filter(|_| self.mixture.is_some()).map(|b| {
-            let parts: Vec<SparseVec> = self.centroids.iter().map(|c| Blend::part(c, offset)).collect();
-            Centroids::from_sparse(b.dim, &parts)
+            let centres = self.centroids.iter().chain(parts.iter().map(|(_, p)| &p.centre));
+            let embedded: Vec<SparseVec> = centres.map(|c| Blend::part(c, offset)).collect();
+            Centroids::from_sparse(b.dim, &embedded)
         });
     }
 
@@ -1153,7 +1203,9 @@ impl ProblemModel {
         if let (Some(b), Some(d)) = (&self.blend, dense) {
             b.apply(&mut scratch.vector, d, self.vocabulary.len() as u32);
         }
-        match self.scorer.best(&scratch.vector, &mut scratch.scores) {
+        let found = self.scorer.best(&scratch.vector, &mut scratch.scores);
+        let found = if self.part_of.is_empty() { found } else { found.map(|_| self.fold_parts(&mut scratch.scores)) };
+        match found {
             Some((c, s)) if c >= self.centroids.len() => ((None, s.max(0.0)), None),
             Some((c, s)) if self.fits(s) => match &self.words_scorer {
                 Some(words) => (self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)), Some(c)),
@@ -1162,6 +1214,35 @@ impl ProblemModel {
             Some((_, s)) => ((None, s.max(0.0)), None),
             None => ((None, 0.0), None),
         }
+    }
+
+    /// A merged problem's similarity as the best of its parts' (see
+    /// `parts`; its own centre, their mean, describes it but does not score
+    /// for it, so a merge moves no complaint in or out), in `scores` (the
+    /// scorer's columns, truncated to the problems and dropped centres);
+    /// and the best column.
+    fn fold_parts(&self, scores: &mut Vec<f32>) -> (usize, f32) {
+        let base = self.centroids.len() + self.suppressed.len();
+        for &i in &self.part_of {
+            if let Some(s) = scores.get_mut(i) {
+                *s = f32::NEG_INFINITY;
+            }
+        }
+        for (j, &i) in self.part_of.iter().enumerate() {
+            if let (Some(&s), true) = (scores.get(base + j), i < base) {
+                if s > scores[i] {
+                    scores[i] = s;
+                }
+            }
+        }
+        scores.truncate(base);
+        let mut best = (0usize, f32::NEG_INFINITY);
+        for (c, &s) in scores.iter().enumerate() {
+            if s > best.1 {
+                best = (c, s);
+            }
+        }
+        best
     }
 
     /// Whether a complaint this similar to a problem's centre can be given it.
@@ -1232,16 +1313,37 @@ impl ProblemModel {
             Some(m) if viewed && !with_handles && self.embedding_scorer.is_none() => view * m.pieces_alone as f32,
             _ => view,
         };
+        let k = self.centroids.len();
+        let score_of = |column: usize, sim: f32| {
+            let like = scratch.more_scores.get(column).copied().unwrap_or(f32::NEG_INFINITY);
+            let cosine = if viewed { scratch.view_scores.get(column).copied().unwrap_or(0.0) } else { sim };
+            like + view * cosine
+        };
+        // A merged problem scores as the best of its parts (into
+        // `piece_scores`, free again).
+        let mut merged_scores = std::mem::take(&mut scratch.piece_scores);
+        merged_scores.clear();
+        if !self.part_of.is_empty() {
+            merged_scores.resize(k, f32::NEG_INFINITY);
+        }
+        for (j, &i) in self.part_of.iter().enumerate() {
+            let sim = scratch.scores.get(i).copied().unwrap_or(0.0);
+            if let Some(m) = merged_scores.get_mut(i) {
+                *m = m.max(score_of(k + j, sim));
+            }
+        }
         // (problem, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
-        let scored = scratch.scores.iter().zip(&scratch.more_scores).take(self.centroids.len());
-        for (c, (&sim, &like)) in scored.enumerate() {
-            let cosine = if viewed { scratch.view_scores.get(c).copied().unwrap_or(0.0) } else { sim };
-            let score = like + view * cosine;
+        for (c, &sim) in scratch.scores.iter().take(k).enumerate() {
+            let score = match merged_scores.get(c) {
+                Some(&m) if self.merged.get(c).copied().unwrap_or(false) => m,
+                _ => score_of(c, sim),
+            };
             if sim > 0.0 && best.map_or(true, |b| score > b.2) {
                 best = Some((c, sim, score));
             }
         }
+        scratch.piece_scores = merged_scores;
         best.map(|(c, sim, _)| (c, sim))
     }
 
@@ -1565,9 +1667,19 @@ impl ProblemModel {
             m.check(self.centroids.len(), self.vocabulary.len())?;
         }
         let dim = self.features() as u32;
-        for (i, c) in self.centroids.iter().chain(&self.suppressed).chain(&self.reassigned).enumerate() {
+        let parts = self.parts.iter().map(|p| &p.centre);
+        for (i, c) in self.centroids.iter().chain(&self.suppressed).chain(&self.reassigned).chain(parts).enumerate() {
             if c.iter().any(|&(t, w)| t >= dim || !w.is_finite()) {
                 return Err(format!("problem centre {i} refers to unknown terms or has invalid weights"));
+            }
+        }
+        if let Some(p) = self.parts.iter().find(|p| !self.problems.iter().any(|q| q.id == p.id)) {
+            return Err(format!("a merged problem's centre belongs to no problem (id {})", p.id));
+        }
+        if let Some(m) = &self.mixture {
+            for part in &self.parts {
+                let group = part.group.as_ref().ok_or("a merged problem's part has no word counts")?;
+                m.check_group(group, self.vocabulary.len())?;
             }
         }
         let mut ids: Vec<u32> = self.problems.iter().map(|p| p.id).collect();
@@ -1991,9 +2103,25 @@ pub(crate) mod tests {
                 1,
             ),
         ];
-        for c in cases {
+        // A merged problem's parts: each must belong to a problem, refer to
+        // known terms, and carry word counts in a model that has a mixture.
+        let mut merged = fit().model;
+        let ids: Vec<u32> = merged.problems().iter().map(|p| p.id).take(2).collect();
+        let texts = corpus();
+        merged.edit(Edit::Merge { ids: ids.clone(), label: None }, &texts, &Control::new()).expect("merge");
+        let good = merged.to_json().expect("json");
+        assert!(ProblemModel::from_json(&good).is_ok());
+        let part = format!("\"parts\":[{{\"id\":{}", ids[0]);
+        assert!(good.contains(&part));
+        let bad = [
+            good.replacen(&part, "\"parts\":[{\"id\":4000000", 1),
+            good.replacen(&format!("{part},\"centre\":["), &format!("{part},\"centre\":[[999999999,0.5],"), 1),
+            good.replacen("]],\"group\":{", "]],\"no_group\":{", 1),
+        ];
+        for (i, c) in cases.into_iter().chain(bad).enumerate() {
             assert_ne!(c, json, "each case damages the file");
-            let err = ProblemModel::from_json(&c).expect_err("must fail");
+            assert_ne!(c, good, "each case damages the file");
+            let Err(err) = ProblemModel::from_json(&c) else { panic!("case {i} must fail") };
             assert_eq!(err.kind(), crate::ErrorKind::ModelFormat, "{}", err);
         }
     }

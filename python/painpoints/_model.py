@@ -263,6 +263,8 @@ class ProblemModel:
               embeddings: Any = None) -> "ProblemModel":
         """Merge problems into the first one (which keeps its id); returns self.
 
+        No complaint moves: the merged problem holds exactly the complaints
+        of the problems merged, and scores new ones by them.
         ``texts`` (and, for a model fitted with embeddings, ``embeddings``)
         are the fitting complaints, needed only for a model loaded from a file.
         """
