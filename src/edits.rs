@@ -209,16 +209,18 @@ impl ProblemModel {
                 let i = self.index_of(id)?;
                 let c = self.centroids.remove(i);
                 self.problems.remove(i);
-                if let Some(m) = &mut self.mixture {
-                    m.problems.remove(i);
-                }
-                self.remember_drop(c, reassign);
-                // A merged problem's parts go with it, the same way.
+                let group = self.mixture.as_mut().map(|m| m.problems.remove(i));
+                // A merged problem's parts go with it, the same way (its
+                // own centre, their mean, never scored for it).
                 let (gone, kept): (Vec<_>, Vec<_>) =
                     std::mem::take(&mut self.parts).into_iter().partition(|p| p.id == id);
                 self.parts = kept;
-                for part in gone {
-                    self.remember_drop(part.centre, reassign);
+                if gone.is_empty() {
+                    self.remember_drop(c, group, reassign);
+                } else {
+                    for part in gone {
+                        self.remember_drop(part.centre, part.group, reassign);
+                    }
                 }
                 self.rebuild_scorer();
                 Ok(Edit::Drop { id, reassign })
@@ -246,7 +248,13 @@ impl ProblemModel {
                 // whose words are as close as a refit match would otherwise
                 // keep the seeded problem's complaints at -1.
                 let n_words = self.vocabulary.len() as u32;
-                self.suppressed.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
+                let lifted: Vec<bool> =
+                    self.suppressed.iter().map(|c| dot(&words_only(c, n_words), &v) >= MATCH_SIMILARITY).collect();
+                self.suppressed_groups.resize(self.suppressed.len(), None);
+                let mut still = lifted.iter().map(|l| !l);
+                self.suppressed.retain(|_| still.next().unwrap_or(true));
+                let mut still = lifted.iter().map(|l| !l);
+                self.suppressed_groups.retain(|_| still.next().unwrap_or(true));
                 self.reassigned.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
                 // Likewise, seeding what was merged takes it back out of the
                 // merge: its part would otherwise keep its complaints there.
@@ -369,11 +377,13 @@ impl ProblemModel {
     /// Keep a dropped problem's centre: scored against (its complaints go
     /// to -1) unless they were reassigned, and either way matched by the
     /// next fit with this model as `previous`, which drops it again.
-    fn remember_drop(&mut self, centre: SparseVec, reassign: bool) {
+    fn remember_drop(&mut self, centre: SparseVec, group: Option<Group>, reassign: bool) {
         if reassign {
             self.reassigned.push(centre);
         } else {
+            self.suppressed_groups.resize(self.suppressed.len(), None);
             self.suppressed.push(centre);
+            self.suppressed_groups.push(group);
         }
     }
 
@@ -514,7 +524,8 @@ impl ProblemModel {
             }
         }
         for (c, reassign) in kept_dropped {
-            self.remember_drop(c, reassign);
+            // (Its word counts, in the previous vocabulary, stay behind.)
+            self.remember_drop(c, None, reassign);
         }
         // Unique labels: the analyst's labels first (the latest edit wins),
         // then a fresh label equal to one already taken gets a suffix.

@@ -181,6 +181,13 @@ pub struct ProblemModel {
     /// Centres of dropped problems whose complaints go to -1.
     #[serde(default)]
     pub(crate) suppressed: Vec<SparseVec>,
+    /// Their word counts, where kept (a model that scores short complaints
+    /// by words): a dropped problem still competes for complaints as it
+    /// did, and those it wins go to -1, so a drop moves no other complaint.
+    /// (Files without them, and dropped centres a refit carries over from
+    /// an older vocabulary, send to -1 whatever is nearest to the centre.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) suppressed_groups: Vec<Option<Group>>,
     /// Centres of dropped problems whose complaints went to their next-best
     /// problem: not scored against, kept so that the next fit with this
     /// model as `previous` drops the problem again if it finds it.
@@ -219,6 +226,9 @@ pub struct ProblemModel {
     /// Per problem, whether it is merged (scored by its parts).
     #[serde(skip)]
     merged: Vec<bool>,
+    /// Per dropped centre (`suppressed`), whether its word counts compete.
+    #[serde(skip)]
+    dropped_words: Vec<bool>,
     #[serde(skip)]
     words_scorer: Option<mixture::Scorer>,
     /// The embedding part of each problem's centre (unit length), for a
@@ -591,9 +601,11 @@ impl ProblemModelParams {
             scorer: Centroids::default(),
             part_of: Vec::new(),
             merged: Vec::new(),
+            dropped_words: Vec::new(),
             vocabulary,
             centroids,
             suppressed: Vec::new(),
+            suppressed_groups: Vec::new(),
             reassigned: Vec::new(),
             parts: Vec::new(),
             edits: Vec::new(),
@@ -989,14 +1001,17 @@ impl ProblemModel {
         }
         all.extend(parts.iter().map(|(_, p)| p.centre.clone()));
         self.scorer = Centroids::from_sparse(self.features(), &all);
+        let dropped_group = |j: usize| self.suppressed_groups.get(j).cloned().flatten();
+        self.dropped_words = (0..self.suppressed.len()).map(|j| dropped_group(j).is_some()).collect();
         self.words_scorer = self.mixture.as_ref().map(|m| {
             let mut groups = m.problems.clone();
+            groups.extend((0..self.suppressed.len()).map(|j| dropped_group(j).unwrap_or_default()));
             groups.extend(parts.iter().map(|(_, p)| p.group.clone().unwrap_or_default()));
             mixture::Scorer::new(self.vocabulary.len(), &groups, m.words, [m.pieces.as_ref(), m.handles.as_ref()])
         });
         let offset = self.vocabulary.len() as u32;
         self.embedding_scorer = self.blend.filter(|_| self.mixture.is_some()).map(|b| {
-            let centres = self.centroids.iter().chain(parts.iter().map(|(_, p)| &p.centre));
+            let centres = self.centroids.iter().chain(&self.suppressed).chain(parts.iter().map(|(_, p)| &p.centre));
             let embedded: Vec<SparseVec> = centres.map(|c| Blend::part(c, offset)).collect();
             Centroids::from_sparse(b.dim, &embedded)
         });
@@ -1205,10 +1220,24 @@ impl ProblemModel {
         }
         let found = self.scorer.best(&scratch.vector, &mut scratch.scores);
         let found = if self.part_of.is_empty() { found } else { found.map(|_| self.fold_parts(&mut scratch.scores)) };
+        let k = self.centroids.len();
         match found {
-            Some((c, s)) if c >= self.centroids.len() => ((None, s.max(0.0)), None),
+            // Nearest to a dropped problem: its complaints go to -1, unless
+            // its words compete and choose a problem that remains.
+            Some((c, s)) if c >= k => {
+                let words = self.words_scorer.as_ref().filter(|_| self.dropped_words.get(c - k) == Some(&true));
+                match words.filter(|_| self.fits(s)).and_then(|w| self.by_words(w, scratch)) {
+                    Some((chosen, sim)) if chosen < k => ((Some(chosen), sim), None),
+                    _ => ((None, s.max(0.0)), None),
+                }
+            }
             Some((c, s)) if self.fits(s) => match &self.words_scorer {
-                Some(words) => (self.by_words(words, scratch).map_or((Some(c), s), |(c, s)| (Some(c), s)), Some(c)),
+                Some(words) => match self.by_words(words, scratch) {
+                    Some((chosen, sim)) if chosen < k => ((Some(chosen), sim), Some(c)),
+                    // Its words chose a dropped problem.
+                    Some(_) => ((None, s), None),
+                    None => ((Some(c), s), Some(c)),
+                },
                 None => ((Some(c), s), Some(c)),
             },
             Some((_, s)) => ((None, s.max(0.0)), None),
@@ -1266,9 +1295,16 @@ impl ProblemModel {
     /// by its centres alone. The caller has checked that some centre
     /// reaches the threshold (else the complaint fits no problem); the
     /// problem its words choose may resemble it less, as the fit's mixture
-    /// moves a complaint to any group its words are likelier under.
+    /// moves a complaint to any group its words are likelier under. A
+    /// column past the problems is a dropped problem's (the complaint goes
+    /// to -1).
     fn by_words(&self, words: &mixture::Scorer, scratch: &mut Scratch) -> Option<(usize, f32)> {
-        if scratch.scores.iter().take(self.centroids.len()).filter(|&&sim| sim > 0.0).count() < 2 {
+        let k = self.centroids.len();
+        // The problems, and the dropped problems whose words compete (their
+        // columns follow the problems'; one chosen sends the complaint to -1).
+        let competes = |c: usize| c < k || self.dropped_words.get(c - k) == Some(&true);
+        let candidates = scratch.scores.iter().enumerate().filter(|&(c, &sim)| sim > 0.0 && competes(c)).count();
+        if candidates < 2 {
             return None;
         }
         let total = scratch.count_words();
@@ -1313,7 +1349,7 @@ impl ProblemModel {
             Some(m) if viewed && !with_handles && self.embedding_scorer.is_none() => view * m.pieces_alone as f32,
             _ => view,
         };
-        let k = self.centroids.len();
+        let dropped = self.suppressed.len();
         let score_of = |column: usize, sim: f32| {
             let like = scratch.more_scores.get(column).copied().unwrap_or(f32::NEG_INFINITY);
             let cosine = if viewed { scratch.view_scores.get(column).copied().unwrap_or(0.0) } else { sim };
@@ -1329,12 +1365,12 @@ impl ProblemModel {
         for (j, &i) in self.part_of.iter().enumerate() {
             let sim = scratch.scores.get(i).copied().unwrap_or(0.0);
             if let Some(m) = merged_scores.get_mut(i) {
-                *m = m.max(score_of(k + j, sim));
+                *m = m.max(score_of(k + dropped + j, sim));
             }
         }
-        // (problem, similarity, score) of the best so far.
+        // (column, similarity, score) of the best so far.
         let mut best: Option<(usize, f32, f32)> = None;
-        for (c, &sim) in scratch.scores.iter().take(k).enumerate() {
+        for (c, &sim) in scratch.scores.iter().take(k + dropped).enumerate().filter(|&(c, _)| competes(c)) {
             let score = match merged_scores.get(c) {
                 Some(&m) if self.merged.get(c).copied().unwrap_or(false) => m,
                 _ => score_of(c, sim),
@@ -1676,9 +1712,15 @@ impl ProblemModel {
         if let Some(p) = self.parts.iter().find(|p| !self.problems.iter().any(|q| q.id == p.id)) {
             return Err(format!("a merged problem's centre belongs to no problem (id {})", p.id));
         }
+        if self.suppressed_groups.len() > self.suppressed.len() {
+            return Err("more dropped problems' word counts than dropped problems".into());
+        }
         if let Some(m) = &self.mixture {
             for part in &self.parts {
                 let group = part.group.as_ref().ok_or("a merged problem's part has no word counts")?;
+                m.check_group(group, self.vocabulary.len())?;
+            }
+            for group in self.suppressed_groups.iter().flatten() {
                 m.check_group(group, self.vocabulary.len())?;
             }
         }
@@ -2113,14 +2155,27 @@ pub(crate) mod tests {
         assert!(ProblemModel::from_json(&good).is_ok());
         let part = format!("\"parts\":[{{\"id\":{}", ids[0]);
         assert!(good.contains(&part));
+        // Dropped problems' word counts: at most one per dropped centre. A
+        // file without them (an older one) still loads.
+        let mut dropped = fit().model;
+        let id = dropped.problems()[0].id;
+        dropped.edit(Edit::Drop { id, reassign: false }, &texts, &Control::new()).expect("drop");
+        let with_groups = dropped.to_json().expect("json");
+        let older = serde_json::to_string(&{
+            let mut v: serde_json::Value = serde_json::from_str(&with_groups).expect("json");
+            v.as_object_mut().and_then(|o| o.remove("suppressed_groups")).expect("the drop keeps word counts");
+            v
+        })
+        .expect("json");
+        assert!(ProblemModel::from_json(&older).is_ok());
         let bad = [
+            with_groups.replacen("\"suppressed_groups\":[", "\"suppressed_groups\":[null,", 1),
             good.replacen(&part, "\"parts\":[{\"id\":4000000", 1),
             good.replacen(&format!("{part},\"centre\":["), &format!("{part},\"centre\":[[999999999,0.5],"), 1),
             good.replacen("]],\"group\":{", "]],\"no_group\":{", 1),
         ];
         for (i, c) in cases.into_iter().chain(bad).enumerate() {
-            assert_ne!(c, json, "each case damages the file");
-            assert_ne!(c, good, "each case damages the file");
+            assert!(c != json && c != good && c != with_groups, "case {i} damages the file");
             let Err(err) = ProblemModel::from_json(&c) else { panic!("case {i} must fail") };
             assert_eq!(err.kind(), crate::ErrorKind::ModelFormat, "{}", err);
         }

@@ -273,8 +273,9 @@ class ProblemModel:
 
     def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None,
              embeddings: Any = None) -> "ProblemModel":
-        """Remove a problem: its complaints go to -1, or with ``reassign=True``
-        to their next-best problem; returns self. A later
+        """Remove a problem: its complaints go to -1 and no other complaint
+        moves, or with ``reassign=True`` they go to their next-best problem
+        (-1 where none is close enough). Returns self. A later
         ``fit(..., previous=model)`` that finds the problem again drops it again."""
         return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts, embeddings)
 
