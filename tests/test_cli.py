@@ -230,6 +230,19 @@ def test_a_number_column_is_refused_like_in_python(tmp_path, capsys):
         assert rc == 2
         assert f"column '{column}' holds numbers" in captured.err and "--text COLUMN" in captured.err
         assert "Traceback" not in captured.err
+    # Dates (read as text, or as dates from a spreadsheet) are no complaints either.
+    dates = tmp_path / "dates.csv"
+    pd.DataFrame({"created": ["2026-01-10", "2026-01-11 09:30", None],
+                  "comment": ["card declined", "refund not received", None]}).to_csv(dates, index=False)
+    xlsx = tmp_path / "dates.xlsx"
+    pd.DataFrame({"created": pd.to_datetime(["2026-01-10", "2026-01-11"]),
+                  "comment": ["card declined", "refund not received"]}).to_excel(xlsx, index=False)
+    for export in (dates, xlsx):
+        rc = main(["analyze", str(export), "--text", "created", "--no-progress"])
+        captured = capsys.readouterr()
+        assert rc == 2
+        assert "column 'created' holds no words (values such as '2026-01-10" in captured.err
+        assert "--text COLUMN" in captured.err and "Traceback" not in captured.err
     # A text column with some numbers in it is still text.
     mixed = tmp_path / "mixed.csv"
     pd.DataFrame({"comment": ["42", "refund not received", "7"]}).to_csv(mixed, index=False)

@@ -284,13 +284,20 @@ _NUMBER = re.compile(r"^\s*[-+]?[\d.,]*\d[\d.,]*\s*$")
 def _texts(df: Any, column: Any) -> List[Optional[str]]:
     values = df[column].tolist()
     present = [v for v in values if not _is_missing(v)]
+    import painpoints
+
     if present and all(isinstance(v, (int, float)) or (isinstance(v, str) and _NUMBER.match(v)) for v in present):
         # An id or rating column picked by mistake: numbers are no complaints
         # (the Python API refuses them too).
-        import painpoints
-
         raise painpoints.InputError(
             f"column {str(column)!r} holds numbers, not complaint text; name the text column with --text COLUMN"
+        )
+    if present and not any(any(ch.isalpha() for ch in str(v)) for v in present):
+        # Dates, times, codes without a letter: no complaint would ever
+        # group, and "no problem found" would send the analyst the wrong way.
+        raise painpoints.InputError(
+            f"column {str(column)!r} holds no words (values such as {str(present[0])!r}), not complaint text; "
+            "name the text column with --text COLUMN"
         )
     out: List[Optional[str]] = []
     for value in values:
