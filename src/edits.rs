@@ -141,7 +141,9 @@ impl ProblemModel {
             Edit::Rename { id, label } => {
                 let label = clean_label(&label)?;
                 if !replay && self.problems.iter().any(|p| p.label == label && p.id != id) {
-                    return Err(Error::edit(format!("another problem is already labelled {label:?}")));
+                    return Err(Error::edit(format!(
+                        "another problem is already labelled {label:?}; choose another label"
+                    )));
                 }
                 let i = self.index_of(id)?;
                 self.problems[i].label = label.clone();
@@ -238,9 +240,25 @@ impl ProblemModel {
                     )));
                 }
                 let (v, group) = self.seed_centre(&v, texts);
-                let label = if label.trim().is_empty() { words.join(" / ") } else { clean_label(&label)? };
-                if !replay && self.problems.iter().any(|p| p.label == label) {
-                    return Err(Error::edit(format!("another problem is already labelled {label:?}")));
+                let taken = |l: &str| self.problems.iter().any(|p| p.label == l);
+                let label = if label.trim().is_empty() {
+                    // Made from the keywords: one that a problem already
+                    // has ("debt") gets a suffix, as a refit's would.
+                    let made = words.join(" / ");
+                    let mut label = made.clone();
+                    let mut n = 2;
+                    while !replay && taken(&label) {
+                        label = format!("{made} ({n})");
+                        n += 1;
+                    }
+                    label
+                } else {
+                    clean_label(&label)?
+                };
+                if !replay && taken(&label) {
+                    return Err(Error::edit(format!(
+                        "another problem is already labelled {label:?}; choose another label"
+                    )));
                 }
                 let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
                 self.next_id = self.next_id.max(id.saturating_add(1));

@@ -200,6 +200,12 @@ def test_edits(model, texts):
         with pytest.raises(pp.EditError, match="choose another label"):
             model.rename(first.id, reserved)
     assert model.problems_[0].label == first.label
+    # A label made from the keywords that a problem already has gets a
+    # suffix; an analyst's own label that is taken is refused.
+    made = model.seed_problem([first.label])
+    assert [p.label for p in model.problems_ if p.id == made] == [f"{first.label} (2)"]
+    with pytest.raises(pp.EditError, match="already labelled .*choose another label"):
+        model.seed_problem(["app"], label=first.label)
 
 
 def test_edits_on_a_loaded_model_need_texts(model, texts, tmp_path):
@@ -257,6 +263,26 @@ def test_a_report_shows_the_model_as_edited(model, texts):
     assert np.array_equal(report.labels, model.labels_)
     assert np.array_equal(report.labels, model.predict(texts))
     assert report.n_rows == len(texts)
+
+
+def test_editing_the_model_leaves_the_analysis_as_it_was(texts, tmp_path):
+    # The README's month-after-month block edits result.model, then the
+    # analyst still writes last month's report from result.
+    reference = pp.analyze(texts, min_size=5)
+    result = pp.analyze(texts, min_size=5)
+    first, second, third = (p.id for p in result.problems[:3])
+    result.model.drop(first)
+    result.model.merge(third, second)
+    np.testing.assert_array_equal(result.labels, reference.labels)
+    assert result.to_pandas().equals(reference.to_pandas())
+    assert result.themes() == reference.themes()
+    np.testing.assert_array_equal(result.theme_ids, reference.theme_ids)
+    result.to_html(tmp_path / "report.html")
+    assert result.summary() == reference.summary()
+    # Its arrays are its own, too.
+    fresh = pp.analyze(texts, min_size=5)
+    fresh.labels[:] = -1
+    assert (np.asarray(fresh.model.labels_) >= 0).any()
 
 
 def test_a_report_of_a_new_export_counts_it_with_the_problems_as_they_are(model, texts):

@@ -366,8 +366,10 @@ class Analysis:
                  model: "ProblemModel", top: int = 3, themes: Optional[Sequence[Theme]] = None,
                  index: Any = None) -> None:
         self.problems: List[Problem] = list(problems)
-        self.labels: np.ndarray = labels
-        self.similarity: np.ndarray = similarity
+        # Copies: the model's own arrays change with its edits (and would
+        # change with a write to these).
+        self.labels: np.ndarray = np.array(labels, copy=True)
+        self.similarity: np.ndarray = np.array(similarity, copy=True)
         self.model = model
         self._top = top
         # The pandas index of the complaints, when they came as a Series with
@@ -379,6 +381,10 @@ class Analysis:
         # counts), taken now: a pickled model no longer holds its texts.
         blank = _blank_rows(getattr(model, "_texts", None), len(labels))
         self._empty: Optional[np.ndarray] = None if blank is None else blank & (labels < 0)
+        # Taken now, like everything else here: editing ``model`` afterwards
+        # (rename, merge, drop) leaves this analysis as it was.
+        if themes is None and model is not None and getattr(model, "_fitted", None) is not None:
+            themes = model.themes_
         self._themes: Optional[List[Theme]] = None if themes is None else list(themes)
 
     @property
