@@ -51,6 +51,8 @@ const MAX_WORDS: usize = 8;
 const NULL: &[&str] = &[
     "no", "none", "nothing", "nope", "nah", "nil", "nada", "na", "n/a", "n", "not", "same", "idk", "dunno", "don't",
     "dont", "thanks", "thank", "thx", "cheers",
+    // Missing cells written out as text (`astype(str)`: "nan", "NaT"; "null").
+    "nan", "nat", "null",
 ];
 
 /// Words that ask for more or compare with before: what holds them is a
@@ -61,7 +63,7 @@ const WISHES: &[&str] = &["more", "less", "should", "could", "would", "better", 
 /// "nothing comes to mind", "n/a").
 #[rustfmt::skip]
 const NOTHING: &[&str] = &[
-    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "applicable", "anything", "everything", "else", "add",
+    "n", "na", "n.a", "nil", "nada", "nope", "nah", "null", "nan", "nat", "applicable", "anything", "everything", "else", "add",
     "say", "mention", "comment", "comments", "sure", "know", "idk", "dunno", "idea", "think", "come", "comes",
     "mind", "moment", "present", "far", "needed", "needs", "thats", "thx", "cheers",
 ];
@@ -239,6 +241,11 @@ mod tests {
             "n/a",
             "N/A",
             "NA",
+            "nan",
+            "NaN",
+            "NaT",
+            "null",
+            "<NA>",
             "none",
             "None at this time.",
             "nothing",
@@ -321,6 +328,8 @@ mod tests {
             "What's the point?",
             "Everything",
             "Not well",
+            "Nan never got her refund",
+            "null pointer error on checkout",
             "not sure about the $35",
             "Great, thanks for nothing",
             "no complaints 20 dollars",

@@ -98,7 +98,8 @@ def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
         else:
             raise InputError(
                 f"row {row} of {name} is {type(value).__name__} {_describe(value)}, not text; "
-                "convert the column to str first (e.g. df[col].astype(str)) or set non-text cells to None"
+                "convert the column to text first (e.g. df[col].astype(\"string\"), which keeps missing cells missing) "
+                "or set non-text cells to None"
             )
     return out
 
