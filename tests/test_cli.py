@@ -189,6 +189,25 @@ def test_score_writes_every_row_in_order(tmp_path, export_csv, model_path, capsy
     assert sum(i >= 0 for i in ids[:90]) >= 60
 
 
+@pytest.mark.filterwarnings("default")  # shown, as a user sees it, rather than raised
+def test_scoring_last_months_scores_again_warns_that_they_are_replaced(tmp_path, export_csv, model_path, capsys):
+    first = tmp_path / "scored.csv"
+    again = tmp_path / "again.csv"
+    assert main(["score", str(model_path), str(export_csv), "-o", str(first)]) == 0
+    assert "already has" not in capsys.readouterr().err
+    assert main(["score", str(model_path), str(first), "-o", str(again)]) == 0
+    err = capsys.readouterr().err
+    assert "painpoints: warning: the input already has column(s) problem_id, problem_label, similarity" in err
+    scored = pd.read_csv(again)
+    assert list(scored.columns).count("problem_id") == 1
+    pd.testing.assert_frame_equal(scored, pd.read_csv(first))
+    # score_file says the same.
+    model = painpoints.ProblemModel.load(model_path)
+    with pytest.warns(UserWarning, match="already has column"):
+        model.score_file(first, tmp_path / "again2.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again2.csv"), pd.read_csv(first), atol=1e-4)
+
+
 def test_score_with_explicit_text_column_and_jsonl_output(tmp_path, export_csv, model_path, capsys):
     renamed = tmp_path / "new.tsv"
     df = pd.read_csv(export_csv, dtype=str, keep_default_na=False, na_values=[""])

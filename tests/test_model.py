@@ -411,3 +411,43 @@ def test_edits_keep_the_pieces_of_handles():
     groups = json.loads(model.to_json())["mixture"]["problems"]
     assert groups and all(g["handles"] for g in groups)
     np.testing.assert_array_equal(model.predict(texts), model.labels_)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"resolution": "high"}, "resolution must be a number"),
+    ({"threshold": "0.3"}, "threshold must be a number"),
+    ({"embedding_weight": None}, "embedding_weight must be a number"),
+    ({"min_size": 2**70}, "min_size must be at most"),
+    ({"seed": 2**64}, "seed must be at most"),
+    ({"progress": "yes"}, "progress must be True, False or None"),
+])
+def test_a_parameter_of_the_wrong_type_is_a_parameter_error(texts, kwargs, match):
+    with pytest.raises(pp.ParameterError, match=match):
+        pp.ProblemModel(**kwargs).fit(texts)
+
+
+def test_wrong_types_in_edits_and_calls_say_so(model, texts, tmp_path):
+    first = model.problems_[0].id
+    labels = model.labels_.copy()
+    for call, match in [
+        (lambda: model.drop(float(first) + 0.7), "problem id is an integer"),
+        (lambda: model.drop(str(first)), "problem id is an integer"),
+        (lambda: model.drop(first, reassign="no"), "reassign must be True or False"),
+        (lambda: model.rename(first, None), "label is a string"),
+        (lambda: model.merge(first, model.problems_[1].id, label=3), "label is a string"),
+        (lambda: model.seed_problem(["refund"], label=["refunds"]), "label is a string"),
+    ]:
+        with pytest.raises(pp.EditError, match=match):
+            call()
+    np.testing.assert_array_equal(model.labels_, labels)
+    assert model.edits_ == []
+    with pytest.raises(pp.ParameterError, match="threshold_ must be a number"):
+        model.threshold_ = "x"
+    with pytest.raises(pp.ParameterError, match="threshold_ must be between 0 and 1"):
+        model.threshold_ = 2
+    src = tmp_path / "in.csv"
+    src.write_text("text\nrefund not received\n")
+    with pytest.raises(pp.ParameterError, match="chunk_rows must be an integer"):
+        model.score_file(src, tmp_path / "out.csv", text="text", chunk_rows="100")
+    with pytest.raises(pp.ParameterError, match="n must be a non-negative integer"):
+        pp.analyze(texts, min_size=5).top("3")

@@ -164,3 +164,10 @@ def test_score_batches_takes_one_column_frames(model, tmp_path):
     np.testing.assert_array_equal(got, model.predict(rows))
     with pytest.raises(TypeError, match="DataFrame"):
         next(model.score_batches([pd.DataFrame({"a": ["x"], "b": ["y"]})]))
+
+
+def test_score_batches_given_one_column_says_to_use_score(model):
+    # A column of complaints is an iterable of strings, not of batches.
+    for flat in (pd.Series(["refund not received", "app crashes"]), ["refund not received"], "refund"):
+        with pytest.raises(pp.InputError, match=r"model.score\(texts\)|not one string"):
+            next(model.score_batches(flat))

@@ -28,13 +28,50 @@ _APPENDABLE = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _MAX_JOBS = 1024
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
+def _check_int(name: str, value: Any, minimum: int, maximum: int = 2**64 - 1) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ParameterError(f"{name} must be an integer or None, got {value!r}")
     if value < minimum:
         raise ParameterError(f"{name} must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise ParameterError(f"{name} must be at most {maximum}, got {value}")
+
+
+def _number(name: str, value: Any) -> float:
+    """``value`` as a float, or a ParameterError naming the parameter."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+SCORE_COLUMNS = ("problem_id", "problem_label", "similarity")
+
+
+def warn_replaced_columns(columns: Any) -> None:
+    """Warn when an export already has the columns scoring writes (an
+    earlier run's scores, scored again): they are replaced."""
+    clash = [c for c in SCORE_COLUMNS if c in list(columns)]
+    if clash:
+        import warnings
+
+        warnings.warn(f"the input already has column(s) {', '.join(clash)} (an earlier run's scores?): "
+                      "they are replaced by these scores", UserWarning, stacklevel=3)
+
+
+def _problem_id(value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise EditError(f"a problem id is an integer (see model.problems_), got {value!r}")
+    return int(value)
+
+
+def _label(value: Any, *, optional: bool = False) -> Optional[str]:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise EditError(f"a label is a string, got {value!r}")
+    return value
 
 
 # Column names of over_time() and the reports; a problem named so would be
@@ -134,15 +171,18 @@ class ProblemModel:
         _check_int("max_problems", self.max_problems, 1)
         _check_int("min_size", self.min_size, 1)
         _check_int("sample_size", self.sample_size, 2)
-        if self.threshold is not None and not (0.0 <= float(self.threshold) <= 1.0):
+        if self.threshold is not None and not (0.0 <= _number("threshold", self.threshold) <= 1.0):
             raise ParameterError(f"threshold must be between 0 and 1, got {self.threshold}")
-        if isinstance(self.resolution, bool) or not (0.0 < float(self.resolution) <= 100.0):
+        if not (0.0 < _number("resolution", self.resolution) <= 100.0):
             raise ParameterError(f"resolution must be above 0 (and at most 100), got {self.resolution}")
-        if isinstance(self.embedding_weight, bool) or not (0.0 < float(self.embedding_weight) < 1.0):
+        if not (0.0 < _number("embedding_weight", self.embedding_weight) < 1.0):
             raise ParameterError(f"embedding_weight must be between 0 and 1 (exclusive), got {self.embedding_weight}")
         self._jobs()
         if not isinstance(self.word_vectors, (bool, np.bool_)):
             raise ParameterError(f"word_vectors must be True or False, got {self.word_vectors!r}")
+        if self.progress is not None and not isinstance(self.progress, (bool, np.bool_)):
+            raise ParameterError(f"progress must be True, False or None (a bar where someone watches), "
+                                 f"got {self.progress!r}")
         return json.dumps({
             "seed": int(self.seed),
             "max_problems": None if self.max_problems is None else int(self.max_problems),
@@ -257,7 +297,7 @@ class ProblemModel:
 
     def rename(self, problem_id: int, label: str, *, texts: Any = None) -> "ProblemModel":
         """Give a problem a new label (kept across refits); returns self."""
-        return self._edit({"edit": "rename", "id": int(problem_id), "label": str(label)}, texts)
+        return self._edit({"edit": "rename", "id": _problem_id(problem_id), "label": _label(label)}, texts)
 
     def merge(self, *problem_ids: int, label: Optional[str] = None, texts: Any = None,
               embeddings: Any = None) -> "ProblemModel":
@@ -268,8 +308,8 @@ class ProblemModel:
         ``texts`` (and, for a model fitted with embeddings, ``embeddings``)
         are the fitting complaints, needed only for a model loaded from a file.
         """
-        ids = [int(i) for i in problem_ids]
-        return self._edit({"edit": "merge", "ids": ids, "label": label}, texts, embeddings)
+        ids = [_problem_id(i) for i in problem_ids]
+        return self._edit({"edit": "merge", "ids": ids, "label": _label(label, optional=True)}, texts, embeddings)
 
     def drop(self, problem_id: int, *, reassign: bool = False, texts: Any = None,
              embeddings: Any = None) -> "ProblemModel":
@@ -277,7 +317,9 @@ class ProblemModel:
         moves, or with ``reassign=True`` they go to their next-best problem
         (-1 where none is close enough). Returns self. A later
         ``fit(..., previous=model)`` that finds the problem again drops it again."""
-        return self._edit({"edit": "drop", "id": int(problem_id), "reassign": bool(reassign)}, texts, embeddings)
+        if not isinstance(reassign, (bool, np.bool_)):
+            raise EditError(f"reassign must be True or False, got {reassign!r}")
+        return self._edit({"edit": "drop", "id": _problem_id(problem_id), "reassign": bool(reassign)}, texts, embeddings)
 
     def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None,
                      embeddings: Any = None) -> int:
@@ -288,7 +330,8 @@ class ProblemModel:
             keywords = [keywords]
         words = [str(k) for k in keywords]
         before = {p.id for p in self.problems_} if self._fitted is not None else set()
-        self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": label or ""}, texts, embeddings)
+        self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": _label(label, optional=True) or ""},
+                   texts, embeddings)
         new = [p.id for p in self.problems_ if p.id not in before]
         return new[0] if new else -1
 
@@ -428,7 +471,15 @@ class ProblemModel:
         with ``score(texts, embeddings=...)`` instead.)
         """
         self._no_embeddings("score_batches")
+        if isinstance(batches, (str, bytes)):
+            raise InputError("score_batches takes an iterable of batches of complaints, not one string")
         for batch in batches:
+            if batch is None or isinstance(batch, (str, bytes)):
+                raise InputError(
+                    "score_batches takes batches of complaints (lists, columns, one-column DataFrames), e.g. "
+                    "pd.read_csv(path, usecols=['comment'], chunksize=100_000), and was given single complaints: "
+                    "for one column of complaints use model.score(texts) or model.predict(texts)"
+                )
             yield self.score(_only_column(batch))
 
     def score_file(self, path: "os.PathLike[str] | str", output: "os.PathLike[str] | str", *,
@@ -447,6 +498,7 @@ class ProblemModel:
         from .io import _COMPRESSION_SUFFIXES, detect_format, iter_table_chunks, resolve_column
 
         self._no_embeddings("score_file")
+        _check_int("chunk_rows", chunk_rows, 1)
         column = text or self.text_column_
         if column is None:
             raise ParameterError("say which column holds the complaints: text='comment'")
@@ -469,6 +521,8 @@ class ProblemModel:
         try:
             for chunk in iter_table_chunks(path, chunk_rows=chunk_rows):
                 col = resolve_column(chunk, column)
+                if written == 0:
+                    warn_replaced_columns(chunk.columns)
                 ids, sims = self.score(chunk[col])
                 chunk = chunk.copy()
                 chunk["problem_id"] = ids
@@ -510,7 +564,10 @@ class ProblemModel:
 
     @threshold_.setter
     def threshold_(self, value: float) -> None:
-        self._model().threshold = float(value)
+        value = _number("threshold_", value)
+        if not 0.0 <= value <= 1.0:
+            raise ParameterError(f"threshold_ must be between 0 and 1, got {value}")
+        self._model().threshold = value
 
     @property
     def text_column_(self) -> Optional[str]:

@@ -414,8 +414,8 @@ class Analysis:
 
     def top(self, n: int = 3) -> List[Problem]:
         """The ``n`` largest problems (by different complaints: see :attr:`Problem.copies`)."""
-        if n < 0:
-            raise ValueError("n must be zero or more")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ParameterError(f"n must be a non-negative integer, got {n!r}")
         return self.problems[:n]
 
     def problem(self, problem_id: int) -> Problem:

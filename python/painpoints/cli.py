@@ -597,6 +597,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"model returned {len(ids)} scores for {len(df)} rows"
         )
     labels = _problem_labels(model)
+    from ._model import warn_replaced_columns
+
+    warn_replaced_columns(df.columns)
     out = df.copy()
     out["problem_id"] = ids
     out["problem_label"] = [_label_for(model, labels, int(i)) for i in ids]
