@@ -57,6 +57,21 @@ def test_over_time_shares_top_and_other(frame):
     assert int(top1["(other problems)"].sum()) == sum(p.size for p in result.problems[1:])
 
 
+def test_over_time_reads_pandas_range_aliases_and_period_columns(frame):
+    df, result = frame
+    months = result.over_time(df["date"], "M")
+    # pandas >= 2.2 spells month end "ME" for date ranges; a period has no end.
+    for alias in ("ME", "MS", "me"):
+        pd.testing.assert_frame_equal(result.over_time(df["date"], alias), months)
+    pd.testing.assert_frame_equal(result.over_time(df["date"], "QE-DEC"), result.over_time(df["date"], "Q-DEC"))
+    # A column of periods counts at each period's start.
+    pd.testing.assert_frame_equal(result.over_time(df["date"].dt.to_period("D"), "W"), result.over_time(df["date"], "W"))
+    # Minutes over five weeks is no report: say so rather than build it.
+    spread = df["date"] + pd.to_timedelta(np.arange(len(df)) * 9_000, unit="min")
+    with pytest.raises(pp.ParameterError, match="periods of 'min'.*longer freq"):
+        result.over_time(spread, "min")
+
+
 def test_over_time_leaves_out_undated_and_blank_rows_and_says_so(frame):
     df, _ = frame
     texts = list(df["comment"]) + ["", None]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
@@ -183,8 +184,22 @@ def _blank_rows(texts: Optional[Sequence[Optional[str]]], n: int) -> Optional[np
     return says_nothing_rows(list(texts))
 
 
+# pandas' date-range aliases (month end, month start...) for the periods they
+# mark: a period has no end or start of its own.
+_RANGE_ALIASES = re.compile(r"^(M|Q|Y|A|BM|BQ|BY|BA)(E|S)(-[A-Z]{3})?$")
+
+# More periods than this in one table is a freq too fine for the dates
+# (minutes over a year), not a report.
+_MAX_PERIODS = 100_000
+
+
 def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
+    if isinstance(freq, str):
+        alias = _RANGE_ALIASES.match(freq.strip().upper())
+        if alias:
+            freq = {"A": "Y", "BM": "M", "BQ": "Q", "BY": "Y", "BA": "Y"}.get(alias.group(1), alias.group(1)) + (
+                alias.group(3) or "")
     try:
         offset = pd.Period("2024-01-01", freq=freq).freq
     except (ValueError, TypeError, AttributeError):
@@ -200,6 +215,10 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
     Without ``dayfirst``, a column that reads fully only day first
     ("31/01/2024") is read day first."""
     given = [v for v in values.tolist() if not is_missing(v)]
+    if given and all(isinstance(v, pd.Period) for v in given):
+        # A column of periods (dates.dt.to_period("D")): each at its start.
+        values = np.array([None if is_missing(v) else v.start_time for v in values.tolist()], dtype=object)
+        given = [v for v in values.tolist() if v is not None]
     if given and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
                      for v in given):
         raise InputError(
@@ -590,7 +609,10 @@ class Analysis:
         ``dates``: one date per complaint, in input order (a column of the
         same DataFrame, a list or an array of dates or date strings).
         ``freq``: the period, as pandas spells it: ``"D"``, ``"W"`` (weeks
-        ending on Sunday), ``"M"``, ``"Q"`` or ``"Y"``. ``top``: only the
+        ending on Sunday), ``"M"``, ``"Q"`` or ``"Y"`` (date-range aliases
+        such as ``"ME"`` or ``"MS"`` name the same periods; a freq that
+        would make more than 100,000 periods of the dates is refused).
+        ``dates`` may also be a column of periods. ``top``: only the
         ``top`` largest problems get a column, the others are summed in
         ``"(other problems)"`` (default: every problem).
 
@@ -635,6 +657,10 @@ class Analysis:
         frame = pd.DataFrame({"period": periods[keep].to_numpy(), "column": columns[keep]})
         table = pd.crosstab(frame["period"], frame["column"]) if keep.any() else pd.DataFrame()
         if len(table):
+            span = int(table.index.max().ordinal - table.index.min().ordinal) + 1
+            if span > _MAX_PERIODS:
+                raise ParameterError(f"the dates span {span:,} periods of {freq!r} (from {table.index.min()} to "
+                                     f"{table.index.max()}): use a longer freq, such as 'D', 'W' or 'M'")
             table = table.reindex(pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq))
         present = set(columns[said])
         order = [c for c in self._column_names(top) if c in present or c == _NO_PROBLEM]
