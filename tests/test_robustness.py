@@ -501,7 +501,10 @@ def test_min_size_above_every_group_leaves_no_problem() -> None:
     assert len(pp.analyze(rows, min_size=3, **QUIET).problems) == 2
     result = pp.analyze(rows, min_size=4, **QUIET)
     assert result.problems == [] and list(result.labels) == [-1] * 6
-    assert "No problem found" in result.summary()
+    assert "No problem found" in result.summary() and "min_size" in result._repr_html_()
+    # Rows that all say nothing need no hint about min_size.
+    blank = pp.analyze(["", None, "n/a"], **QUIET)
+    assert "No problem found" not in blank.summary() + blank._repr_html_()
 
 
 def test_a_complaint_sharing_no_word_does_not_join_the_first_problem() -> None:

@@ -48,6 +48,10 @@ def render_html(
         f"{len(result.problems)} problems; the top {min(top, len(result.problems))} cover "
         f"{result.coverage(top):.1%}; no problem: {result.no_problem_share:.1%}</div>"
     )
+    if not result.problems and result.n_rows > result.n_empty:
+        from ._result import NO_PROBLEMS_HINT
+
+        parts.append(f'<div class="pp-kw">{_e(NO_PROBLEMS_HINT)}</div>')
     leading = result.top(top)
     for p in leading:
         width = max(1, int(round(p.share * 300)))

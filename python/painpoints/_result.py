@@ -897,7 +897,7 @@ class Analysis:
             f"painpoints: {self._counted()}, {len(self.problems)} problems, "
             f"top {min(n, len(self.problems))} cover {self.coverage(n):.1%}, no problem {self.no_problem_share:.1%}",
         ]
-        if not self.problems and self.n_rows > 0:
+        if not self.problems and self.n_rows > self.n_empty:
             lines.append(NO_PROBLEMS_HINT)
         for p in self.top(n):
             lines.append("")
