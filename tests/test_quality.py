@@ -136,6 +136,9 @@ def test_a_drop_sends_exactly_its_complaints_to_minus_one(labelled):
         model = pp.ProblemModel.from_json(result.model.to_json()).drop(problem.id, texts=texts)
         np.testing.assert_array_equal(model.labels_, np.where(before == problem.id, -1, before))
         np.testing.assert_array_equal(model.predict(texts), model.labels_)
+    # Next month's fit (here of the same complaints) drops it again, the same way.
+    refit = pp.ProblemModel(progress=False).fit(texts, previous=model)
+    np.testing.assert_array_equal(refit.labels_, model.labels_)
 
 
 def test_no_labelled_complaint_is_taken_for_a_non_answer(labelled):
