@@ -498,6 +498,8 @@ class ProblemModel:
         from .io import _COMPRESSION_SUFFIXES, detect_format, iter_table_chunks, resolve_column
 
         self._no_embeddings("score_file")
+        if chunk_rows is None:
+            raise ParameterError("chunk_rows must be an integer, got None")
         _check_int("chunk_rows", chunk_rows, 1)
         column = text or self.text_column_
         if column is None:
