@@ -262,21 +262,7 @@ impl ProblemModel {
                 }
                 let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
                 self.next_id = self.next_id.max(id.saturating_add(1));
-                // Seeding what was dropped lifts the drop: a dropped centre
-                // whose words are as close as a refit match would otherwise
-                // keep the seeded problem's complaints at -1.
-                let n_words = self.vocabulary.len() as u32;
-                let lifted: Vec<bool> =
-                    self.suppressed.iter().map(|c| dot(&words_only(c, n_words), &v) >= MATCH_SIMILARITY).collect();
-                self.suppressed_groups.resize(self.suppressed.len(), None);
-                let mut still = lifted.iter().map(|l| !l);
-                self.suppressed.retain(|_| still.next().unwrap_or(true));
-                let mut still = lifted.iter().map(|l| !l);
-                self.suppressed_groups.retain(|_| still.next().unwrap_or(true));
-                self.reassigned.retain(|c| dot(&words_only(c, n_words), &v) < MATCH_SIMILARITY);
-                // Likewise, seeding what was merged takes it back out of the
-                // merge: its part would otherwise keep its complaints there.
-                self.parts.retain(|p| dot(&words_only(&p.centre, n_words), &v) < MATCH_SIMILARITY);
+                self.take_back(&v);
                 self.centroids.push(v);
                 if let Some(m) = &mut self.mixture {
                     m.problems.push(group);
@@ -294,6 +280,69 @@ impl ProblemModel {
                 self.rebuild_scorer();
                 Ok(Edit::Seed { id, keywords: words, label })
             }
+        }
+    }
+
+    /// Seeding what was dropped or merged takes it back: when the centre
+    /// the seed's words are most like (of the problems, the dropped ones and
+    /// the parts of merged ones) is a dropped problem's, the drop is lifted
+    /// (it would otherwise keep the seeded problem's complaints at -1); when
+    /// it is a part of a merged problem, that part leaves the merge (it
+    /// would otherwise keep its complaints there). Only that one, and only
+    /// when it is as close as a refit match: a seed's centre (the mean of
+    /// the complaints that use its keywords) can resemble many centres of
+    /// long narratives at once.
+    fn take_back(&mut self, v: &SparseVec) {
+        enum Like {
+            Problem,
+            Dropped(usize),
+            Reassigned(usize),
+            Part(usize),
+        }
+        let n_words = self.vocabulary.len() as u32;
+        let like = |c: &SparseVec| dot(&words_only(c, n_words), v);
+        let merged: Vec<u32> = self.parts.iter().map(|p| p.id).collect();
+        let problems = self
+            .centroids
+            .iter()
+            .zip(&self.problems)
+            .filter(|(_, p)| !merged.contains(&p.id))
+            .map(|(c, _)| (Like::Problem, like(c)));
+        let dropped = self.suppressed.iter().enumerate().map(|(j, c)| (Like::Dropped(j), like(c)));
+        let reassigned = self.reassigned.iter().enumerate().map(|(j, c)| (Like::Reassigned(j), like(c)));
+        let parts = self.parts.iter().enumerate().map(|(j, p)| (Like::Part(j), like(&p.centre)));
+        let best = problems
+            .chain(dropped)
+            .chain(reassigned)
+            .chain(parts)
+            .filter(|(_, sim)| *sim >= MATCH_SIMILARITY)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match best.map(|(l, _)| l) {
+            Some(Like::Dropped(j)) => {
+                self.suppressed_groups.resize(self.suppressed.len(), None);
+                self.suppressed.remove(j);
+                self.suppressed_groups.remove(j);
+            }
+            Some(Like::Reassigned(j)) => {
+                self.reassigned.remove(j);
+            }
+            Some(Like::Part(j)) => {
+                let id = self.parts.remove(j).id;
+                // A merged problem left with one part is that part again.
+                let left: Vec<usize> = (0..self.parts.len()).filter(|&k| self.parts[k].id == id).collect();
+                if let ([k], Ok(i)) = (left.as_slice(), self.index_of(id)) {
+                    let part = self.parts.remove(*k);
+                    if let Some(c) = self.centroids.get_mut(i) {
+                        *c = part.centre;
+                    }
+                    if let (Some(slot), Some(group)) =
+                        (self.mixture.as_mut().and_then(|m| m.problems.get_mut(i)), part.group)
+                    {
+                        *slot = group;
+                    }
+                }
+            }
+            Some(Like::Problem) | None => {}
         }
     }
 
@@ -614,6 +663,13 @@ mod tests {
         let labels = m.edit(Edit::Merge { ids: vec![app, delivery], label: None }, &texts, &c).expect("merge");
         assert_eq!(m.problems().len(), 2);
         assert_eq!(labels.iter().filter(|&&l| l == app as i64).count(), 80);
+        // The word counts follow every edit (a merge adds them up).
+        let counts = |m: &ProblemModel, id: u32| {
+            let mixture = m.mixture.as_ref().expect("a default fit scores by its words");
+            assert_eq!(mixture.problems.len(), m.problems().len());
+            m.problems().iter().position(|p| p.id == id).map(|i| mixture.problems[i].complaints)
+        };
+        assert_eq!(counts(&m, app), Some(80.0));
 
         let labels = m.edit(Edit::Drop { id: refund, reassign: false }, &texts, &c).expect("drop");
         assert_eq!(labels.iter().filter(|&&l| l == NO_PROBLEM).count(), 42);
@@ -627,11 +683,11 @@ mod tests {
         let n_seeded = labels.iter().filter(|&&l| l == seeded as i64).count();
         assert!(n_seeded >= 20, "{n_seeded}");
         assert_eq!(m.edits().len(), 4);
-        // The word counts follow every edit (a merge adds them up).
-        let mixture = m.mixture.as_ref().expect("a default fit scores by its words");
-        assert_eq!(mixture.problems.len(), m.problems().len());
-        let merged = m.problems().iter().position(|p| p.id == app).expect("merged");
-        assert_eq!(mixture.problems[merged].complaints, 80.0);
+        // Seeding "crashes" took the app problem back out of the merge: the
+        // merged problem is the delivery problem again, its counts too.
+        assert!(m.parts.is_empty());
+        assert_eq!(counts(&m, app), Some(40.0));
+        assert_eq!(labels.iter().filter(|&&l| l == app as i64).count(), 40);
 
         let back = ProblemModel::from_json(&m.to_json().expect("json")).expect("load");
         assert_eq!(back.edits(), m.edits());

@@ -9,6 +9,7 @@ when a change loses the ordering.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -123,6 +124,26 @@ def test_a_merge_relabels_and_moves_no_complaint(labelled, tmp_path):
     model.drop(a, texts=texts)
     np.testing.assert_array_equal(model.labels_, np.where(np.isin(before, [a, b]), -1, before))
     np.testing.assert_array_equal(model.predict(texts), model.labels_)
+
+
+def test_seeding_one_part_of_a_merge_takes_back_that_part_alone(labelled):
+    # A seed like one of the merged problems takes that one back out of the
+    # merge, and the merged problem is the other one again: it gains no
+    # complaint. (Seeding by what centres resemble, a seed's centre, the
+    # mean of the complaints using its keywords, resembled both parts of a
+    # merge of long narratives, or 11 of cfpb_products' 16 other problems,
+    # and a merged problem left without parts drew complaints of others.)
+    _, texts, _, result = labelled
+    a, b = (p.id for p in result.problems[:2])
+    keywords = {p.id: [k for k, _ in p.keywords[:2]] for p in result.problems}
+    before = np.asarray(result.labels)
+    model = pp.ProblemModel.from_json(result.model.to_json()).merge(a, b, texts=texts)
+    for seeded in (b, a):
+        model.seed_problem(keywords[seeded], texts=texts)
+        now = np.asarray(model.labels_)
+        assert not ((now == a) & ~np.isin(before, [a, b])).any()
+        np.testing.assert_array_equal(model.predict(texts), now)
+    assert json.loads(model.to_json()).get("parts", []) == []
 
 
 def test_a_drop_sends_exactly_its_complaints_to_minus_one(labelled):

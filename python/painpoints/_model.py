@@ -324,8 +324,9 @@ class ProblemModel:
     def seed_problem(self, keywords: Any, label: Optional[str] = None, *, texts: Any = None,
                      embeddings: Any = None) -> int:
         """Add a problem defined by keywords ("refund", "chargeback"): the
-        complaints that use them form its centre. Returns its id. Seeding a
-        problem like one dropped earlier lifts that drop."""
+        complaints that use them form its centre. Returns its id. When the
+        problem the seed is most like was dropped or merged earlier, the seed
+        takes it back (lifts the drop, or takes it out of the merge)."""
         if isinstance(keywords, str):
             keywords = [keywords]
         words = [str(k) for k in keywords]
