@@ -1248,8 +1248,8 @@ impl ProblemModel {
     /// A merged problem's similarity as the best of its parts' (see
     /// `parts`; its own centre, their mean, describes it but does not score
     /// for it, so a merge moves no complaint in or out), in `scores` (the
-    /// scorer's columns, truncated to the problems and dropped centres);
-    /// and the best column.
+    /// scorer's columns: the problems', the dropped centres', then the
+    /// parts', which stay); and the best of the first two kinds.
     fn fold_parts(&self, scores: &mut Vec<f32>) -> (usize, f32) {
         let base = self.centroids.len() + self.suppressed.len();
         for &i in &self.part_of {
@@ -1264,9 +1264,9 @@ impl ProblemModel {
                 }
             }
         }
-        scores.truncate(base);
+        // (The parts' own columns stay, for the words' choice.)
         let mut best = (0usize, f32::NEG_INFINITY);
-        for (c, &s) in scores.iter().enumerate() {
+        for (c, &s) in scores.iter().take(base).enumerate() {
             if s > best.1 {
                 best = (c, s);
             }
@@ -1363,7 +1363,8 @@ impl ProblemModel {
             merged_scores.resize(k, f32::NEG_INFINITY);
         }
         for (j, &i) in self.part_of.iter().enumerate() {
-            let sim = scratch.scores.get(i).copied().unwrap_or(0.0);
+            // The part's own similarity (the merged problem's is the best of its parts').
+            let sim = scratch.scores.get(k + dropped + j).or(scratch.scores.get(i)).copied().unwrap_or(0.0);
             if let Some(m) = merged_scores.get_mut(i) {
                 *m = m.max(score_of(k + dropped + j, sim));
             }

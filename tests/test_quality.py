@@ -126,6 +126,24 @@ def test_a_merge_relabels_and_moves_no_complaint(labelled, tmp_path):
     np.testing.assert_array_equal(model.predict(texts), model.labels_)
 
 
+def test_a_merge_moves_no_complaint_in_a_model_file_without_pieces(labelled):
+    # Files written before models kept character pieces score a short
+    # complaint's words beside its similarity to each centre; a merged
+    # problem's parts then score by their own similarity, not by the best
+    # of them (7 of banking77's complaints moved in these merges).
+    _, texts, _, result = labelled
+    data = json.loads(result.model.to_json())
+    for holder in [data["mixture"], *data["mixture"]["problems"]]:
+        holder.pop("pieces", None)
+        holder.pop("handles", None)
+    older = json.dumps(data)
+    before = np.asarray(pp.ProblemModel.from_json(older).predict(texts))
+    ids = [p.id for p in result.problems]
+    for a, b in [(ids[0], ids[1]), (ids[2], ids[3]), (ids[0], ids[4])]:
+        model = pp.ProblemModel.from_json(older).merge(a, b, texts=texts)
+        np.testing.assert_array_equal(model.labels_, np.where(before == b, a, before))
+
+
 def test_seeding_one_part_of_a_merge_takes_back_that_part_alone(labelled):
     # A seed like one of the merged problems takes that one back out of the
     # merge, and the merged problem is the other one again: it gains no
