@@ -1250,7 +1250,7 @@ impl ProblemModel {
     /// for it, so a merge moves no complaint in or out), in `scores` (the
     /// scorer's columns: the problems', the dropped centres', then the
     /// parts', which stay); and the best of the first two kinds.
-    fn fold_parts(&self, scores: &mut Vec<f32>) -> (usize, f32) {
+    fn fold_parts(&self, scores: &mut [f32]) -> (usize, f32) {
         let base = self.centroids.len() + self.suppressed.len();
         for &i in &self.part_of {
             if let Some(s) = scores.get_mut(i) {
