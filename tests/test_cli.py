@@ -205,7 +205,7 @@ def test_scoring_last_months_scores_again_warns_that_they_are_replaced(tmp_path,
     model = painpoints.ProblemModel.load(model_path)
     with pytest.warns(UserWarning, match="already has column"):
         model.score_file(first, tmp_path / "again2.csv")
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again2.csv"), pd.read_csv(first), atol=1e-4)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again2.csv"), pd.read_csv(first))
 
 
 def test_score_with_explicit_text_column_and_jsonl_output(tmp_path, export_csv, model_path, capsys):

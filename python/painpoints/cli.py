@@ -603,7 +603,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     out = df.copy()
     out["problem_id"] = ids
     out["problem_label"] = [_label_for(model, labels, int(i)) for i in ids]
-    out["similarity"] = sims
+    out["similarity"] = np.round(sims, 4)  # as score_file() writes it
     ppio.write_table(out, args.output)
     matched = int((ids >= 0).sum())
     print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
