@@ -196,7 +196,7 @@ _MAX_PERIODS = 100_000
 def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
     if isinstance(freq, str):
-        alias = _RANGE_ALIASES.match(freq.strip().upper())
+        alias = _RANGE_ALIASES.match(freq.strip())  # case matters: "ms" is milliseconds
         if alias:
             freq = {"A": "Y", "BM": "M", "BQ": "Q", "BY": "Y", "BA": "Y"}.get(alias.group(1), alias.group(1)) + (
                 alias.group(3) or "")
