@@ -380,3 +380,29 @@ def test_json_values_come_back_as_written(tmp_path):
     bad.write_text('{"text": "fine"}\n{"text": oops}\n', encoding="utf-8")
     with pytest.raises(painpoints.InputError, match="line 2"):
         read_table(bad)
+
+
+def test_json_reads_raw_tabs_and_carriage_returns_and_any_encoding(tmp_path):
+    # A raw tab or carriage return inside a string (JSON wants them escaped;
+    # exports write them anyway, and pandas read them): read as written.
+    raw = tmp_path / "raw.jsonl"
+    raw.write_bytes(b'{"id":1,"comment":"refund\tnot received"}\n{"id":2,"comment":"line one\rline two"}\r\n')
+    assert read_table(raw)["comment"].tolist() == ["refund\tnot received", "line one\rline two"]
+    whole = tmp_path / "raw.json"
+    whole.write_bytes(b'[{"id":1,"comment":"refund\tnot received"}]')
+    assert read_table(whole)["comment"].tolist() == ["refund\tnot received"]
+    # The encodings CSV files are read in: cp1252, UTF-16 with a BOM.
+    for name, data in [("cp.jsonl", '{"comment":"café late"}\n'.encode("cp1252")),
+                       ("cp.json", '[{"comment":"café late"}]'.encode("cp1252")),
+                       ("u16.json", '[{"comment":"café late"}]'.encode("utf-16"))]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert read_table(path)["comment"].tolist() == ["café late"], name
+
+
+def test_a_file_mixing_cp1252_and_utf8_says_so(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"id,comment\n1,caf\xc3\xa9\n2,caf\xe9 \x93quoted\x94 \x96 late\n")
+    with pytest.warns(UserWarning, match="mixes encodings: read as Windows-1252.*1 character written as UTF-8"):
+        texts = read_table(path)["comment"].tolist()
+    assert texts[1] == "café “quoted” – late"

@@ -186,7 +186,7 @@ def _blank_rows(texts: Optional[Sequence[Optional[str]]], n: int) -> Optional[np
 
 # pandas' date-range aliases (month end, month start...) for the periods they
 # mark: a period has no end or start of its own.
-_RANGE_ALIASES = re.compile(r"^(M|Q|Y|A|BM|BQ|BY|BA)(E|S)(-[A-Z]{3})?$")
+_RANGE_ALIASES = re.compile(r"^(?P<n>\d*)(M|Q|Y|A|BM|BQ|BY|BA)(E|S)(-[A-Z]{3})?$")
 
 # More periods than this in one table is a freq too fine for the dates
 # (minutes over a year), not a report.
@@ -195,18 +195,26 @@ _MAX_PERIODS = 100_000
 
 def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
+    given = freq
     if isinstance(freq, str):
         alias = _RANGE_ALIASES.match(freq.strip())  # case matters: "ms" is milliseconds
         if alias:
-            freq = {"A": "Y", "BM": "M", "BQ": "Q", "BY": "Y", "BA": "Y"}.get(alias.group(1), alias.group(1)) + (
-                alias.group(3) or "")
+            unit = {"A": "Y", "BM": "M", "BQ": "Q", "BY": "Y", "BA": "Y"}.get(alias.group(2), alias.group(2))
+            anchor = alias.group(4) or ""
+            if anchor and alias.group(3) == "S":
+                # Quarters or years that start in a month end in the month
+                # before it ("QS-JAN" is "Q-DEC"), as periods are named.
+                months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+                if anchor[1:] in months:
+                    anchor = "-" + months[months.index(anchor[1:]) - 1]
+            freq = alias.group("n") + unit + anchor
     try:
         offset = pd.Period("2024-01-01", freq=freq).freq
     except (ValueError, TypeError, AttributeError):
         raise ParameterError(f"freq must be a period such as 'D' (day), 'W' (week), 'M' (month), 'Q' (quarter) "
-                             f"or 'Y' (year), got {freq!r}") from None
+                             f"or 'Y' (year), got {given!r}") from None
     if offset.n != 1:
-        raise ParameterError(f"freq must be a single period such as 'D', 'W', 'M', 'Q' or 'Y', not a multiple ({freq!r})")
+        raise ParameterError(f"freq must be a single period such as 'D', 'W', 'M', 'Q' or 'Y', not a multiple ({given!r})")
     return freq
 
 
@@ -228,11 +236,7 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
         )
     when = _read_dates(pd, values, dayfirst)
     if not dayfirst and when.isna().any():
-        with warnings.catch_warnings():
-            # pandas says the format it found ignores dayfirst, which the
-            # caller never set: this is only the second reading.
-            warnings.filterwarnings("ignore", message=".*dayfirst", category=UserWarning)
-            other = _read_dates(pd, values, True)
+        other = _read_dates(pd, values, True)
         if other.isna().sum() < when.isna().sum():
             return other
     return when
@@ -275,12 +279,15 @@ def _read_dates(pd: Any, values: np.ndarray, dayfirst: bool) -> Any:
     time zone keeps its local times."""
     column = pd.Series(values)
     options: Dict[str, Any] = {"errors": "coerce", "dayfirst": dayfirst}
-    fmt = _date_format(column, dayfirst)
-    if fmt is not None:
-        options["format"] = fmt
     with warnings.catch_warnings():
-        # Rows that do not read are counted and reported by over_time().
+        # Rows that do not read are counted and reported by over_time();
+        # a column that reads only day first is read so (_parse_dates), so
+        # pandas' advice to pass dayfirst is not the caller's to follow.
         warnings.filterwarnings("ignore", message="Could not infer format")
+        warnings.filterwarnings("ignore", message=".*dayfirst", category=UserWarning)
+        fmt = _date_format(column, dayfirst)
+        if fmt is not None:
+            options["format"] = fmt
         try:
             when = pd.to_datetime(column, **options)
         except (ValueError, TypeError):

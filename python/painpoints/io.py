@@ -229,6 +229,14 @@ def _text_encoding(path: Path) -> Optional[str]:
         return "utf-8-sig"  # the read proper reports it
     text -= bad
     if bad and text <= bad:
+        if text:
+            warnings.warn(
+                f"{path.name} mixes encodings: read as Windows-1252 (cp1252), which most of its non-ASCII "
+                f"bytes are; {text:,} character{'s' if text != 1 else ''} written as UTF-8 read wrongly "
+                "(save the file as UTF-8 to keep them)",
+                UserWarning,
+                stacklevel=4,
+            )
         return "cp1252"
     if bad:
         warnings.warn(
@@ -325,19 +333,23 @@ def _sheet_names(path: Path) -> List[str]:
         return []
 
 
-def _json_lines(path: Path) -> Optional[Iterator[Tuple[int, Any]]]:
+def _json_lines(path: Path, encoding: Optional[str] = None) -> Optional[Iterator[Tuple[int, Any]]]:
     """The values of a JSON Lines file with their line numbers, blank lines
-    skipped; None for a compression only pandas reads."""
+    skipped; None for a compression only pandas reads. ``encoding`` as
+    :func:`_text_encoding` tells (found here when not given). Records are
+    split at line feeds only, and a tab or carriage return left raw inside
+    a string is read as written (as pandas reads it)."""
     fh = _open_binary(path)
     if fh is None:
         return None
+    encoding = encoding or _text_encoding(path) or "utf-8-sig"
 
     def values() -> Iterator[Tuple[int, Any]]:
-        with io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace") as text:
+        with io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="\n") as text:
             for number, line in enumerate(text, start=1):
                 if line.strip():
                     try:
-                        yield number, json.loads(line)
+                        yield number, json.loads(line, strict=False)
                     except ValueError as exc:
                         raise _input_error(f"{path.name}, line {number}: not JSON ({_one_line(exc)})") from None
 
@@ -368,9 +380,9 @@ def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
         return pd.read_json(path, **opts).reset_index(drop=True)
     fh = _open_binary(path)
     if fh is not None:
-        with io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace") as text:
+        with io.TextIOWrapper(fh, encoding=_text_encoding(path) or "utf-8-sig", errors="replace") as text:
             try:
-                whole = json.load(text)
+                whole = json.load(text, strict=False)
             except ValueError as exc:
                 raise _input_error(f"cannot read {path.name} as JSON: {_one_line(exc)}") from None
         if isinstance(whole, list) and all(isinstance(r, dict) for r in whole):
@@ -700,7 +712,8 @@ def _json_line_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     every field any record has, in the order they first appear: a field
     left out of the first records still has its column, and every frame
     its columns in one order (a file is read twice: once for the fields)."""
-    found = _json_lines(path)
+    encoding = _text_encoding(path)
+    found = _json_lines(path, encoding)
     if found is None:
         with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False) as reader:
             for frame in reader:
@@ -713,7 +726,7 @@ def _json_line_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         columns.update(dict.fromkeys(value))
     names = list(columns)
     records: List[Any] = []
-    again = _json_lines(path)
+    again = _json_lines(path, encoding)
     assert again is not None
     for _, value in again:
         records.append(value)
