@@ -139,13 +139,13 @@ impl ProblemModel {
     ) -> Result<Edit> {
         match edit {
             Edit::Rename { id, label } => {
+                let i = self.index_of(id)?;
                 let label = clean_label(&label)?;
                 if !replay && self.problems.iter().any(|p| p.label == label && p.id != id) {
                     return Err(Error::edit(format!(
                         "another problem is already labelled {label:?}; choose another label"
                     )));
                 }
-                let i = self.index_of(id)?;
                 self.problems[i].label = label.clone();
                 Ok(Edit::Rename { id, label })
             }

@@ -194,6 +194,8 @@ def test_edits(model, texts):
     assert [e["edit"] for e in model.edits_] == ["rename", "merge", "drop", "seed"]
     with pytest.raises(pp.EditError, match="no problem with id 999"):
         model.rename(999, "x")
+    with pytest.raises(pp.EditError, match="no problem with id 999"):  # before any label clash
+        model.rename(999, model.problems_[0].label)
     # The reports' own columns cannot be a problem's label: over_time() would add them up.
     first = model.problems_[0]
     for reserved in ("(no problem)", " (other  problems) "):
@@ -419,6 +421,7 @@ def test_edits_keep_the_pieces_of_handles():
     ({"embedding_weight": None}, "embedding_weight must be a number"),
     ({"min_size": 2**70}, "min_size must be at most"),
     ({"seed": 2**64}, "seed must be at most"),
+    ({"seed": None}, "seed must be an integer, got None"),
     ({"progress": "yes"}, "progress must be True, False or None"),
 ])
 def test_a_parameter_of_the_wrong_type_is_a_parameter_error(texts, kwargs, match):
@@ -436,6 +439,8 @@ def test_wrong_types_in_edits_and_calls_say_so(model, texts, tmp_path):
         (lambda: model.rename(first, None), "label is a string"),
         (lambda: model.merge(first, model.problems_[1].id, label=3), "label is a string"),
         (lambda: model.seed_problem(["refund"], label=["refunds"]), "label is a string"),
+        (lambda: model.seed_problem(None), "keywords are a word or a list of words"),
+        (lambda: model.seed_problem(5), "keywords are a word or a list of words"),
     ]:
         with pytest.raises(pp.EditError, match=match):
             call()
@@ -451,3 +456,8 @@ def test_wrong_types_in_edits_and_calls_say_so(model, texts, tmp_path):
         model.score_file(src, tmp_path / "out.csv", text="text", chunk_rows="100")
     with pytest.raises(pp.ParameterError, match="n must be a non-negative integer"):
         pp.analyze(texts, min_size=5).top("3")
+    with pytest.raises(pp.InputError, match="folder does not exist"):
+        model.score_file(src, tmp_path / "no-such-folder" / "out.csv", text="text")
+    # numpy integers are integers.
+    assert len(pp.analyze(texts, min_size=5, top=np.int64(2)).top(np.int64(2))) == 2
+    assert model.analysis(top=np.int64(1)) is not None

@@ -162,12 +162,12 @@ def test_score_batches_takes_one_column_frames(model, tmp_path):
     with pd.read_csv(src, usecols=["comment"], chunksize=120, keep_default_na=False) as chunks:
         got = np.concatenate([ids for ids, _ in model.score_batches(chunks)])
     np.testing.assert_array_equal(got, model.predict(rows))
-    with pytest.raises(TypeError, match="DataFrame"):
+    with pytest.raises(pp.InputError, match="DataFrame of 2 columns.*usecols"):
         next(model.score_batches([pd.DataFrame({"a": ["x"], "b": ["y"]})]))
 
 
 def test_score_batches_given_one_column_says_to_use_score(model):
     # A column of complaints is an iterable of strings, not of batches.
-    for flat in (pd.Series(["refund not received", "app crashes"]), ["refund not received"], "refund"):
-        with pytest.raises(pp.InputError, match=r"model.score\(texts\)|not one string"):
+    for flat in (pd.Series(["refund not received", "app crashes"]), ["refund not received"], "refund", None, 5):
+        with pytest.raises(pp.InputError, match=r"model.score\(texts\)|an iterable of batches"):
             next(model.score_batches(flat))

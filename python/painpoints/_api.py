@@ -52,7 +52,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     >>> len(result.labels) == len(texts)
     True
     """
-    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise ParameterError(f"top must be a non-negative integer, got {top!r}")
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
                          resolution=resolution, embedding_weight=embedding_weight,

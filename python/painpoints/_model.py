@@ -28,11 +28,11 @@ _APPENDABLE = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _MAX_JOBS = 1024
 
 
-def _check_int(name: str, value: Any, minimum: int, maximum: int = 2**64 - 1) -> None:
-    if value is None:
+def _check_int(name: str, value: Any, minimum: int, maximum: int = 2**64 - 1, *, optional: bool = True) -> None:
+    if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(f"{name} must be an integer or None, got {value!r}")
+        raise ParameterError(f"{name} must be an integer{' or None' if optional else ''}, got {value!r}")
     if value < minimum:
         raise ParameterError(f"{name} must be at least {minimum}, got {value}")
     if value > maximum:
@@ -83,7 +83,10 @@ def _only_column(batch: Any) -> Any:
     """A batch that is a one-column pandas or polars DataFrame, as that
     column; anything else as it is (``score`` says what is wrong with it)."""
     columns = getattr(batch, "columns", None)
-    if columns is None or len(columns) != 1:
+    if columns is not None and len(columns) != 1:
+        raise InputError(f"a batch is a DataFrame of {len(columns)} columns; pass the complaints' column alone, "
+                         "e.g. pd.read_csv(path, usecols=['comment'], chunksize=100_000)")
+    if columns is None:
         return batch
     if hasattr(batch, "iloc"):
         return batch.iloc[:, 0]
@@ -167,7 +170,7 @@ class ProblemModel:
         return self
 
     def _params_json(self) -> str:
-        _check_int("seed", self.seed, 0)
+        _check_int("seed", self.seed, 0, optional=False)
         _check_int("max_problems", self.max_problems, 1)
         _check_int("min_size", self.min_size, 1)
         _check_int("sample_size", self.sample_size, 2)
@@ -329,7 +332,9 @@ class ProblemModel:
         takes it back (lifts the drop, or takes it out of the merge)."""
         if isinstance(keywords, str):
             keywords = [keywords]
-        words = [str(k) for k in keywords]
+        if not isinstance(keywords, (list, tuple)) or not all(isinstance(k, str) for k in keywords):
+            raise EditError(f"keywords are a word or a list of words, e.g. ['refund', 'chargeback']; got {keywords!r}")
+        words = list(keywords)
         before = {p.id for p in self.problems_} if self._fitted is not None else set()
         self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": _label(label, optional=True) or ""},
                    texts, embeddings)
@@ -420,7 +425,7 @@ class ProblemModel:
         >>> report.problem(refund).label
         'money back'
         """
-        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
             raise ParameterError(f"top must be a non-negative integer, got {top!r}")
         model = self._model()
         if texts is None:
@@ -472,8 +477,8 @@ class ProblemModel:
         with ``score(texts, embeddings=...)`` instead.)
         """
         self._no_embeddings("score_batches")
-        if isinstance(batches, (str, bytes)):
-            raise InputError("score_batches takes an iterable of batches of complaints, not one string")
+        if isinstance(batches, (str, bytes)) or not hasattr(batches, "__iter__"):
+            raise InputError(f"score_batches takes an iterable of batches of complaints, got {type(batches).__name__}")
         for batch in batches:
             if batch is None or isinstance(batch, (str, bytes)):
                 raise InputError(
@@ -499,9 +504,7 @@ class ProblemModel:
         from .io import _COMPRESSION_SUFFIXES, detect_format, iter_table_chunks, resolve_column
 
         self._no_embeddings("score_file")
-        if chunk_rows is None:
-            raise ParameterError("chunk_rows must be an integer, got None")
-        _check_int("chunk_rows", chunk_rows, 1)
+        _check_int("chunk_rows", chunk_rows, 1, optional=False)
         column = text or self.text_column_
         if column is None:
             raise ParameterError("say which column holds the complaints: text='comment'")
@@ -518,6 +521,8 @@ class ProblemModel:
                 f"not {os.fspath(output)!r}; "
                 "for Parquet or Excel, score a DataFrame with model.score() or use `painpoints score`"
             )
+        if not os.path.isdir(os.path.dirname(dst)):
+            raise InputError(f"cannot write {os.fspath(output)!r}: its folder does not exist")
         labels = {p.id: p.label for p in self.problems_}
         tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.{os.getpid()}.partial")
         written = 0

@@ -851,7 +851,7 @@ class Analysis:
 
     def _columns(self, top: Optional[int]) -> np.ndarray:
         """Per row, the name of its column in a problem table."""
-        if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 0):
+        if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
             raise ParameterError(f"top must be a non-negative integer or None, got {top!r}")
         shown = self.problems if top is None else self.problems[:top]
         names = {p.id: p.label for p in shown}
