@@ -103,6 +103,10 @@ def test_dates_that_are_numbers_or_no_dates_at_all_are_refused_with_what_to_do(f
         result.trend(seconds.astype(float), "W")
     with pytest.raises(pp.InputError, match="none of the .* dates reads as a date .*'email'"):
         result.over_time(df["channel"], "W")
+    # The complaints named as the dates: a few of them, cut short.
+    with pytest.raises(pp.InputError) as named:
+        result.over_time(df["comment"] + " and more words to make the complaint long", "W")
+    assert "and more words to make the complaint long" not in str(named.value) and len(str(named.value)) < 300
     with pytest.raises(pp.InputError, match="unit='s'"):
         result.over_time(pd.Series(list(seconds[:-1]) + [pd.NA], dtype="Int64"), "W")
     # Read as seconds, they count as the dates they are.

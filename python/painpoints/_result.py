@@ -242,6 +242,16 @@ def _parse_dates(pd: Any, values: np.ndarray, dayfirst: bool = False) -> Any:
     return when
 
 
+def _some_values(values: Any) -> str:
+    """Three distinct values for a message, each cut to 40 characters (a
+    column of complaints named as the dates must not fill the screen)."""
+    shown = []
+    for v in list(dict.fromkeys(np.asarray(values, dtype=object).tolist()))[:3]:
+        text = str(v)
+        shown.append(repr(text[:40] + "…" if len(text) > 40 else v))
+    return ", ".join(shown)
+
+
 def check_dates(pd: Any, dates: Sequence[Any], name: str) -> None:
     """Raise :class:`InputError` before a long fit when ``dates`` (a
     column of an export, in any form over_time() takes) cannot serve it:
@@ -250,7 +260,7 @@ def check_dates(pd: Any, dates: Sequence[Any], name: str) -> None:
     when = _parse_dates(pd, values)
     given = np.array([not is_missing(v) and str(v).strip() != "" for v in values], dtype=bool)
     if given.any() and not bool(when[given].notna().any()):
-        sample = ", ".join(repr(v) for v in list(dict.fromkeys(values[given].tolist()))[:3])
+        sample = _some_values(values[given])
         raise InputError(f"none of the values of {name} reads as a date (values such as {sample}); "
                          "name a column of dates or date strings")
 
@@ -654,7 +664,7 @@ class Analysis:
         said = ~self._empty_rows()
         undated = int((said & when.isna().to_numpy()).sum())
         if undated and undated == int(said.sum()):
-            sample = ", ".join(repr(v) for v in list(dict.fromkeys(self._aligned(dates, "dates")[said].tolist()))[:3])
+            sample = _some_values(self._aligned(dates, "dates")[said])
             raise InputError(f"none of the {undated:,} complaints' dates reads as a date (values such as {sample}); "
                              "pass a column of dates or date strings")
         if undated:
