@@ -319,7 +319,6 @@ impl ProblemModel {
             .max_by(|a, b| a.1.total_cmp(&b.1));
         match best.map(|(l, _)| l) {
             Some(Like::Dropped(j)) => {
-                self.suppressed_groups.resize(self.suppressed.len(), None);
                 self.suppressed.remove(j);
                 self.suppressed_groups.remove(j);
             }
@@ -448,7 +447,6 @@ impl ProblemModel {
         if reassign {
             self.reassigned.push(centre);
         } else {
-            self.suppressed_groups.resize(self.suppressed.len(), None);
             self.suppressed.push(centre);
             self.suppressed_groups.push(group);
         }

@@ -181,9 +181,10 @@ pub struct ProblemModel {
     /// Centres of dropped problems whose complaints go to -1.
     #[serde(default)]
     pub(crate) suppressed: Vec<SparseVec>,
-    /// Their word counts, where kept (a model that scores short complaints
-    /// by words): a dropped problem still competes for complaints as it
-    /// did, and those it wins go to -1, so a drop moves no other complaint.
+    /// Their word counts, one entry per centre once loaded, where kept (a
+    /// model that scores short complaints by words): a dropped problem
+    /// still competes for complaints as it did, and those it wins go to -1,
+    /// so a drop moves no other complaint.
     /// (Files without them, and dropped centres a refit carries over from
     /// an older vocabulary, send to -1 whatever is nearest to the centre.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1001,11 +1002,10 @@ impl ProblemModel {
         }
         all.extend(parts.iter().map(|(_, p)| p.centre.clone()));
         self.scorer = Centroids::from_sparse(self.features(), &all);
-        let dropped_group = |j: usize| self.suppressed_groups.get(j).cloned().flatten();
-        self.dropped_words = (0..self.suppressed.len()).map(|j| dropped_group(j).is_some()).collect();
+        self.dropped_words = self.suppressed_groups.iter().map(Option::is_some).collect();
         self.words_scorer = self.mixture.as_ref().map(|m| {
             let mut groups = m.problems.clone();
-            groups.extend((0..self.suppressed.len()).map(|j| dropped_group(j).unwrap_or_default()));
+            groups.extend(self.suppressed_groups.iter().map(|g| g.clone().unwrap_or_default()));
             groups.extend(parts.iter().map(|(_, p)| p.group.clone().unwrap_or_default()));
             mixture::Scorer::new(self.vocabulary.len(), &groups, m.words, [m.pieces.as_ref(), m.handles.as_ref()])
         });
@@ -1683,6 +1683,9 @@ impl ProblemModel {
             m.pieces.iter_mut().chain(m.handles.iter_mut()).for_each(PieceTable::rebuild);
         }
         model.validate().map_err(|e| Error::format(format!("damaged painpoints model file: {e}")))?;
+        // One entry per dropped centre from here on (files written before
+        // drops kept word counts have none).
+        model.suppressed_groups.resize(model.suppressed.len(), None);
         model.rebuild_scorer();
         Ok(model)
     }
