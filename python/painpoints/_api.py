@@ -5,8 +5,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._inputs import says_nothing_rows, to_texts
+from ._inputs import check_count, says_nothing_rows, to_texts
 from ._model import ProblemModel
 from ._result import Analysis
 
@@ -52,8 +51,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     >>> len(result.labels) == len(texts)
     True
     """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
-        raise ParameterError(f"top must be a non-negative integer, got {top!r}")
+    check_count("top", top)
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
                          resolution=resolution, embedding_weight=embedding_weight,
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)

@@ -8,14 +8,24 @@ every output row lines up with its input row.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 
-from ._errors import InputError
+from ._errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["to_texts", "is_missing"]
+
+
+def check_count(name: str, value: Any, *, optional: bool = False) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is a non-negative
+    integer (Python's or numpy's, not a bool), or None when ``optional``."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ParameterError(f"{name} must be a non-negative integer{' or None' if optional else ''}, got {value!r}")
 
 
 def is_missing(value: Any) -> bool:

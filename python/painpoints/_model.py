@@ -11,7 +11,7 @@ from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import call_with_texts as _call
-from ._inputs import pandas_index, to_texts
+from ._inputs import check_count, pandas_index, to_texts
 from ._progress import make_progress
 from ._result import _NO_PROBLEM, _OTHER_PROBLEMS, Analysis, Problem, Theme
 
@@ -425,8 +425,7 @@ class ProblemModel:
         >>> report.problem(refund).label
         'money back'
         """
-        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
-            raise ParameterError(f"top must be a non-negative integer, got {top!r}")
+        check_count("top", top)
         model = self._model()
         if texts is None:
             rows = getattr(self, "_texts", None)

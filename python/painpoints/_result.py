@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from ._errors import InputError, NotFittedError, ParameterError
-from ._inputs import is_missing, pandas_index, says_nothing_rows
+from ._inputs import check_count, is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -450,8 +450,7 @@ class Analysis:
 
     def top(self, n: int = 3) -> List[Problem]:
         """The ``n`` largest problems (by different complaints: see :attr:`Problem.copies`)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n must be a non-negative integer, got {n!r}")
+        check_count("n", n)
         return self.problems[:n]
 
     def problem(self, problem_id: int) -> Problem:
@@ -463,8 +462,7 @@ class Analysis:
 
     def coverage(self, n: int = 3) -> float:
         """Share of the rows holding a complaint that the ``n`` largest problems explain."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n must be a non-negative integer, got {n!r}")
+        check_count("n", n)
         said = self.n_rows - self.n_empty
         if said == 0:
             return 0.0
@@ -514,8 +512,7 @@ class Analysis:
             raise ParameterError(f"runs must be an integer from 1 to 100, got {runs!r}")
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 < float(share) < 1.0:
             raise ParameterError(f"share must be between 0 and 1 (exclusive), e.g. 0.8; got {share!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+        check_count("seed", seed)
         if not self.problems:
             return []
         texts = getattr(self.model, "_texts", None) if self.model is not None else None
@@ -861,8 +858,7 @@ class Analysis:
 
     def _columns(self, top: Optional[int]) -> np.ndarray:
         """Per row, the name of its column in a problem table."""
-        if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
-            raise ParameterError(f"top must be a non-negative integer or None, got {top!r}")
+        check_count("top", top, optional=True)
         shown = self.problems if top is None else self.problems[:top]
         names = {p.id: p.label for p in shown}
         rest = _OTHER_PROBLEMS if top is not None else _NO_PROBLEM
