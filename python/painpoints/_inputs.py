@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 __all__ = ["to_texts", "is_missing"]
 
 
+def is_integer(value: Any) -> bool:
+    """An integer, Python's or numpy's, and not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_count(name: str, value: Any, *, optional: bool = False) -> None:
     """Raise :class:`ParameterError` unless ``value`` is a non-negative
-    integer (Python's or numpy's, not a bool), or None when ``optional``."""
+    integer (see :func:`is_integer`), or None when ``optional``."""
     if value is None and optional:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    if not is_integer(value) or value < 0:
         raise ParameterError(f"{name} must be a non-negative integer{' or None' if optional else ''}, got {value!r}")
 
 

@@ -11,7 +11,7 @@ from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import call_with_texts as _call
-from ._inputs import check_count, pandas_index, to_texts
+from ._inputs import check_count, is_integer, pandas_index, to_texts
 from ._progress import make_progress
 from ._result import _NO_PROBLEM, _OTHER_PROBLEMS, Analysis, Problem, Theme
 
@@ -31,7 +31,7 @@ _MAX_JOBS = 1024
 def _check_int(name: str, value: Any, minimum: int, maximum: int = 2**64 - 1, *, optional: bool = True) -> None:
     if value is None and optional:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_integer(value):
         raise ParameterError(f"{name} must be an integer{' or None' if optional else ''}, got {value!r}")
     if value < minimum:
         raise ParameterError(f"{name} must be at least {minimum}, got {value}")
@@ -61,7 +61,7 @@ def warn_replaced_columns(columns: Any) -> None:
 
 
 def _problem_id(value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+    if not is_integer(value):
         raise EditError(f"a problem id is an integer (see model.problems_), got {value!r}")
     return int(value)
 
