@@ -301,13 +301,14 @@ impl ProblemModel {
         }
         let n_words = self.vocabulary.len() as u32;
         let like = |c: &SparseVec| dot(&words_only(c, n_words), v);
-        let merged: Vec<u32> = self.parts.iter().map(|p| p.id).collect();
+        // (A merged problem is its parts here; `merged` is current, as
+        // every edit ends by rebuilding the scorer.)
         let problems = self
             .centroids
             .iter()
-            .zip(&self.problems)
-            .filter(|(_, p)| !merged.contains(&p.id))
-            .map(|(c, _)| (Like::Problem, like(c)));
+            .enumerate()
+            .filter(|&(i, _)| !self.merged.get(i).copied().unwrap_or(false))
+            .map(|(_, c)| (Like::Problem, like(c)));
         let dropped = self.suppressed.iter().enumerate().map(|(j, c)| (Like::Dropped(j), like(c)));
         let reassigned = self.reassigned.iter().enumerate().map(|(j, c)| (Like::Reassigned(j), like(c)));
         let parts = self.parts.iter().enumerate().map(|(j, p)| (Like::Part(j), like(&p.centre)));

@@ -226,7 +226,7 @@ pub struct ProblemModel {
     part_of: Vec<usize>,
     /// Per problem, whether it is merged (scored by its parts).
     #[serde(skip)]
-    merged: Vec<bool>,
+    pub(crate) merged: Vec<bool>,
     /// Per dropped centre (`suppressed`), whether its word counts compete.
     #[serde(skip)]
     dropped_words: Vec<bool>,
