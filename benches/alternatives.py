@@ -17,11 +17,18 @@ data sets as quality.py measures painpoints (NMI, ARI, -1 as one cluster):
   painpoints+vote     painpoints' problems, then every complaint given the
                       problem most of its 10 nearest neighbours hold (TF-IDF of
                       words and 3-5 character n-grams, cosine-weighted votes)
+  painpoints+kwmerge  painpoints' problems, then problems whose 5 top keywords
+                      share at least 2 merged (ProblemModel.merge, the pair
+                      sharing most first, keywords recounted after each merge):
+                      the "merge clusters whose keywords overlap" idea, and the
+                      bench's own test of a repeated problem
+  --embeddings        adds painpoints+minilm and painpoints+minilm+kwmerge, the
+                      same with all-MiniLM-L6-v2 vectors (as quality.py --embeddings)
 
 Words are the crude stems of _common.stems (stop words out, cut to 5
 characters). Needs scikit-learn.
 
-    python benches/alternatives.py [--datasets banking77,cfpb_products] [--data DIR]
+    python benches/alternatives.py [--datasets banking77,cfpb_products] [--data DIR] [--embeddings]
 """
 from __future__ import annotations
 
@@ -31,7 +38,8 @@ import time
 
 import numpy as np
 
-from _common import DATASETS, DEFAULT_DATA, import_painpoints, load_dataset, stems, table
+from _common import (DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, import_painpoints,
+                     load_dataset, stems, table)
 
 
 def spherical_kmeans_by_data(X, grid, seed=0):
@@ -120,10 +128,30 @@ def neighbour_vote(texts, labels, k=10):
     return out
 
 
+def keyword_merge(model, texts, embeddings=None, shared=FRAGMENT_SHARED, top=FRAGMENT_KEYWORDS):
+    """Merge the problems whose top keywords overlap; returns the merges made."""
+    merges = []
+    while True:
+        problems = model.problems_
+        words = {p.id: {str(k) for k, _ in list(p.keywords)[:top]} for p in problems}
+        best = None
+        for i, a in enumerate(problems):
+            for b in problems[i + 1:]:
+                n = len(words[a.id] & words[b.id])
+                if n >= shared and (best is None or n > best[0]):
+                    best = (n, a, b)
+        if best is None:
+            return merges
+        model.merge(best[1].id, best[2].id, texts=texts, embeddings=embeddings)
+        merges.append(f"{best[1].label} + {best[2].label}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="folder of labelled CSVs (text,label)")
     ap.add_argument("--datasets", default=",".join(d[:-4] for d in DATASETS))
+    ap.add_argument("--embeddings", action="store_true", help="also painpoints with MiniLM vectors (as quality.py)")
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="where --embeddings caches vectors")
     args = ap.parse_args()
     pp = import_painpoints()
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -159,6 +187,19 @@ def main() -> None:
         t = time.perf_counter()
         voted = neighbour_vote(texts, ours)
         add("painpoints+vote", voted, f"{(voted != ours).mean():.1%} moved", time.perf_counter() - t)
+        variants = [("painpoints", None)]
+        if args.embeddings:
+            from quality import minilm_embeddings
+
+            variants.append(("painpoints+minilm", minilm_embeddings(name, texts, Path(args.cache))[0]))
+        for method, emb in variants:
+            t = time.perf_counter()
+            model = pp.ProblemModel(seed=0, progress=False).fit(texts, embeddings=emb)
+            if emb is not None:
+                add(method, np.asarray(model.labels_), seconds=time.perf_counter() - t)
+            merges = keyword_merge(model, texts, emb)
+            add(f"{method}+kwmerge", np.asarray(model.labels_), "; ".join(merges) or "no merge",
+                time.perf_counter() - t)
         print(f"{name} done", flush=True)
     print(table(["data set", "method", "NMI", "ARI", "clusters / true", "-1 share", "s", "note"], rows))
 

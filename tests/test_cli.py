@@ -525,3 +525,28 @@ def test_a_damaged_byte_is_a_one_line_warning_and_the_rest_reads(tmp_path, capsy
     err = capsys.readouterr().err
     assert "painpoints: warning: mixed.csv: 1 byte not valid UTF-8" in err and ".py:" not in err
     assert pd.read_csv(out)["comment"].tolist()[:2] == rows[:2]
+
+
+def test_analyze_shows_which_problems_pull_a_rating_down(tmp_path, capsys):
+    rows = _complaints()
+    df = pd.DataFrame(rows)
+    # Deliveries answer 2 on the NPS scale (detractors), the rest 9 or 10.
+    df["nps"] = [2 if r["truth"] == "delivery" else 9 + i % 2 for i, r in enumerate(rows)]
+    path = tmp_path / "survey.csv"
+    df.to_csv(path, index=False)
+    out_json = tmp_path / "r.json"
+    rc = main(["analyze", str(path), "--text", "comment", "--rating", "nps", "--nps", "--json", str(out_json),
+               "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "problems by their pull on 'nps'" in captured.out
+    impact = json.loads(out_json.read_text(encoding="utf-8"))["impact"]
+    assert impact["nps"] is True
+    first = impact["problems"][0]
+    assert first["mean"] == -100.0 and first["mean_elsewhere"] == 100.0 and first["p_value"] < 1e-6
+    assert impact["overall"] == pytest.approx(100 * (1 - 2 * (df["nps"] == 2).mean()))
+    # --nps without --rating, or a rating column that is not there, is a clear error.
+    assert main(["analyze", str(path), "--text", "comment", "--nps", "--no-progress"]) == 2
+    assert "--rating" in capsys.readouterr().err
+    assert main(["analyze", str(path), "--text", "comment", "--rating", "stars", "--no-progress"]) == 2
+    assert "stars" in capsys.readouterr().err

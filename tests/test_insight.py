@@ -289,3 +289,98 @@ def test_blank_rows_are_known_after_pickling_and_do_not_shrink_min_size():
     odd = pp.analyze(texts + ["\x1f", " \u3000 ", "N/A", "$20?"], progress=False)
     assert odd.n_empty == 3
     assert odd.by_segment(["a"] * len(odd.labels))["complaints"].iloc[0] == len(texts) + 1
+
+
+# ---------------------------------------------------------------- impact()
+
+
+def _scores_by_topic(truth, low_topic, rng):
+    """A 1-5 rating per complaint: the complaints of ``low_topic`` rate about
+    two stars lower than the rest."""
+    return [int(np.clip(round(rng.normal(2.0 if t == low_topic else 4.0, 0.8)), 1, 5)) for t in truth]
+
+
+def test_impact_tests_each_problem_like_scipy_welch(frame):
+    from scipy.stats import ttest_ind
+
+    df, result = frame
+    rng = np.random.default_rng(1)
+    scores = np.array(_scores_by_topic(df["truth"], df["truth"][0], rng), dtype=float)
+    table = result.impact(scores)
+    assert sorted(table["problem_id"]) == sorted(p.id for p in result.problems)
+    labels = result.labels
+    for row in table.itertuples():
+        a, b = scores[labels == row.problem_id], scores[labels != row.problem_id]
+        assert row.rated == len(a)
+        assert row.mean == pytest.approx(a.mean()) and row.mean_elsewhere == pytest.approx(b.mean())
+        test = ttest_ind(a, b, equal_var=False)
+        assert row.p_value == pytest.approx(test.pvalue, rel=1e-6, abs=1e-300)
+        ci = test.confidence_interval(0.95)
+        assert (row.low, row.high) == (pytest.approx(ci.low, rel=1e-6), pytest.approx(ci.high, rel=1e-6))
+        assert row.impact == pytest.approx(len(a) / len(scores) * (a.mean() - b.mean()))
+    assert table.attrs["overall"] == pytest.approx(scores.mean())
+    # Sorted by impact: the problem that pulls the mean down most comes first.
+    assert list(table["impact"]) == sorted(table["impact"])
+
+
+def test_impact_finds_the_problem_that_rates_low_and_not_the_others(frame):
+    df, result = frame
+    rng = np.random.default_rng(2)
+    low_topic = df["truth"][0]
+    first = result.impact(_scores_by_topic(df["truth"], low_topic, rng)).iloc[0]
+    members = df["truth"][result.labels == first["problem_id"]]
+    assert (members == low_topic).mean() > 0.9
+    assert first["difference"] < -1.5 and first["high"] < 0 and first["q_value"] < 1e-6
+    # Scores that do not depend on the problem: no problem stands out.
+    noise = result.impact(rng.integers(1, 6, len(df)).tolist())
+    assert (noise["q_value"] > 0.05).all()
+
+
+def test_impact_nps_scores_promoters_and_detractors():
+    texts, truth = synthetic()
+    result = pp.analyze(texts, **QUIET)
+    answers = [10 if t == truth[0] else (8 if i % 2 else 3) for i, t in enumerate(truth)]
+    table = result.impact(answers, nps=True)
+    by_id = table.set_index("problem_id")
+    for p in result.problems:
+        topic = Counter(np.asarray(truth)[result.labels == p.id]).most_common(1)[0][0]
+        if topic == truth[0]:
+            assert by_id.loc[p.id, "mean"] == 100.0
+        else:
+            assert by_id.loc[p.id, "mean"] == pytest.approx(-50.0, abs=5)
+    promoters = sum(a >= 9 for a in answers) / len(answers)
+    detractors = sum(a <= 6 for a in answers) / len(answers)
+    assert table.attrs["overall"] == pytest.approx(100 * (promoters - detractors))
+    with pytest.raises(pp.ParameterError, match="0 to 10"):
+        result.impact([a * 10 for a in answers], nps=True)
+
+
+@pytest.mark.filterwarnings("default")
+def test_impact_leaves_out_rows_without_a_score_or_a_complaint():
+    texts, truth = synthetic()
+    texts = texts + ["", "n/a"]
+    result = pp.analyze(texts, **QUIET)
+    scores: list = [4.0] * len(texts)
+    scores[0], scores[1], scores[2] = None, "five", "2"
+    scores[-2:] = [1.0, 1.0]  # the blank rows' scores count nowhere
+    with pytest.warns(UserWarning) as caught:
+        table = result.impact(pd.Series(scores, dtype=object))
+    messages = [str(w.message) for w in caught]
+    assert any("1 scores are not numbers ('five')" in m for m in messages)
+    assert any("2 complaints have no score" in m for m in messages)
+    assert int(table["rated"].sum()) <= len(truth) - 2
+    assert table.attrs["overall"] == pytest.approx((4.0 * (len(truth) - 3) + 2.0) / (len(truth) - 2))
+
+
+def test_impact_refuses_scores_it_cannot_read(frame):
+    df, result = frame
+    with pytest.raises(pp.ParameterError, match="no score is a number"):
+        result.impact(df["comment"])
+    with pytest.raises(pp.ParameterError, match="not True/False"):
+        result.impact([True] * len(df))
+    with pytest.raises(pp.ParameterError, match="one value per complaint"):
+        result.impact([1, 2, 3])
+    with pytest.raises(pp.ParameterError, match="nps must be True or False"):
+        result.impact([1] * len(df), nps="yes")
+    with pytest.raises(pp.ParameterError, match="no complaint has a score"):
+        result.impact([None] * len(df))

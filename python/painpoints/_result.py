@@ -351,6 +351,77 @@ def _fisher_p(k1: int, n1: int, k: int, n: int) -> float:
     return min(1.0, total)
 
 
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta function
+    (modified Lentz), as in Numerical Recipes' ``betacf``."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _incomplete_beta(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _t_two_sided_p(t: float, df: float) -> float:
+    """Two-sided p-value of Student's t with ``df`` degrees of freedom."""
+    if math.isinf(t):
+        return 0.0
+    return min(1.0, _incomplete_beta(df / 2.0, 0.5, df / (df + t * t)))
+
+
+def _t_quantile(df: float, p_two_sided: float = 0.05) -> float:
+    """The t beyond which a two-sided tail of ``p_two_sided`` lies (1.96 for large df)."""
+    lo, hi = 0.0, 1.0
+    while _t_two_sided_p(hi, df) > p_two_sided:
+        hi *= 2.0
+    for _ in range(100):
+        mid = (lo + hi) / 2.0
+        if _t_two_sided_p(mid, df) > p_two_sided:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> Tuple[float, float, float]:
+    """Welch's unequal-variance t-test of mean(a) - mean(b): (p-value, low,
+    high) with the difference's 95% interval; NaN when a group has fewer
+    than two values."""
+    n1, n2 = len(a), len(b)
+    if n1 < 2 or n2 < 2:
+        return (float("nan"), float("nan"), float("nan"))
+    diff = float(a.mean() - b.mean())
+    v1, v2 = float(a.var(ddof=1)) / n1, float(b.var(ddof=1)) / n2
+    se = math.sqrt(v1 + v2)
+    if se == 0.0:  # every score alike within each group
+        return (1.0 if diff == 0.0 else 0.0, diff, diff)
+    df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    half = _t_quantile(df) * se
+    return (_t_two_sided_p(diff / se, df), diff - half, diff + half)
+
+
 def _q_values(p_values: Sequence[float]) -> List[float]:
     """Benjamini-Hochberg adjusted p-values (q-values) of ``p_values``,
     in their order: the smallest false discovery rate at which each test
@@ -812,6 +883,95 @@ class Analysis:
         out = pd.DataFrame(rows, columns=cols)
         out = out.sort_values(["change", "problem_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
         out.attrs["since"] = table.index[-recent]
+        return out
+
+    def impact(self, scores: Any, *, nps: bool = False) -> "pandas.DataFrame":
+        """Which problems pull a score down: each problem's complaints
+        against all the others on a score given with them (a rating, a
+        CSAT answer, an NPS answer from 0 to 10).
+
+        ``scores``: one number per complaint, in input order (a column of
+        the same DataFrame, a list or an array); numbers written as text
+        ("4") are read as numbers. Rows without a score (missing, blank or
+        not a number) and rows without a complaint are not counted; a
+        warning counts the complaints left out. ``nps=True`` scores each
+        answer as the Net Promoter Score does (9 and 10: +100, 7 and 8: 0,
+        0 to 6: -100), so a mean is an NPS; the answers must lie in 0-10.
+
+        Returns one row per problem, the one that pulls the overall score
+        down most first: ``problem_id``, ``problem_label``, ``rated`` (its
+        complaints with a score), ``mean`` (their mean score, or NPS),
+        ``mean_elsewhere`` (of every other scored complaint, those without a
+        problem included), ``difference`` (``mean - mean_elsewhere``) with
+        its 95% interval (``low``, ``high``), ``p_value`` (Welch's t-test of
+        the two means; NaN with fewer than two scores on a side) with
+        ``q_value``, adjusted for every problem tested (Benjamini-Hochberg),
+        and ``impact``: how far the overall mean sits from where it would
+        be if the problem's complaints scored like the others (its share of
+        the scored complaints times ``difference``; negative pulls down).
+        Read a problem with a large negative ``impact`` and a small
+        ``q_value`` as one whose complaints really do score lower; for a
+        score where lower is better (an effort score), read the signs the
+        other way. The frame's ``attrs["overall"]`` is the mean of every
+        scored complaint.
+
+        >>> import painpoints as pp
+        >>> result = pp.analyze(pp.load_sample(), progress=False)
+        >>> stars = [1 if label == 2 else 4 for label in result.labels]  # problem 2 rates 1 star
+        >>> table = result.impact(stars)
+        >>> row = table.iloc[0]
+        >>> int(row["problem_id"]), float(row["mean"]), float(row["mean_elsewhere"])
+        (2, 1.0, 4.0)
+        """
+        pd = _pandas("impact()")
+        if not isinstance(nps, (bool, np.bool_)):
+            raise ParameterError(f"nps must be True or False, got {nps!r}")
+        raw = self._aligned(scores, "scores")
+        given = np.array([not is_missing(v) and not (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
+        if any(isinstance(v, (bool, np.bool_)) for v in raw[given]):
+            raise ParameterError("scores must be numbers, not True/False; pass a column of ratings")
+        values = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+        unread = given & ~np.isfinite(values)
+        if unread.any():
+            if unread.sum() == given.sum():
+                raise ParameterError(f"no score is a number ({_some_values(raw[unread])}); pass a column of ratings")
+            warnings.warn(f"{int(unread.sum()):,} scores are not numbers ({_some_values(raw[unread])}) and are "
+                          "left out of impact()", UserWarning, stacklevel=2)
+        said = ~self._empty_rows()
+        scored = said & np.isfinite(values)
+        if nps:
+            outside = scored & ((values < 0) | (values > 10))
+            if outside.any():
+                raise ParameterError(
+                    f"nps=True needs answers from 0 to 10; {int(outside.sum()):,} are not "
+                    f"({_some_values(values[outside])})"
+                )
+            values = np.where(values >= 9, 100.0, np.where(values <= 6, -100.0, 0.0))
+        missing = int((said & ~scored).sum())
+        if missing and scored.any():
+            warnings.warn(f"{missing:,} complaints have no score and are left out of impact()", UserWarning,
+                          stacklevel=2)
+        if not scored.any():
+            raise ParameterError("no complaint has a score; pass one number per complaint")
+        labels = self.labels
+        total = int(scored.sum())
+        rows = []
+        for p in self.problems:
+            inside = scored & (labels == p.id)
+            a, b = values[inside], values[scored & ~inside]
+            mean = float(a.mean()) if len(a) else float("nan")
+            rest = float(b.mean()) if len(b) else float("nan")
+            p_value, low, high = _welch(a, b)
+            rows.append({"problem_id": p.id, "problem_label": p.label, "rated": int(len(a)), "mean": mean,
+                         "mean_elsewhere": rest, "difference": mean - rest, "low": low, "high": high,
+                         "p_value": p_value, "impact": len(a) / total * (mean - rest) if len(a) else 0.0})
+        _add_q_values(rows)
+        cols = ["problem_id", "problem_label", "rated", "mean", "mean_elsewhere", "difference", "low", "high",
+                "p_value", "q_value", "impact"]
+        out = pd.DataFrame(rows, columns=cols)
+        out["_rank"] = np.arange(len(out))
+        out = out.sort_values(["impact", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+        out.attrs["overall"] = float(values[scored].mean())
         return out
 
     def _aligned(self, values: Any, name: str) -> np.ndarray:

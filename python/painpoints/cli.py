@@ -38,6 +38,7 @@ Examples:
   painpoints analyze export.jsonl --text body --max-problems 20 --min-size 5 --seed 42
   painpoints analyze tickets.csv --text comment --embeddings tickets_minilm.npy
   painpoints analyze tickets.csv --text comment --date created --freq M --segment channel
+  painpoints analyze survey.csv --text comment --rating nps_score --nps
 """
 
 _FIT_EPILOG = """\
@@ -176,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", metavar="COLUMN", default=None,
                    help="also show the top problems within each value of this column (channel, product...), "
                    "with a test against the other values (also in --json)")
+    p.add_argument("--rating", metavar="COLUMN", default=None,
+                   help="also show which problems pull this score column (a rating, CSAT, NPS answer) down, "
+                   "with a test against the other complaints (also in --json)")
+    p.add_argument("--nps", action="store_true",
+                   help="read --rating as NPS answers from 0 to 10 (9-10 promoters, 0-6 detractors)")
     _add_model_args(p)
     p.set_defaults(func=_cmd_analyze)
 
@@ -473,6 +479,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
         check_dates(pd, dates, f"--date {args.date!r}")  # before the fit, not after it
     segments = df[ppio.resolve_column(df, args.segment)].tolist() if args.segment else None
+    if args.nps and not args.rating:
+        raise painpoints.ParameterError("--nps reads the --rating column: pass --rating COLUMN too")
+    ratings = df[ppio.resolve_column(df, args.rating)].tolist() if args.rating else None
     result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=previous, **kwargs)
     print(_summary(result, args.top))
     checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
@@ -495,6 +504,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         extra["by_segment"] = json.loads(seg.to_json(orient="records"))
         print()
         print(_segment_text(seg))
+    if ratings is not None:
+        effect = result.impact(ratings, nps=args.nps)
+        extra["impact"] = {"overall": effect.attrs["overall"], "nps": args.nps,
+                           "problems": json.loads(effect.to_json(orient="records"))}
+        print()
+        print(_impact_text(effect, args.rating, args.nps))
     if args.html:
         _write_html(result, args.html, args.top, checks)
     if args.json:
@@ -513,6 +528,19 @@ def _over_time_text(table: Any, freq: str, last: int = 12) -> str:
         head += f" (the last {last} of {len(table)}; all in --json)"
     shown = shown.set_axis([str(t.date()) for t in shown.index])
     return head + "\n" + shown.to_string()
+
+
+def _impact_text(table: Any, column: str, nps: bool, rows: int = 10) -> str:
+    """The first ``rows`` rows of an impact table, as plain text."""
+    what = "NPS" if nps else "mean"
+    lines = [f"problems by their pull on {column!r} (overall {what} {table.attrs['overall']:.2f}; "
+             f"{what} of a problem's complaints vs the others, p: Welch t-test)"]
+    if len(table) > rows:
+        lines[0] += f"; the {rows} that pull it down most of {len(table)}, all in --json"
+    for r in table.head(rows).itertuples():
+        lines.append(f"   {r.problem_label}  {r.mean:.2f} vs {r.mean_elsewhere:.2f} ({r.rated:,} rated)  "
+                     f"impact {r.impact:+.3f}  p={r.p_value:.2g} q={r.q_value:.2g}")
+    return "\n".join(lines)
 
 
 def _segment_text(table: Any, segments: int = 10) -> str:
