@@ -361,15 +361,30 @@ def test_impact_leaves_out_rows_without_a_score_or_a_complaint():
     texts = texts + ["", "n/a"]
     result = pp.analyze(texts, **QUIET)
     scores: list = [4.0] * len(texts)
-    scores[0], scores[1], scores[2] = None, "five", "2"
+    scores[0], scores[1], scores[2], scores[3] = None, "five", "2", " 4 "
     scores[-2:] = [1.0, 1.0]  # the blank rows' scores count nowhere
     with pytest.warns(UserWarning) as caught:
         table = result.impact(pd.Series(scores, dtype=object))
     messages = [str(w.message) for w in caught]
     assert any("1 scores are not numbers ('five')" in m for m in messages)
-    assert any("2 complaints have no score" in m for m in messages)
+    assert any("1 complaints have no score" in m for m in messages)
     assert int(table["rated"].sum()) <= len(truth) - 2
     assert table.attrs["overall"] == pytest.approx((4.0 * (len(truth) - 3) + 2.0) / (len(truth) - 2))
+
+
+@pytest.mark.parametrize("sizes", [(3, 4), (12, 40), (60_000, 90_000)])
+def test_welch_matches_scipy_from_tiny_to_large_groups(sizes):
+    from scipy.stats import ttest_ind
+
+    from painpoints._result import _welch
+
+    rng = np.random.default_rng(sizes[0])
+    a, b = rng.normal(3.0, 1.0, sizes[0]), rng.normal(3.02 if sizes[0] > 100 else 4.0, 2.0, sizes[1])
+    p_value, low, high = _welch(a, b)
+    test = ttest_ind(a, b, equal_var=False)
+    ci = test.confidence_interval(0.95)
+    assert p_value == pytest.approx(test.pvalue, rel=1e-4)
+    assert (low, high) == (pytest.approx(ci.low, rel=1e-5), pytest.approx(ci.high, rel=1e-5))
 
 
 def test_impact_refuses_scores_it_cannot_read(frame):
