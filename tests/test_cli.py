@@ -535,8 +535,9 @@ def test_analyze_shows_which_problems_pull_a_rating_down(tmp_path, capsys):
     path = tmp_path / "survey.csv"
     df.to_csv(path, index=False)
     out_json = tmp_path / "r.json"
+    out_html = tmp_path / "r.html"
     rc = main(["analyze", str(path), "--text", "comment", "--rating", "nps", "--nps", "--json", str(out_json),
-               "--no-progress"])
+               "--html", str(out_html), "--no-progress"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert "problems by their pull on 'nps'" in captured.out
@@ -545,6 +546,7 @@ def test_analyze_shows_which_problems_pull_a_rating_down(tmp_path, capsys):
     first = impact["problems"][0]
     assert first["mean"] == -100.0 and first["mean_elsewhere"] == 100.0 and first["p_value"] < 1e-6
     assert impact["overall"] == pytest.approx(100 * (1 - 2 * (df["nps"] == 2).mean()))
+    assert "NPS: -100.00 for its" in out_html.read_text(encoding="utf-8")
     # --nps without --rating, or a rating column that is not there, is a clear error.
     assert main(["analyze", str(path), "--text", "comment", "--nps", "--no-progress"]) == 2
     assert "--rating" in capsys.readouterr().err

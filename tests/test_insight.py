@@ -372,6 +372,25 @@ def test_impact_leaves_out_rows_without_a_score_or_a_complaint():
     assert table.attrs["overall"] == pytest.approx((4.0 * (len(truth) - 3) + 2.0) / (len(truth) - 2))
 
 
+def test_impact_goes_into_the_report_of_its_own_analysis_only(frame):
+    df, result = frame
+    rng = np.random.default_rng(3)
+    nps = [2 if t == df["truth"][0] else int(rng.integers(7, 11)) for t in df["truth"]]
+    table = result.impact(nps, nps=True)
+    page = result.to_html(impact=table)
+    first = table.iloc[0]
+    assert (f"NPS: {first['mean']:.2f} for its {first['rated']:,} scored complaints against "
+            f"{first['mean_elsewhere']:.2f} for the others") in page
+    assert page.count("impact on the overall") == min(result._top, len(result.problems))
+    assert "impact on the overall" not in result.to_html()
+    other = table.copy()
+    other.loc[0, "problem_label"] = "a problem of another analysis"
+    with pytest.raises(pp.ParameterError, match="this analysis' own impact"):
+        result.to_html(impact=other)
+    with pytest.raises(pp.ParameterError, match="impact= takes the table"):
+        result.to_html(impact=[1, 2, 3])
+
+
 @pytest.mark.parametrize("sizes", [(3, 4), (12, 40), (60_000, 90_000)])
 def test_welch_matches_scipy_from_tiny_to_large_groups(sizes):
     from scipy.stats import ttest_ind

@@ -7,7 +7,7 @@ an attribute, URL, style or script.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
@@ -38,9 +38,12 @@ def render_html(
     redact: bool,
     full_page: bool,
     stability: Optional[Mapping[int, "ProblemStability"]] = None,
+    impact: Optional[Mapping[int, Mapping[str, Any]]] = None,
+    score_name: str = "score",
 ) -> str:
     """Render ``result``'s top problems as HTML (a fragment or a full page),
-    with each problem's stability check (by problem id) when given."""
+    with each problem's stability check and its row of an impact table (by
+    problem id) when given."""
     clean = _redact if redact else (lambda s: s)
     parts = [f"<style>{_STYLE}</style>", '<div class="pp-report">']
     parts.append(
@@ -70,6 +73,13 @@ def render_html(
             parts.append(
                 f'<div class="pp-kw">stability: found again {check.agreement:.2f} (median overlap with the '
                 f"closest problem of each refit) · in the top {result._top} in {check.top_rate:.0%} of refits</div>"
+            )
+        row = impact.get(p.id) if impact is not None else None
+        if row is not None and row["rated"]:
+            parts.append(
+                f'<div class="pp-kw">{_e(score_name)}: {row["mean"]:.2f} for its {row["rated"]:,} scored complaints '
+                f'against {row["mean_elsewhere"]:.2f} for the others · impact on the overall {row["impact"]:+.3f}'
+                f' · q {row["q_value"]:.2g}</div>'
             )
         theme = result.theme_of(p.id)
         if len(theme.problem_ids) > 1:

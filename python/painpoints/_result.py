@@ -919,7 +919,8 @@ class Analysis:
         ``q_value`` as one whose complaints really do score lower; for a
         score where lower is better (an effort score), read the signs the
         other way. The frame's ``attrs["overall"]`` is the mean of every
-        scored complaint.
+        scored complaint (``attrs["nps"]`` says whether it is an NPS).
+        ``to_html(impact=table)`` adds each problem's row to the report.
 
         >>> import painpoints as pp
         >>> result = pp.analyze(pp.load_sample(), progress=False)
@@ -976,6 +977,7 @@ class Analysis:
         out["_rank"] = np.arange(len(out))
         out = out.sort_values(["impact", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
         out.attrs["overall"] = float(values[scored].mean())
+        out.attrs["nps"] = bool(nps)
         return out
 
     def _aligned(self, values: Any, name: str) -> np.ndarray:
@@ -1105,14 +1107,16 @@ class Analysis:
         top: Optional[int] = None,
         redact: bool = True,
         stability: Optional[Iterable[ProblemStability]] = None,
+        impact: Optional["pandas.DataFrame"] = None,
     ) -> str:
         """An HTML report of the top problems; every complaint is escaped.
 
         ``redact`` (on by default here) hides e-mails, phone numbers, card
         numbers, IBANs and US Social Security numbers in the examples. ``stability``, the result of this
         analysis' :meth:`stability`, adds to each problem how well refits
-        find it again and how often it stays in the top. When ``path`` is
-        given the report is also written there (UTF-8).
+        find it again and how often it stays in the top; ``impact``, the
+        table of this analysis' :meth:`impact`, adds its mean score against
+        the others'. When ``path`` is given the report is also written there (UTF-8).
 
         >>> import painpoints as pp
         >>> texts = ["refund not received", "my refund never arrived", "app crashes at login",
@@ -1124,8 +1128,10 @@ class Analysis:
         from ._display import render_html
 
         checks = self._own_checks(stability)
+        rows = self._own_impact(impact)
         page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True,
-                           stability=checks)
+                           stability=checks, impact=rows,
+                           score_name="NPS" if impact is not None and impact.attrs.get("nps") else "mean score")
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(page)
@@ -1146,6 +1152,24 @@ class Analysis:
                 raise ParameterError(f"stability= has problem {c.id} ({c.label!r}), which this analysis does not: "
                                      "pass the result of this analysis' own stability()")
         return {c.id: c for c in checks}
+
+    def _own_impact(self, impact: Any) -> Optional[Dict[int, Dict[str, Any]]]:
+        """The rows of ``impact`` by problem id, checked to be this analysis' own."""
+        if impact is None:
+            return None
+        needed = {"problem_id", "problem_label", "rated", "mean", "mean_elsewhere", "impact", "q_value"}
+        if not hasattr(impact, "to_dict") or not needed <= set(getattr(impact, "columns", ())):
+            raise ParameterError(f"impact= takes the table that this analysis' impact() returns, got "
+                                 f"{type(impact).__name__}")
+        labels = {p.id: p.label for p in self.problems}
+        rows = {}
+        for row in impact.to_dict("records"):
+            pid = int(row["problem_id"])
+            if labels.get(pid) != row["problem_label"]:
+                raise ParameterError(f"impact= has problem {pid} ({row['problem_label']!r}), which this analysis "
+                                     "does not: pass the result of this analysis' own impact()")
+            rows[pid] = row
+        return rows
 
     def _repr_html_(self) -> str:
         # Redacted like the report: a notebook's output is saved in the

@@ -356,8 +356,9 @@ def _stability_text(checks: Sequence[Any], runs: int, top: int) -> str:
     return "\n".join(lines)
 
 
-def _write_html(result: Any, path: str, top: int, stability: Optional[Sequence[Any]] = None) -> None:
-    result.to_html(path, top=top, stability=stability)
+def _write_html(result: Any, path: str, top: int, stability: Optional[Sequence[Any]] = None,
+                impact: Any = None) -> None:
+    result.to_html(path, top=top, stability=stability, impact=impact)
     _err(f"wrote HTML report to {path}")
 
 
@@ -504,6 +505,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         extra["by_segment"] = json.loads(seg.to_json(orient="records"))
         print()
         print(_segment_text(seg))
+    effect = None
     if ratings is not None:
         effect = result.impact(ratings, nps=args.nps)
         extra["impact"] = {"overall": effect.attrs["overall"], "nps": args.nps,
@@ -511,7 +513,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print()
         print(_impact_text(effect, args.rating, args.nps))
     if args.html:
-        _write_html(result, args.html, args.top, checks)
+        _write_html(result, args.html, args.top, checks, effect)
     if args.json:
         _write_json(result, args.json, checks, extra)
     return 0
