@@ -406,12 +406,22 @@ def test_welch_matches_scipy_from_tiny_to_large_groups(sizes):
     assert (low, high) == (pytest.approx(ci.low, rel=1e-5), pytest.approx(ci.high, rel=1e-5))
 
 
+def test_impact_reads_true_false_as_a_rate(frame):
+    df, result = frame
+    churned = pd.Series(df["truth"] == df["truth"][0]).where(df.index % 2 == 0, False)  # half of one topic
+    table = result.impact(churned)
+    first = table.iloc[-1]  # churn is a score where lower is better: the last row raises it most
+    members = df["truth"][result.labels == first["problem_id"]]
+    assert (members == df["truth"][0]).mean() > 0.9
+    assert first["mean"] == pytest.approx(churned[result.labels == first["problem_id"]].mean())
+    assert 0.4 < first["mean"] < 0.6 and first["mean_elsewhere"] < 0.05
+    assert table.attrs["overall"] == pytest.approx(churned.mean())
+
+
 def test_impact_refuses_scores_it_cannot_read(frame):
     df, result = frame
     with pytest.raises(pp.ParameterError, match="no score is a number"):
         result.impact(df["comment"])
-    with pytest.raises(pp.ParameterError, match="not True/False"):
-        result.impact([True] * len(df))
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
         result.impact([1, 2, 3])
     with pytest.raises(pp.ParameterError, match="nps must be True or False"):

@@ -894,7 +894,8 @@ class Analysis:
     def impact(self, scores: Any, *, nps: bool = False) -> "pandas.DataFrame":
         """Which problems pull a score down: each problem's complaints
         against all the others on a score given with them (a rating, a
-        CSAT answer, an NPS answer from 0 to 10).
+        CSAT answer, an NPS answer from 0 to 10, or True/False such as
+        "churned", read as 1/0 so that a mean is a rate).
 
         ``scores``: one number per complaint, in input order (a column of
         the same DataFrame, a list or an array); numbers written as text
@@ -935,9 +936,9 @@ class Analysis:
             raise ParameterError(f"nps must be True or False, got {nps!r}")
         raw = self._aligned(scores, "scores")
         given = np.array([not is_missing(v) and not (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
-        if any(isinstance(v, (bool, np.bool_)) for v in raw[given]):
-            raise ParameterError("scores must be numbers, not True/False; pass a column of ratings")
-        text = pd.Series(raw, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
+        # True/False (churned, resolved...) count as 1/0, so a mean is a rate.
+        text = pd.Series(raw, dtype=object).map(
+            lambda v: v.strip() if isinstance(v, str) else float(v) if isinstance(v, (bool, np.bool_)) else v)
         values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
         unread = given & ~np.isfinite(values)
         if unread.any() and unread.sum() == given.sum():
