@@ -552,3 +552,7 @@ def test_analyze_shows_which_problems_pull_a_rating_down(tmp_path, capsys):
     assert "--rating" in capsys.readouterr().err
     assert main(["analyze", str(path), "--text", "comment", "--rating", "stars", "--no-progress"]) == 2
     assert "stars" in capsys.readouterr().err
+    # A rating column that cannot be read is refused before the fit, not after it.
+    assert main(["analyze", str(path), "--text", "comment", "--rating", "channel", "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert "no value of --rating 'channel' is a number" in captured.err and "painpoints:" not in captured.out

@@ -387,6 +387,16 @@ def test_impact_goes_into_the_report_of_its_own_analysis_only(frame):
     other.loc[0, "problem_label"] = "a problem of another analysis"
     with pytest.raises(pp.ParameterError, match="this analysis' own impact"):
         result.to_html(impact=other)
+    # The same problems found again in fewer complaints: the ids and labels
+    # match, the counts do not.
+    fewer = pp.analyze(list(df["comment"])[:-3], previous=result.model, **QUIET)
+    assert [(p.id, p.label) for p in fewer.problems] == [(p.id, p.label) for p in result.problems]
+    with pytest.raises(pp.ParameterError, match="computed on another analysis"):
+        fewer.to_html(impact=table)
+    # A problem without a score elsewhere to compare with reads n/a, not nan.
+    with pytest.warns(UserWarning, match="complaints have no score"):
+        alone = result.impact([1.0 if label == first["problem_id"] else None for label in result.labels])
+    assert "against n/a for the others" in result.to_html(impact=alone)
     with pytest.raises(pp.ParameterError, match="impact= takes the table"):
         result.to_html(impact=[1, 2, 3])
 
@@ -399,7 +409,8 @@ def test_welch_matches_scipy_from_tiny_to_large_groups(sizes):
 
     rng = np.random.default_rng(sizes[0])
     a, b = rng.normal(3.0, 1.0, sizes[0]), rng.normal(3.02 if sizes[0] > 100 else 4.0, 2.0, sizes[1])
-    p_value, low, high = _welch(a, b)
+    diff, p_value, low, high = _welch(a, b)
+    assert diff == pytest.approx(a.mean() - b.mean())
     test = ttest_ind(a, b, equal_var=False)
     ci = test.confidence_interval(0.95)
     assert p_value == pytest.approx(test.pvalue, rel=1e-4)
@@ -418,13 +429,37 @@ def test_impact_reads_true_false_as_a_rate(frame):
     assert table.attrs["overall"] == pytest.approx(churned.mean())
 
 
+def test_impact_reads_survey_labels_flags_and_constant_decimals(frame):
+    df, result = frame
+    n = len(df)
+    labelled = ["10 - Extremely likely" if i % 3 else "0 - Not at all likely" for i in range(n)]
+    table = result.impact(labelled, nps=True)
+    assert table.attrs["overall"] == pytest.approx(100 * (2 * sum(1 for i in range(n) if i % 3) / n - 1))
+    flags = result.impact(["True" if i % 4 == 0 else "false" for i in range(n)])
+    assert flags.attrs["overall"] == pytest.approx(sum(1 for i in range(n) if i % 4 == 0) / n)
+    # The same decimal everywhere: no problem differs (the means differ only by rounding).
+    same = result.impact([4.1] * n)
+    assert (same["p_value"] == 1.0).all() and (same["difference"] == 0.0).all()
+
+
 def test_impact_refuses_scores_it_cannot_read(frame):
     df, result = frame
-    with pytest.raises(pp.ParameterError, match="no score is a number"):
+    with pytest.raises(pp.ParameterError, match="no value of scores is a number") as caught:
         result.impact(df["comment"])
+    assert "decimals" not in str(caught.value)
+    with pytest.raises(pp.ParameterError, match=r"write decimals with a point \('4.5', not '4,5'\)"):
+        result.impact(["4,5"] * len(df))
     with pytest.raises(pp.ParameterError, match="one value per complaint"):
         result.impact([1, 2, 3])
     with pytest.raises(pp.ParameterError, match="nps must be True or False"):
         result.impact([1] * len(df), nps="yes")
     with pytest.raises(pp.ParameterError, match="no complaint has a score"):
         result.impact([None] * len(df))
+    for wrong in ({i: 4 for i in range(len(df))}, set(range(len(df))), 4, np.ones((len(df), 1)), df[["truth"]]):
+        with pytest.raises(pp.ParameterError, match="one column with one value per complaint"):
+            result.impact(wrong)
+    with pytest.raises(pp.ParameterError, match="dates or durations"):
+        result.impact(list(pd.date_range("2024-01-01", periods=len(df))))
+    for answers in ([True] * len(df), [6.5] * len(df), [11] * len(df)):
+        with pytest.raises(pp.ParameterError, match="NPS answers are whole numbers from 0 to 10"):
+            result.impact(answers, nps=True)

@@ -31,6 +31,11 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _num(value: float, spec: str) -> str:
+    """A number for the report; "n/a" where there is none (NaN)."""
+    return "n/a" if value != value else format(value, spec)
+
+
 def render_html(
     result: "Analysis",
     *,
@@ -77,9 +82,9 @@ def render_html(
         row = impact.get(p.id) if impact is not None else None
         if row is not None and row["rated"]:
             parts.append(
-                f'<div class="pp-kw">{_e(score_name)}: {row["mean"]:.2f} for its {row["rated"]:,} scored complaints '
-                f'against {row["mean_elsewhere"]:.2f} for the others · impact on the overall {row["impact"]:+.3f}'
-                f' · q {row["q_value"]:.2g}</div>'
+                f'<div class="pp-kw">{_e(score_name)}: {_num(row["mean"], ".2f")} for its {int(row["rated"]):,} '
+                f'scored complaints against {_num(row["mean_elsewhere"], ".2f")} for the others · impact on the '
+                f'overall {_num(row["impact"], "+.3f")} · q {_num(row["q_value"], ".2g")}</div>'
             )
         theme = result.theme_of(p.id)
         if len(theme.problem_ids) > 1:

@@ -1,17 +1,21 @@
 """What an analysis returns: ranked problems, per-row labels, and views of both."""
 from __future__ import annotations
 
+import datetime
+import decimal
+import hashlib
 import html
 import math
+import numbers
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, cast
 
 import numpy as np
 
 from ._errors import InputError, NotFittedError, ParameterError
-from ._inputs import check_count, is_missing, pandas_index, says_nothing_rows
+from ._inputs import check_count, is_integer, is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
 
@@ -385,12 +389,10 @@ def _incomplete_beta(a: float, b: float, x: float) -> float:
 
 
 def _t_two_sided_p(t: float, df: float) -> float:
-    """Two-sided p-value of Student's t with ``df`` degrees of freedom (the
-    normal's beyond 100,000, where the two differ by less than 0.01%)."""
+    """Two-sided p-value of Student's t with ``df`` degrees of freedom
+    (within 1e-8 of SciPy's up to 100 million degrees of freedom)."""
     if math.isinf(t):
         return 0.0
-    if df > 1e5:
-        return math.erfc(abs(t) / math.sqrt(2.0))
     return min(1.0, _incomplete_beta(df / 2.0, 0.5, df / (df + t * t)))
 
 
@@ -411,21 +413,80 @@ def _t_quantile_95(df: float) -> float:
     return (lo + hi) / 2.0
 
 
-def _welch(a: np.ndarray, b: np.ndarray) -> Tuple[float, float, float]:
-    """Welch's unequal-variance t-test of mean(a) - mean(b): (p-value, low,
-    high) with the difference's 95% interval; NaN when a group has fewer
-    than two values."""
+def _welch(a: np.ndarray, b: np.ndarray) -> Tuple[float, float, float, float]:
+    """Welch's unequal-variance t-test of mean(a) - mean(b): (difference,
+    p-value, low, high) with the difference's 95% interval; NaN for the
+    test when a group has fewer than two values (and for all without one)."""
     n1, n2 = len(a), len(b)
-    if n1 < 2 or n2 < 2:
-        return (float("nan"), float("nan"), float("nan"))
+    if n1 == 0 or n2 == 0:
+        return (float("nan"),) * 4
+    if a.min() == a.max() and b.min() == b.max():  # every score alike within each group
+        diff = float(a[0] - b[0])  # exactly: the means of equal decimals differ by rounding
+        return (diff, 1.0 if diff == 0.0 else 0.0, diff, diff) if n1 > 1 and n2 > 1 else (diff,) + (float("nan"),) * 3
     diff = float(a.mean() - b.mean())
+    if n1 < 2 or n2 < 2:
+        return (diff,) + (float("nan"),) * 3
     v1, v2 = float(a.var(ddof=1)) / n1, float(b.var(ddof=1)) / n2
     se = math.sqrt(v1 + v2)
-    if se == 0.0:  # every score alike within each group
-        return (1.0 if diff == 0.0 else 0.0, diff, diff)
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
     half = _t_quantile_95(df) * se
-    return (_t_two_sided_p(diff / se, df), diff - half, diff + half)
+    return (diff, _t_two_sided_p(diff / se, df), diff - half, diff + half)
+
+
+# A survey tool's answer label: "10 - Extremely likely", "4: Satisfied".
+_SCORE_LABEL = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*[-\u2013\u2014:]\s*\D")
+_FLAGS = {"true": 1.0, "false": 0.0}
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*$")
+
+
+def _score_value(value: Any) -> float:
+    """One score as a float (NaN when it is not a number): numbers as they
+    are, True/False as 1/0, text as the number it writes ("4", " 4 ",
+    "True", or a survey label's number: "10 - Extremely likely")."""
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in _FLAGS:
+            return _FLAGS[text.lower()]
+        label = _SCORE_LABEL.match(text)
+        try:
+            number = float(label.group(1) if label else text)
+        except ValueError:
+            return float("nan")
+    elif isinstance(value, (numbers.Real, decimal.Decimal)):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError, TypeError):
+            return float("nan")
+    else:
+        return float("nan")
+    return number if math.isfinite(number) else float("nan")
+
+
+def read_scores(raw: np.ndarray, name: str, nps: bool) -> Tuple[np.ndarray, np.ndarray]:
+    """Per row of ``raw``, its score as a float (NaN without one), and
+    whether a value was given at all. Raises :class:`ParameterError` for
+    dates, for a column of which no value is a number, and with ``nps``
+    for answers that are not whole numbers from 0 to 10."""
+    given = np.array([not is_missing(v) and not (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
+    if any(isinstance(v, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)) for v in raw[given]):
+        raise ParameterError(f"{name} holds dates or durations, not scores; pass a column of ratings")
+    values = np.array([_score_value(v) for v in raw], dtype=float)
+    unread = given & np.isnan(values)
+    if given.any() and unread.sum() == given.sum():
+        comma = any(isinstance(v, str) and _DECIMAL_COMMA.match(v) for v in raw[unread])
+        hint = "; write decimals with a point ('4.5', not '4,5')" if comma else ""
+        raise ParameterError(f"no value of {name} is a number ({_some_values(raw[unread])}); pass a column of "
+                             f"ratings{hint}")
+    if nps:
+        flags = np.array([isinstance(v, (bool, np.bool_)) or (isinstance(v, str) and v.strip().lower() in _FLAGS)
+                          for v in raw], dtype=bool)
+        bad = given & ~unread & (flags | (values < 0) | (values > 10) | (values != np.round(values)))
+        if bad.any():
+            raise ParameterError(f"NPS answers are whole numbers from 0 to 10; {int(bad.sum()):,} of {name} are not "
+                                 f"({_some_values(raw[bad])})")
+    return values, given
 
 
 def _q_values(p_values: Sequence[float]) -> List[float]:
@@ -899,11 +960,13 @@ class Analysis:
 
         ``scores``: one number per complaint, in input order (a column of
         the same DataFrame, a list or an array); numbers written as text
-        ("4") are read as numbers. Rows without a score (missing, blank or
+        ("4", or a survey tool's answer label such as "10 - Extremely
+        likely") are read as numbers, and "true"/"false" as 1/0. Rows without a score (missing, blank or
         not a number) and rows without a complaint are not counted; a
         warning counts the complaints left out. ``nps=True`` scores each
         answer as the Net Promoter Score does (9 and 10: +100, 7 and 8: 0,
-        0 to 6: -100), so a mean is an NPS; the answers must lie in 0-10.
+        0 to 6: -100), so a mean is an NPS; the answers must be whole
+        numbers from 0 to 10. Dates are refused.
 
         Returns one row per problem, the one that pulls the overall score
         down most first: ``problem_id``, ``problem_label``, ``rated`` (its
@@ -935,30 +998,18 @@ class Analysis:
         if not isinstance(nps, (bool, np.bool_)):
             raise ParameterError(f"nps must be True or False, got {nps!r}")
         raw = self._aligned(scores, "scores")
-        given = np.array([not is_missing(v) and not (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
-        # True/False (churned, resolved...) count as 1/0, so a mean is a rate.
-        text = pd.Series(raw, dtype=object).map(
-            lambda v: v.strip() if isinstance(v, str) else float(v) if isinstance(v, (bool, np.bool_)) else v)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        unread = given & ~np.isfinite(values)
-        if unread.any() and unread.sum() == given.sum():
-            raise ParameterError(f"no score is a number ({_some_values(raw[unread])}); pass a column of ratings")
+        values, given = read_scores(raw, "scores", bool(nps))
         said = ~self._empty_rows()
         scored = said & np.isfinite(values)
+        unread = given & ~np.isfinite(values)
         for rows, what in ((said & unread, "scores are not numbers ({})"), (said & ~given, "complaints have no score")):
             if rows.any() and scored.any():
                 warnings.warn(f"{int(rows.sum()):,} {what.format(_some_values(raw[rows]))} and are left out of "
                               "impact()", UserWarning, stacklevel=2)
         if nps:
-            outside = scored & ((values < 0) | (values > 10))
-            if outside.any():
-                raise ParameterError(
-                    f"nps=True needs answers from 0 to 10; {int(outside.sum()):,} are not "
-                    f"({_some_values(values[outside])})"
-                )
             values = np.where(values >= 9, 100.0, np.where(values <= 6, -100.0, 0.0))
         if not scored.any():
-            raise ParameterError("no complaint has a score; pass one number per complaint")
+            raise ParameterError("no complaint has a score that is a number; pass one number per complaint")
         labels = self.labels
         total = int(scored.sum())
         rows = []
@@ -967,10 +1018,10 @@ class Analysis:
             a, b = values[inside], values[scored & ~inside]
             mean = float(a.mean()) if len(a) else float("nan")
             rest = float(b.mean()) if len(b) else float("nan")
-            p_value, low, high = _welch(a, b)
+            diff, p_value, low, high = _welch(a, b)
             rows.append({"problem_id": p.id, "problem_label": p.label, "rated": int(len(a)), "mean": mean,
-                         "mean_elsewhere": rest, "difference": mean - rest, "low": low, "high": high,
-                         "p_value": p_value, "impact": len(a) / total * (mean - rest) if len(a) else 0.0})
+                         "mean_elsewhere": rest, "difference": diff, "low": low, "high": high,
+                         "p_value": p_value, "impact": len(a) / total * diff if len(a) and len(b) else 0.0})
         _add_q_values(rows)
         cols = ["problem_id", "problem_label", "rated", "mean", "mean_elsewhere", "difference", "low", "high",
                 "p_value", "q_value", "impact"]
@@ -979,13 +1030,23 @@ class Analysis:
         out = out.sort_values(["impact", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
         out.attrs["overall"] = float(values[scored].mean())
         out.attrs["nps"] = bool(nps)
+        out.attrs["analysis"] = self._mark()
         return out
+
+    def _mark(self) -> str:
+        """A digest of this analysis' problems and labels, to recognise its own tables."""
+        digest = hashlib.sha1(np.ascontiguousarray(self.labels, dtype=np.int64).tobytes())
+        digest.update("\x00".join(f"{p.id}:{p.label}" for p in self.problems).encode())
+        return digest.hexdigest()[:16]
 
     def _aligned(self, values: Any, name: str) -> np.ndarray:
         """``values`` (one per complaint) as an array in input order; a pandas
         Series is aligned on the complaints' index when they came with one."""
-        if isinstance(values, (str, bytes)) or values is None:
-            raise ParameterError(f"{name} must be a column with one value per complaint, got {type(values).__name__}")
+        if (isinstance(values, (str, bytes, Mapping, AbstractSet)) or values is None
+                or not hasattr(values, "__iter__") or getattr(values, "ndim", 1) != 1):
+            shape = f" of shape {values.shape}" if getattr(values, "ndim", 1) != 1 else ""
+            raise ParameterError(f"{name} must be one column with one value per complaint, in their order (a list, "
+                                 f"an array or a Series), got {type(values).__name__}{shape}")
         index = self._index
         aligned = index is not None and pandas_index(values) is not None
         if not aligned and hasattr(values, "__len__") and len(values) != self.n_rows:
@@ -1158,18 +1219,24 @@ class Analysis:
         """The rows of ``impact`` by problem id, checked to be this analysis' own."""
         if impact is None:
             return None
-        needed = {"problem_id", "problem_label", "rated", "mean", "mean_elsewhere", "impact", "q_value"}
-        if not hasattr(impact, "to_dict") or not needed <= set(getattr(impact, "columns", ())):
+        pd = _pandas("to_html(impact=...)")
+        numeric = ("rated", "mean", "mean_elsewhere", "impact", "q_value")
+        if not isinstance(impact, pd.DataFrame) or not {"problem_id", "problem_label", *numeric} <= set(impact.columns):
             raise ParameterError(f"impact= takes the table that this analysis' impact() returns, got "
                                  f"{type(impact).__name__}")
+        own = "pass the result of this analysis' own impact()"
+        if impact.attrs.get("analysis", self._mark()) != self._mark():
+            raise ParameterError(f"impact= was computed on another analysis: {own}")
         labels = {p.id: p.label for p in self.problems}
         rows = {}
         for row in impact.to_dict("records"):
-            pid = int(row["problem_id"])
-            if labels.get(pid) != row["problem_label"]:
-                raise ParameterError(f"impact= has problem {pid} ({row['problem_label']!r}), which this analysis "
-                                     "does not: pass the result of this analysis' own impact()")
-            rows[pid] = row
+            pid = row["problem_id"]
+            if not is_integer(pid) or labels.get(int(pid)) != row["problem_label"]:
+                raise ParameterError(f"impact= has problem {pid!r} ({row['problem_label']!r}), which this analysis "
+                                     f"does not: {own}")
+            if not all(isinstance(row[c], numbers.Real) and not isinstance(row[c], bool) for c in numeric):
+                raise ParameterError(f"impact= has values that are not numbers in the row of problem {pid}: {own}")
+            rows[int(pid)] = row
         return rows
 
     def _repr_html_(self) -> str:

@@ -483,6 +483,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.nps and not args.rating:
         raise painpoints.ParameterError("--nps reads the --rating column: pass --rating COLUMN too")
     ratings = df[ppio.resolve_column(df, args.rating)].tolist() if args.rating else None
+    if ratings is not None:
+        import numpy as np
+
+        from ._result import read_scores
+
+        read_scores(np.asarray(ratings, dtype=object), f"--rating {args.rating!r}", args.nps)  # before the fit
     result = painpoints.analyze(texts, embeddings=_embeddings(args), previous=previous, **kwargs)
     print(_summary(result, args.top))
     checks = result.stability(runs=args.stability, seed=args.seed) if args.stability else None
