@@ -173,7 +173,8 @@ def main() -> None:
                          f"{seconds:.1f}", note])
 
         t = time.perf_counter()
-        ours = np.asarray(pp.analyze(texts, seed=0, progress=False).labels)
+        result = pp.analyze(texts, seed=0, progress=False)
+        ours = np.asarray(result.labels)
         add("painpoints", ours, seconds=time.perf_counter() - t)
         t = time.perf_counter()
         X = TfidfVectorizer(analyzer=stems, sublinear_tf=True, min_df=2).fit_transform(texts)
@@ -187,16 +188,17 @@ def main() -> None:
         t = time.perf_counter()
         voted = neighbour_vote(texts, ours)
         add("painpoints+vote", voted, f"{(voted != ours).mean():.1%} moved", time.perf_counter() - t)
-        variants = [("painpoints", None)]
+        variants = [("painpoints", None, result.model)]  # editing result.model leaves result as it was
         if args.embeddings:
             from quality import minilm_embeddings
 
-            variants.append(("painpoints+minilm", minilm_embeddings(name, texts, Path(args.cache))[0]))
-        for method, emb in variants:
+            emb = minilm_embeddings(name, texts, Path(args.cache))[0]
             t = time.perf_counter()
-            model = pp.ProblemModel(seed=0, progress=False).fit(texts, embeddings=emb)
-            if emb is not None:
-                add(method, np.asarray(model.labels_), seconds=time.perf_counter() - t)
+            with_emb = pp.ProblemModel(seed=0, progress=False).fit(texts, embeddings=emb)
+            add("painpoints+minilm", np.asarray(with_emb.labels_), seconds=time.perf_counter() - t)
+            variants.append(("painpoints+minilm", emb, with_emb))
+        for method, emb, model in variants:
+            t = time.perf_counter()
             merges = keyword_merge(model, texts, emb)
             add(f"{method}+kwmerge", np.asarray(model.labels_), "; ".join(merges) or "no merge",
                 time.perf_counter() - t)

@@ -1225,7 +1225,8 @@ class Analysis:
             raise ParameterError(f"impact= takes the table that this analysis' impact() returns, got "
                                  f"{type(impact).__name__}")
         own = "pass the result of this analysis' own impact()"
-        if impact.attrs.get("analysis", self._mark()) != self._mark():
+        mark = self._mark()
+        if impact.attrs.get("analysis", mark) != mark:
             raise ParameterError(f"impact= was computed on another analysis: {own}")
         labels = {p.id: p.label for p in self.problems}
         rows = {}
