@@ -3,11 +3,14 @@ gaps, rows aligned with the complaints, statistics checked against SciPy."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.stats import chi2_contingency
 
 import painpoints as pp
@@ -463,3 +466,33 @@ def test_impact_refuses_scores_it_cannot_read(frame):
     for answers in ([True] * len(df), [6.5] * len(df), [11] * len(df)):
         with pytest.raises(pp.ParameterError, match="NPS answers are whole numbers from 0 to 10"):
             result.impact(answers, nps=True)
+
+
+_SCORE_VALUES = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 15),
+                          st.booleans(), st.sampled_from(["", " 4 ", "n/a", "7 - Likely", "true", "4,5", "x"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_impact_on_any_scores_counts_each_scored_complaint_once(frame, data):
+    from painpoints._result import _score_value
+
+    df, result = frame
+    scores = data.draw(st.lists(_SCORE_VALUES, min_size=len(df), max_size=len(df)))
+    numbers = np.array([_score_value(v) for v in scores])
+    if not np.isfinite(numbers).any():
+        with pytest.raises(pp.ParameterError):
+            result.impact(scores)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = result.impact(scores)
+    scored = np.isfinite(numbers)
+    assert sorted(table["problem_id"]) == sorted(p.id for p in result.problems)
+    assert table.attrs["overall"] == pytest.approx(numbers[scored].mean())
+    for row in table.itertuples():
+        mine = scored & (result.labels == row.problem_id)
+        assert row.rated == mine.sum()
+        if mine.any() and (scored & ~mine).any():
+            assert row.impact == pytest.approx(mine.sum() / scored.sum() * (numbers[mine].mean()
+                                                                             - numbers[scored & ~mine].mean()))

@@ -426,11 +426,15 @@ def _welch(a: np.ndarray, b: np.ndarray) -> Tuple[float, float, float, float]:
     diff = float(a.mean() - b.mean())
     if n1 < 2 or n2 < 2:
         return (diff,) + (float("nan"),) * 3
+    # Tested on scores scaled to at most 1, whose squared variances cannot
+    # overflow; the test does not depend on the scale, the interval scales back.
+    scale = max(float(np.abs(a).max()), float(np.abs(b).max()))
+    a, b = a / scale, b / scale
     v1, v2 = float(a.var(ddof=1)) / n1, float(b.var(ddof=1)) / n2
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
-    half = _t_quantile_95(df) * se
-    return (diff, _t_two_sided_p(diff / se, df), diff - half, diff + half)
+    half = _t_quantile_95(df) * se * scale
+    return (diff, _t_two_sided_p(diff / scale / se, df), diff - half, diff + half)
 
 
 # A survey tool's answer label: "10 - Extremely likely", "4: Satisfied".
@@ -440,8 +444,8 @@ _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*$")
 
 
 def _score_value(value: Any) -> float:
-    """One score as a float (NaN when it is not a number): numbers as they
-    are, True/False as 1/0, text as the number it writes ("4", " 4 ",
+    """One score as a float (NaN when it is not a number, or beyond 1e100):
+    numbers as they are, True/False as 1/0, text as the number it writes ("4", " 4 ",
     "True", or a survey label's number: "10 - Extremely likely")."""
     if isinstance(value, (bool, np.bool_)):
         return float(value)
@@ -461,7 +465,8 @@ def _score_value(value: Any) -> float:
             return float("nan")
     else:
         return float("nan")
-    return number if math.isfinite(number) else float("nan")
+    # Beyond 1e100 a value is a data error, not a score, and its sums overflow.
+    return number if abs(number) <= 1e100 else float("nan")
 
 
 def read_scores(raw: np.ndarray, name: str, nps: bool) -> Tuple[np.ndarray, np.ndarray]:
