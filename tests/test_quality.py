@@ -198,6 +198,9 @@ def test_label_check_finds_each_fault():
     assert label_faults("not", said) == ["only a negation"]
     assert label_faults("refund received order late refund", said) == ["5 words"]
     assert label_faults("fund", said) == ["'fund' is in none of its complaints"]  # whole words only
+    # Japanese and Chinese have no spaces between words: a label's character pair is found inside them.
+    assert label_faults("退款", ["我的退款还没有收到"]) == []
+    assert label_faults("配送", ["我的退款还没有收到"]) == ["'配送' is in none of its complaints"]
     assert duplicate_labels(["refund", "late", "Refund", "refund"]) == ["refund"]
 
 
