@@ -542,3 +542,15 @@ def test_blank_rows_are_left_out_of_every_share() -> None:
     assert mixed.no_problem_share == pytest.approx(alone.no_problem_share)
     assert sum(p.share for p in mixed.problems) + mixed.no_problem_share == pytest.approx(1.0)
     assert f"{len(said):,} complaints (+{len(blank)} rows without a complaint)" in mixed.summary()
+
+
+def test_missing_cells_of_every_kind_are_missing():
+    import numpy as np
+    import pandas as pd
+
+    from painpoints._inputs import is_missing
+
+    for missing in (None, float("nan"), np.float32("nan"), pd.NA, pd.NaT, np.datetime64("NaT"), np.timedelta64("NaT")):
+        assert is_missing(missing), repr(missing)
+    for present in ("", "nan", 0, 0.0, np.datetime64("2024-01-01"), np.timedelta64(1, "D"), pd.Timestamp("2024-01-01")):
+        assert not is_missing(present), repr(present)

@@ -34,7 +34,7 @@ def check_count(name: str, value: Any, *, optional: bool = False) -> None:
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, float NaN, pandas NA/NaT and numpy NaN."""
+    """True for None, float NaN, pandas NA/NaT and numpy NaN/NaT."""
     if value is None:
         return True
     if isinstance(value, float):
@@ -47,6 +47,8 @@ def is_missing(value: Any) -> bool:
 
         if isinstance(value, np.floating):
             return bool(np.isnan(value))
+        if isinstance(value, (np.datetime64, np.timedelta64)):
+            return bool(np.isnat(value))
     except ImportError:  # pragma: no cover - numpy is a dependency
         pass
     return False

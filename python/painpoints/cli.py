@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import os
 import re
 import sys
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
+
+from ._inputs import is_missing
 
 __all__ = ["main", "build_parser"]
 
@@ -268,28 +269,12 @@ def _load(args: argparse.Namespace) -> Any:
     return table
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, (str, bytes, list, tuple, dict)):
-        return False
-    try:
-        import pandas as pd
-
-        result = pd.isna(value)  # pd.NA, NaT, numpy NaN scalars
-    except Exception:
-        return False
-    return bool(result) if getattr(result, "ndim", 0) == 0 else False
-
-
 _NUMBER = re.compile(r"^\s*[-+]?[\d.,]*\d[\d.,]*\s*$")
 
 
 def _texts(df: Any, column: Any) -> List[Optional[str]]:
     values = df[column].tolist()
-    present = [v for v in values if not _is_missing(v)]
+    present = [v for v in values if not is_missing(v)]
     import painpoints
 
     if present and all(isinstance(v, (int, float)) or (isinstance(v, str) and _NUMBER.match(v)) for v in present):
@@ -307,7 +292,7 @@ def _texts(df: Any, column: Any) -> List[Optional[str]]:
         )
     out: List[Optional[str]] = []
     for value in values:
-        if _is_missing(value):
+        if is_missing(value):
             out.append(None)
         elif isinstance(value, str):
             out.append(value)
