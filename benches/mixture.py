@@ -2,8 +2,9 @@
 
 An experiment on the labelled data sets. It was written to answer that
 question before the method changed; painpoints has since adopted the
-mixture for complaints of up to 30 words, with its character pieces as a
-second view (see src/mixture.rs and the README), so its own row here
+mixture for complaints of up to 30 words (longer ones move in its first
+sweep only), with its character pieces as a second view (see
+src/mixture.rs and the README), so its own row here
 already holds that. What this script still measures is the words-only
 mixture over every complaint, long ones too, run on top of it, and the
 variant with MiniLM vectors (--embeddings), where the fit keeps k-means.

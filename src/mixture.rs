@@ -29,8 +29,9 @@
 //! brand a sentence encoder cannot read). The sweeps stop when no
 //! complaint moves, or after [`MAX_SWEEPS`].
 //!
-//! Only complaints of up to [`SHORT`] words move; longer ones stay where
-//! the centres put them. A fitted model keeps each problem's word counts
+//! Complaints of up to [`SHORT`] words move in every sweep; longer ones
+//! move in the first sweep only, and then stay ([`LONG_SWEEPS`]; in a fit
+//! with the caller's embeddings they do not move). A fitted model keeps each problem's word counts
 //! ([`Mixture`]) and scores a short complaint that fits some problem
 //! (its centre reaches the threshold) among the problems whose centre
 //! shares a keyword with it, by the same likelihood
@@ -87,14 +88,23 @@ pub const PIECES_ALONE: f64 = 0.5;
 /// Most sweeps of hard EM.
 pub const MAX_SWEEPS: usize = 10;
 /// Complaints of at most this many counted words are weighed by the
-/// mixture; longer ones keep the problem whose centre they are closest to.
-/// The mixture assumes one topic per text, as short texts have (GSDMM was
-/// made for them); over a long narrative its likelihood is so peaked that
-/// a few counts more or less in a problem move it, and fits of different
-/// samples of the same narratives agreed much less (see the README).
-/// Queries and tweets count fewer than 25 words in 99 of 100, narratives
-/// 56 in the median.
+/// mixture in every sweep and when a model scores them; longer ones move
+/// in the first [`LONG_SWEEPS`] sweeps only (from the group the centres
+/// gave them to the group whose words explain them best), then stay, and
+/// a model scores them by its centres. The mixture assumes one topic per text, as short
+/// texts have (GSDMM was made for them); over a long narrative its
+/// likelihood is so peaked that a few counts more or less in a group move
+/// it, so long texts moving in every sweep chase each other and fits of
+/// different samples of the same narratives agreed much less; never moving
+/// them lost what their words say (see the README). Queries and tweets
+/// count fewer than 25 words in 99 of 100, narratives 56 in the median.
 pub const SHORT: f32 = 30.0;
+/// Sweeps in which a complaint longer than [`SHORT`] words may move, in
+/// the default fit (with the built-in word vectors). A fit with the
+/// caller's embeddings passes 0: their centres already read what a
+/// narrative is about, and moving narratives there gained nothing and
+/// matched the largest categories less often (see the README).
+pub const LONG_SWEEPS: usize = 1;
 
 /// The word counts of one problem's complaints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -308,10 +318,11 @@ fn rising(a: f64, t: f64) -> f64 {
 /// terms (`words` of them words), `view` their unit-length view vectors
 /// (character pieces or embeddings) over `view_columns` columns (none or
 /// an empty one: no view for that complaint), each weighing its share
-/// in `shares` of [`VIEW`] (none: the whole for every complaint). Only
-/// complaints of at most [`SHORT`] words move; longer ones count in their
-/// group's words where they are. Returns the new labels; a group may end
-/// up empty.
+/// in `shares` of [`VIEW`] (none: the whole for every complaint).
+/// Complaints of at most [`SHORT`] words may move in every sweep; longer
+/// ones in the first `long_sweeps` sweeps only, and count in their group's
+/// words where they are after that. Returns the new labels; a group may
+/// end up empty.
 #[allow(clippy::too_many_arguments)]
 pub fn refine(
     counts: &[SparseVec],
@@ -322,12 +333,13 @@ pub fn refine(
     k: usize,
     dim: usize,
     words: u32,
+    long_sweeps: usize,
     ctl: &Control,
 ) -> Result<Vec<Option<usize>>> {
     let vb = words.max(1) as f64 * BETA;
     let mut z: Vec<Option<usize>> = labels.iter().map(|l| l.filter(|&c| c < k)).collect();
     let totals: Vec<f32> = counts.iter().map(|x| x.iter().map(|e| e.1).sum()).collect();
-    for _ in 0..MAX_SWEEPS {
+    for sweep in 0..MAX_SWEEPS {
         ctl.check()?;
         // The groups' counts, term-major: n[t * k + c].
         let mut n = vec![0.0f32; dim * k];
@@ -355,7 +367,7 @@ pub fn refine(
                 |(score, cos), i| {
                     let own = z[i]?;
                     let x = &counts[i];
-                    if totals[i] > SHORT {
+                    if sweep >= long_sweeps && totals[i] > SHORT {
                         return Some(own);
                     }
                     let t = totals[i] as f64;
@@ -463,10 +475,35 @@ mod tests {
         labels.push(Some(0));
         labels.push(None);
         counts.push(doc(&[9]));
-        let z = refine(&counts, &[], 0, &[], &labels, 2, 10, 10, &Control::default()).unwrap();
+        let z = refine(&counts, &[], 0, &[], &labels, 2, 10, 10, LONG_SWEEPS, &Control::default()).unwrap();
         assert_eq!(z[24], Some(1));
         assert_eq!(z[25], None, "a complaint left out stays out");
         assert!(z[..24].iter().zip(&labels).all(|(a, b)| a == b));
+    }
+
+    #[test]
+    fn a_long_complaint_moves_once_to_the_group_its_words_fit() {
+        // Ten short complaints per group; a narrative of 40 words that all
+        // belong to group 1 was put in group 0 (as centres can, by a few
+        // words the two share).
+        let mut counts = Vec::new();
+        let mut labels = Vec::new();
+        for _ in 0..10 {
+            counts.push(doc(&[0, 1]));
+            labels.push(Some(0));
+            counts.push(doc(&[2, 3]));
+            labels.push(Some(1));
+        }
+        let long: Vec<u32> = (0..40).map(|i| 2 + i % 2).collect();
+        counts.push(doc(&long));
+        labels.push(Some(0));
+        assert!(counts[20].iter().map(|e| e.1).sum::<f32>() > SHORT);
+        let z = refine(&counts, &[], 0, &[], &labels, 2, 4, 4, LONG_SWEEPS, &Control::default()).unwrap();
+        assert_eq!(z[20], Some(1));
+        assert_eq!(z[..20], labels[..20]);
+        // A fit with the caller's embeddings keeps it where it is.
+        let kept = refine(&counts, &[], 0, &[], &labels, 2, 4, 4, 0, &Control::default()).unwrap();
+        assert_eq!(kept, labels);
     }
 
     #[test]
@@ -487,15 +524,15 @@ mod tests {
         counts.push(doc(&[3]));
         pieces.push(vec![(0u32, 1.0f32)]);
         labels.push(Some(0));
-        let words_only = refine(&counts, &[], 0, &[], &labels, 2, 4, 4, &Control::default()).unwrap();
+        let words_only = refine(&counts, &[], 0, &[], &labels, 2, 4, 4, LONG_SWEEPS, &Control::default()).unwrap();
         assert_eq!(words_only[20], Some(1));
-        let with_pieces = refine(&counts, &pieces, 2, &[], &labels, 2, 4, 4, &Control::default()).unwrap();
+        let with_pieces = refine(&counts, &pieces, 2, &[], &labels, 2, 4, 4, LONG_SWEEPS, &Control::default()).unwrap();
         assert_eq!(with_pieces[20], Some(0));
         // A complaint's share of the view scales it: at 0.3 its pieces no
         // longer outweigh its word, while the others' hold them.
         let mut shares = vec![1.0; counts.len()];
         shares[20] = 0.3;
-        let less = refine(&counts, &pieces, 2, &shares, &labels, 2, 4, 4, &Control::default()).unwrap();
+        let less = refine(&counts, &pieces, 2, &shares, &labels, 2, 4, 4, LONG_SWEEPS, &Control::default()).unwrap();
         assert_eq!(less[20], Some(1));
         assert_eq!(less[..20], with_pieces[..20]);
     }

@@ -554,6 +554,7 @@ impl ProblemModelParams {
                 (&piece_rows, view_columns, &shares),
                 &vocabulary,
                 Some((&sample, chargrams::PieceWords::All)),
+                mixture::LONG_SWEEPS,
                 ctl,
             )?;
             let words = vocabulary.len() as u32;
@@ -581,6 +582,7 @@ impl ProblemModelParams {
                 (&view, view_columns, &[]),
                 &vocabulary,
                 Some((&sample, which)),
+                0,
                 ctl,
             )?;
             centroids = centres;
@@ -700,6 +702,7 @@ fn refine_by_mixture(
     (view, view_columns, shares): (&[SparseVec], usize, &[f64]),
     vocabulary: &Vocabulary,
     texts: Option<(&[String], chargrams::PieceWords)>,
+    long_sweeps: usize,
     ctl: &Control,
 ) -> Result<(Vec<SparseVec>, Mixture)> {
     let k = centroids.len();
@@ -723,7 +726,7 @@ fn refine_by_mixture(
         })
         .collect();
     let words = vocabulary.terms().iter().filter(|t| t.parts.is_none()).count() as u32;
-    let z = mixture::refine(&counts, view, view_columns, shares, &start, k, vocabulary.len(), words, ctl)?;
+    let z = mixture::refine(&counts, view, view_columns, shares, &start, k, vocabulary.len(), words, long_sweeps, ctl)?;
     // The groups that kept members, in their order.
     let mut size = vec![0usize; k];
     for &c in z.iter().flatten() {

@@ -792,7 +792,7 @@ class Analysis:
         >>> result.over_time(pp.load_sample_dates(), "Y", top=2).tail(2)  # doctest: +NORMALIZE_WHITESPACE
                     card  experian  (other problems)  (no problem)
         period
-        2019-01-01    67        47               192             0
+        2019-01-01    70        51               185             0
         2020-01-01     0         3                 6             0
         """
         pd = _pandas("over_time()")
