@@ -31,10 +31,10 @@
 //!
 //! Complaints of up to [`SHORT`] words move in every sweep; longer ones
 //! move in the first sweep only, and then stay ([`LONG_SWEEPS`]; in a fit
-//! with the caller's embeddings they do not move). A fitted model keeps each problem's word counts
-//! ([`Mixture`]) and scores a short complaint that fits some problem
-//! (its centre reaches the threshold) among the problems whose centre
-//! shares a keyword with it, by the same likelihood
+//! with the caller's embeddings they do not move). A fitted model keeps
+//! each problem's word counts ([`Mixture`]) and scores a short complaint
+//! that fits some problem (its centre reaches the threshold) among the
+//! problems whose centre shares a keyword with it, by the same likelihood
 //! (naive Bayes, linear in the complaint's counts: see [`Scorer`]) plus a
 //! second view, as in the fit: the cosine of its embedding to the
 //! problem's embedding centre for a model fitted with embeddings (averaged
@@ -91,10 +91,10 @@ pub const MAX_SWEEPS: usize = 10;
 /// mixture in every sweep and when a model scores them; longer ones move
 /// in the first [`LONG_SWEEPS`] sweeps only (from the group the centres
 /// gave them to the group whose words explain them best), then stay, and
-/// a model scores them by its centres. The mixture assumes one topic per text, as short
-/// texts have (GSDMM was made for them); over a long narrative its
-/// likelihood is so peaked that a few counts more or less in a group move
-/// it, so long texts moving in every sweep chase each other and fits of
+/// a model scores them by its centres. The mixture assumes one topic per
+/// text, as short texts have (GSDMM was made for them); over a long
+/// narrative its likelihood is so peaked that a few counts more or less
+/// in a group move it, so long texts moving in every sweep chase each other and fits of
 /// different samples of the same narratives agreed much less; never moving
 /// them lost what their words say (see the README). Queries and tweets
 /// count fewer than 25 words in 99 of 100, narratives 56 in the median.

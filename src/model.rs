@@ -582,6 +582,8 @@ impl ProblemModelParams {
                 (&view, view_columns, &[]),
                 &vocabulary,
                 Some((&sample, which)),
+                // Narratives stay where the centres put them (see
+                // `mixture::LONG_SWEEPS`).
                 0,
                 ctl,
             )?;
