@@ -19,8 +19,8 @@
 //! rarely seen terms towards 1, so two complaints that repeat an odd word
 //! do not make it a topic. In one-line complaints (surveys, tweets, chat)
 //! nearly every term occurs once per complaint and the bonus is close to 0;
-//! in long narratives it lifts the topic words (measured in the README's
-//! Quality section).
+//! in long narratives it lifts the topic words (measured in
+//! docs/quality.md).
 
 use crate::normalize::{normalize, normalize_into};
 use crate::phrases::{self, PhraseParams};
