@@ -1,7 +1,9 @@
 //! Stage 1: normalisation.
 //!
-//! Unicode NFKC, case folding, typographic apostrophes and common HTML
-//! entities unified, markup tags dropped, and everything that is not a
+//! HTML entities decoded (every named one, `&nbsp;` too, and numeric ones;
+//! text escaped twice is decoded twice), Unicode NFKC, case folding,
+//! typographic apostrophes unified, markup tags dropped, and everything
+//! that is not a
 //! topic masked: URLs, e-mail
 //! addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
 //! dates, order/account numbers and other numbers, and redaction marks such
@@ -308,27 +310,31 @@ fn strip_tags(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn unify_punctuation(text: &str) -> Cow<'_, str> {
-    // Byte scans: '&' is ASCII, and the apostrophes all start with a non-ASCII byte.
-    let bytes = text.as_bytes();
-    let needs = bytes.contains(&b'&') || (!text.is_ascii() && text.contains(['\u{2019}', '\u{2018}', '\u{02bc}']));
-    if !needs {
+/// HTML entities decoded, as a browser shows them (`html_escape`: every
+/// named entity of HTML5, decimal and hex ones); text escaped twice
+/// (`&amp;lt;b&amp;gt;`, as some exports write markup) decoded twice, so
+/// that its tags are dropped like the once-escaped ones.
+fn decode_entities(text: &str) -> Cow<'_, str> {
+    if !text.as_bytes().contains(&b'&') {
         return Cow::Borrowed(text);
     }
-    let mut s = text.replace(['\u{2019}', '\u{2018}', '\u{02bc}'], "'");
-    if s.contains('&') {
-        s = s
-            .replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&apos;", "'");
+    match html_escape::decode_html_entities(text) {
+        Cow::Owned(once) if once.contains('&') => {
+            Cow::Owned(html_escape::decode_html_entities(&once).into_owned())
+        }
+        decoded => decoded,
     }
-    Cow::Owned(s)
 }
 
-/// Normalise one complaint: NFKC, unified apostrophes and entities, masks,
+fn unify_apostrophes(text: &str) -> Cow<'_, str> {
+    // The apostrophes all start with a non-ASCII byte.
+    if text.is_ascii() || !text.contains(['\u{2019}', '\u{2018}', '\u{02bc}']) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace(['\u{2019}', '\u{2018}', '\u{02bc}'], "'"))
+}
+
+/// Normalise one complaint: entities decoded, NFKC, unified apostrophes, masks,
 /// then full Unicode lower-casing.
 ///
 /// ```
@@ -351,8 +357,12 @@ pub fn normalize_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    let nfkc: Cow<'_, str> = if text.is_ascii() { Cow::Borrowed(text) } else { Cow::Owned(text.nfkc().collect()) };
-    let unified = unify_punctuation(&nfkc);
+    // Entities first: what they decode to (a no-break space, "é", "’")
+    // is then normalised like the same characters typed.
+    let decoded = decode_entities(text);
+    let nfkc: Cow<'_, str> =
+        if decoded.is_ascii() { decoded } else { Cow::Owned(decoded.nfkc().collect()) };
+    let unified = unify_apostrophes(&nfkc);
     let untagged = strip_tags(&unified);
     let masked = mask(&untagged);
     // Fast path for ASCII; full Unicode folding otherwise.
@@ -379,6 +389,15 @@ mod tests {
         assert_eq!(n("Straße"), "straße");
         assert_eq!(n("don\u{2019}t"), "don't");
         assert_eq!(n("Tom &amp; Jerry"), "tom & jerry");
+        // Every entity a ticket system writes, not only the five of XML:
+        // a no-break space is a space, not the word "nbsp".
+        assert_eq!(n("refund&nbsp;not&#160;received&#xA0;yet"), "refund not received yet");
+        assert_eq!(n("caf&eacute; &ndash; don&rsquo;t"), "café – don't");
+        // Escaped twice, markup is still markup; an unknown or invalid
+        // entity stays text.
+        assert_eq!(n("&amp;lt;b&amp;gt;late&amp;lt;/b&amp;gt; delivery"), "late delivery");
+        assert_eq!(n("&bogus; & fine"), "&bogus; & fine");
+        assert!(!n("&#0; &#55296; &#x110000;").contains('\u{fffd}'));
     }
 
     #[test]
@@ -466,8 +485,8 @@ mod tests {
             "<br/>ok",
         ];
         for text in samples {
-            let nfkc: String = text.nfkc().collect();
-            let slow = mask(&strip_tags(&unify_punctuation(&nfkc))).to_lowercase();
+            let nfkc: String = decode_entities(text).nfkc().collect();
+            let slow = mask(&strip_tags(&unify_apostrophes(&nfkc))).to_lowercase();
             if only_lowercase(text) {
                 assert_eq!(text.to_ascii_lowercase(), slow, "text: {text:?}");
             }

@@ -91,7 +91,7 @@ def test_over_time_leaves_out_undated_and_blank_rows_and_says_so(frame):
     dates = [str(d.date()) for d in df["date"]] + ["2024-01-02", None]
     dates[0] = "not a date"
     result = pp.analyze(texts, **QUIET)
-    with pytest.warns(UserWarning, match="1 complaints have no readable date"):
+    with pytest.warns(UserWarning, match="1 complaint has no readable date and is not counted"):
         table = result.over_time(dates, "W")
     assert int(table.to_numpy().sum()) == len(df) - 1
 
@@ -268,6 +268,12 @@ def test_dates_are_read_with_one_format_for_the_whole_column(frame):
     # Offsets across a change of summer time: one month, every row counted.
     shifted = [f"2024-03-{1 + i % 28:02d}T10:00{'+01:00' if i % 2 else '+02:00'}" for i in range(n)]
     assert list(result.over_time(shifted, "M").sum(axis=1)) == [n]
+    # The format most dates read by, not the first one's: an odd date at
+    # the top is the only row left out, not every other.
+    slashed = [f"2024/1/{1 + i % 28}" for i in range(n)]
+    slashed[0] = "2023-12-31"
+    with pytest.warns(UserWarning, match="^1 complaint has no readable date"):
+        assert list(result.over_time(slashed, "M").sum(axis=1)) == [n - 1]
     # Multiples of a period would overlap.
     with pytest.raises(pp.ParameterError, match="multiple"):
         result.over_time(dayfirst, "2D")
@@ -365,14 +371,15 @@ def test_impact_leaves_out_rows_without_a_score_or_a_complaint():
     result = pp.analyze(texts, **QUIET)
     scores: list = [4.0] * len(texts)
     scores[0], scores[1], scores[2], scores[3] = None, "five", "2", " 4 "
+    scores[4], scores[5] = "N/A", " - "  # how exports write no score
     scores[-2:] = [1.0, 1.0]  # the blank rows' scores count nowhere
     with pytest.warns(UserWarning) as caught:
         table = result.impact(pd.Series(scores, dtype=object))
     messages = [str(w.message) for w in caught]
-    assert any("1 scores are not numbers ('five')" in m for m in messages)
-    assert any("1 complaints have no score" in m for m in messages)
-    assert int(table["rated"].sum()) <= len(truth) - 2
-    assert table.attrs["overall"] == pytest.approx((4.0 * (len(truth) - 3) + 2.0) / (len(truth) - 2))
+    assert any("1 score is not a number ('five') and is left out" in m for m in messages)
+    assert any("3 complaints have no score and are left out" in m for m in messages)
+    assert int(table["rated"].sum()) <= len(truth) - 4
+    assert table.attrs["overall"] == pytest.approx((4.0 * (len(truth) - 5) + 2.0) / (len(truth) - 4))
 
 
 def test_impact_goes_into_the_report_of_its_own_analysis_only(frame):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
+from ._words import counted, of_them_copies
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._result import Analysis, ProblemStability
@@ -67,8 +68,8 @@ def render_html(
         parts.append(
             f"<h3>#{p.rank} {_e(p.label)}</h3>"
             f'<div><span class="pp-bar" style="width:{width}px"></span>'
-            f"{p.size:,} complaints ({p.share:.1%})"
-            + (f" · {p.copies:,} of them copies of another" if p.copies else "")
+            f"{counted(p.size, 'complaint')} ({p.share:.1%})"
+            + (f" · {of_them_copies(p.copies)} of another" if p.copies else "")
             + f" · cohesion {p.cohesion:.2f} · id {p.id}</div>"
         )
         kws = ", ".join(_e(k) for k, _ in p.keywords[:8])

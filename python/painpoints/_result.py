@@ -18,6 +18,7 @@ from ._errors import InputError, NotFittedError, ParameterError
 from ._inputs import check_count, is_integer, is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
+from ._words import counted, of_them_copies
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -91,8 +92,8 @@ class Problem:
 
     def __str__(self) -> str:
         kws = ", ".join(k for k, _ in self.keywords[:5])
-        copies = f", {self.copies} of them copies" if self.copies else ""
-        return f"#{self.rank} {self.label} — {self.size} complaints ({self.share:.1%}{copies}); keywords: {kws}"
+        copies = f", {of_them_copies(self.copies)}" if self.copies else ""
+        return f"#{self.rank} {self.label} — {counted(self.size, 'complaint')} ({self.share:.1%}{copies}); keywords: {kws}"
 
     def __repr__(self) -> str:
         # Compact: the examples' full text is in .examples, not on screen.
@@ -140,7 +141,7 @@ class Theme:
 
     def __str__(self) -> str:
         n = len(self.problem_ids)
-        return f"{self.label} — {n} problem{'s' if n != 1 else ''}, {self.size} complaints ({self.share:.1%})"
+        return f"{self.label} — {counted(n, 'problem')}, {counted(self.size, 'complaint')} ({self.share:.1%})"
 
 
 @dataclass(frozen=True)
@@ -270,24 +271,30 @@ def check_dates(pd: Any, dates: Sequence[Any], name: str) -> None:
 
 
 def _date_format(column: Any, dayfirst: bool) -> Optional[str]:
-    """The strptime format of the first date strings that pandas can guess
-    one for (so one unreadable first row does not make every row be read
-    on its own), or None."""
+    """The strptime format most of the column's first date strings read by
+    (pandas guesses one per string; of the first 1,000 rows, until 200
+    guesses), or None. A majority, not the first guess: one odd date at
+    the top ("2019-12-31" over a column of "2019/9/24") must not make
+    every other row unreadable."""
     try:
         from pandas.tseries.api import guess_datetime_format
     except ImportError:  # pandas < 2.2: pandas infers it itself
         return None
+    votes: Dict[str, int] = {}
     for value in column.head(1000):
         if isinstance(value, str):
             fmt = guess_datetime_format(value.strip(), dayfirst=dayfirst)
             if fmt is not None:
-                return str(fmt)
-    return None
+                votes[str(fmt)] = votes.get(str(fmt), 0) + 1
+                if sum(votes.values()) >= 200:
+                    break
+    # (The first format seen wins a tie: dicts keep insertion order.)
+    return max(votes, key=lambda f: votes[f]) if votes else None
 
 
 def _read_dates(pd: Any, values: np.ndarray, dayfirst: bool) -> Any:
     """``values`` as naive timestamps (NaT where unreadable). The column is
-    read with one format, as pandas infers it from its first date, so
+    read with one format, the one most of its first dates read by, so
     "03/04" cannot mean March in one row and April in the next; strings
     with different UTC offsets are brought to UTC, and a column in one
     time zone keeps its local times."""
@@ -469,12 +476,20 @@ def _score_value(value: Any) -> float:
     return number if abs(number) <= 1e100 else float("nan")
 
 
+# Cells a survey export writes where there is no score: blank, or "N/A",
+# "-", "don't know"… (lower-cased, stripped). They count as no score given,
+# not as a score that is not a number.
+_NO_SCORE = frozenset({"", "n/a", "n.a.", "na", "-", "--", "\u2014", "?", "none", "null", "nan", "<na>", "missing",
+                       "unknown", "no answer", "not applicable", "dk", "don't know", "prefer not to say"})
+
+
 def read_scores(raw: np.ndarray, name: str, nps: bool) -> Tuple[np.ndarray, np.ndarray]:
     """Per row of ``raw``, its score as a float (NaN without one), and
-    whether a value was given at all. Raises :class:`ParameterError` for
+    whether a value was given at all (blank, "N/A" and the like are not). Raises :class:`ParameterError` for
     dates, for a column of which no value is a number, and with ``nps``
     for answers that are not whole numbers from 0 to 10."""
-    given = np.array([not is_missing(v) and not (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
+    given = np.array([not is_missing(v) and not (isinstance(v, str) and v.strip().lower() in _NO_SCORE)
+                      for v in raw], dtype=bool)
     if any(isinstance(v, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)) for v in raw[given]):
         raise ParameterError(f"{name} holds dates or durations, not scores; pass a column of ratings")
     values = np.array([_score_value(v) for v in raw], dtype=float)
@@ -808,7 +823,8 @@ class Analysis:
             raise InputError(f"none of the {undated:,} complaints' dates reads as a date (values such as {sample}); "
                              "pass a column of dates or date strings")
         if undated:
-            warnings.warn(f"{undated:,} complaints have no readable date and are not counted in over_time()",
+            warnings.warn(f"{counted(undated, 'complaint')} {'has' if undated == 1 else 'have'} no readable date and "
+                          f"{'is' if undated == 1 else 'are'} not counted in over_time()",
                           UserWarning, stacklevel=2)
         keep = said & when.notna().to_numpy()
         frame = pd.DataFrame({"period": periods[keep].to_numpy(), "column": columns[keep]})
@@ -1007,9 +1023,12 @@ class Analysis:
         said = ~self._empty_rows()
         scored = said & np.isfinite(values)
         unread = given & ~np.isfinite(values)
-        for rows, what in ((said & unread, "scores are not numbers ({})"), (said & ~given, "complaints have no score")):
-            if rows.any() and scored.any():
-                warnings.warn(f"{int(rows.sum()):,} {what.format(_some_values(raw[rows]))} and are left out of "
+        for rows, what in ((said & unread, ("score is not a number", "scores are not numbers")),
+                           (said & ~given, ("complaint has no score", "complaints have no score"))):
+            k = int(rows.sum())
+            if k and scored.any():
+                values_shown = f" ({_some_values(raw[rows])})" if what[0].startswith("score") else ""
+                warnings.warn(f"{k:,} {what[k != 1]}{values_shown} and {'is' if k == 1 else 'are'} left out of "
                               "impact()", UserWarning, stacklevel=2)
         if nps:
             values = np.where(values >= 9, 100.0, np.where(values <= 6, -100.0, 0.0))
@@ -1133,7 +1152,7 @@ class Analysis:
         """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without a complaint)"."""
         said = self.n_rows - self.n_empty
         empty = f" (+{self.n_empty:,} rows without a complaint)" if self.n_empty else ""
-        return f"{said:,} complaints{empty}"
+        return f"{counted(said, 'complaint')}{empty}"
 
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:
         """A plain-text summary of the top problems."""
@@ -1147,7 +1166,7 @@ class Analysis:
             lines.append(NO_PROBLEMS_HINT)
         for p in self.top(n):
             lines.append("")
-            copies = f"  {p.copies} copies" if p.copies else ""
+            copies = f"  {counted(p.copies, 'copy', 'copies')}" if p.copies else ""
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%}){copies}  "
                          f"cohesion {p.cohesion:.2f}")
             lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))

@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
 from ._inputs import is_missing
+from ._words import counted, of_them_copies
 
 __all__ = ["main", "build_parser"]
 
@@ -544,7 +545,7 @@ def _segment_text(table: Any, segments: int = 10) -> str:
         lines[0] += f"; the {segments} largest of {len(names)} segments, all in --json"
     for name in names[:segments]:
         rows = table[table["segment"] == name]
-        lines.append(f"{name} ({int(rows['complaints'].iloc[0]):,} complaints)")
+        lines.append(f"{name} ({counted(int(rows['complaints'].iloc[0]), 'complaint')})")
         for r in rows.itertuples():
             lines.append(f"   #{r.rank} {r.problem_label}  {r.share:.1%} vs {r.share_elsewhere:.1%}  p={r.p_value:.2g} q={r.q_value:.2g}")
     return "\n".join(lines)
@@ -566,7 +567,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         pass
     model.save(args.output)
     problems = list(getattr(model, "problems_", None) or [])
-    print(f"Found {len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(texts)} complaints.")
+    print(f"Found {counted(len(problems), 'problem')} in {counted(len(texts), 'complaint')}.")
     if not problems:
         from ._result import NO_PROBLEMS_HINT
 
@@ -574,7 +575,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     for rank, problem in enumerate(problems[:3], start=1):
         size = getattr(problem, "size", None)
         copies = getattr(problem, "copies", 0)
-        extra = f" ({size} complaints{f', {copies} of them copies' if copies else ''})" if size is not None else ""
+        extra = f" ({counted(size, 'complaint')}{f', {of_them_copies(copies)}' if copies else ''})" if size is not None else ""
         print(f"  {rank}. {problem.label}{extra}")
     print(f"Saved model to {args.output}")
     return 0

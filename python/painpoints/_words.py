@@ -1,0 +1,16 @@
+"""Counts in words, for the messages and summaries people read."""
+from __future__ import annotations
+
+from typing import Optional
+
+
+def counted(n: int, noun: str, plural: Optional[str] = None) -> str:
+    """``"1 complaint"``, ``"1,200 complaints"``; ``plural`` when adding an
+    "s" is wrong (``counted(2, "copy", "copies")``)."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def of_them_copies(n: int) -> str:
+    """How many of a problem's complaints copy another: ``"1 of them a
+    copy"``, ``"12 of them copies"``."""
+    return f"{n:,} of them {'a copy' if n == 1 else 'copies'}"
