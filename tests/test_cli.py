@@ -77,6 +77,30 @@ def test_analyze_prints_summary_and_writes_html(tmp_path, export_csv, capsys):
     assert "<html" in content or "<!doctype" in content
 
 
+def test_analyze_writes_every_row_with_its_problem(tmp_path, export_csv, capsys):
+    rows_path = tmp_path / "labelled.csv"
+    rc = main(["analyze", str(export_csv), "--text", "comment", "--rows", str(rows_path), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert f"Wrote 91 rows with their problem to {rows_path}" in captured.out
+    written = pd.read_csv(rows_path)
+    source = pd.read_csv(export_csv)
+    # Every row, in file order, with its own columns and its problem, as
+    # analyze() labels the same complaints.
+    assert list(written.columns) == list(source.columns) + ["problem_id", "problem_label", "similarity"]
+    assert list(written["ticket"]) == list(source["ticket"])
+    result = painpoints.analyze(source["comment"], progress=False)
+    assert list(written["problem_id"]) == list(result.labels)
+    names = {p.id: p.label for p in result.problems}
+    assert [names.get(i) for i in written["problem_id"]] == [None if pd.isna(x) else x for x in written["problem_label"]]
+    assert written["problem_id"].iloc[-1] == -1  # the blank comment
+    assert set(written.loc[written["problem_id"] >= 0, "problem_label"]) == set(names.values())
+    # A path that cannot be written fails before the fit.
+    assert main(["analyze", str(export_csv), "--text", "comment", "--rows", str(tmp_path / "no" / "x.csv")]) != 0
+    captured = capsys.readouterr()
+    assert "does not exist" in captured.err and not captured.out
+
+
 def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv, capsys):
     out_json = tmp_path / "result.json"
     rc = main(["analyze", str(export_csv), "--text", " COMMENT ", "--json", str(out_json), "--no-progress"])

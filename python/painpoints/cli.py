@@ -36,6 +36,7 @@ _ANALYZE_EPILOG = """\
 Examples:
   painpoints analyze tickets.csv --text comment
   painpoints analyze tickets.csv --text comment --top 5 --html report.html
+  painpoints analyze tickets.csv --text comment --rows tickets_labelled.csv
   painpoints analyze survey.xlsx --sheet Responses --text Q2_TEXT --json problems.json
   painpoints analyze export.jsonl --text body --max-problems 20 --min-size 5 --seed 42
   painpoints analyze tickets.csv --text comment --embeddings tickets_minilm.npy
@@ -164,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive_int, default=3, metavar="N", help="number of problems to show (default: 3)")
     p.add_argument("--html", metavar="PATH", default=None, help="also write an HTML report to PATH")
     p.add_argument("--json", metavar="PATH", default=None, help="also write the full result as JSON to PATH")
+    p.add_argument("--rows", metavar="PATH", default=None,
+                   help="also write every row of EXPORT with its problem_id, problem_label and similarity to PATH"
+                        " (CSV, TSV, JSONL, Parquet or Excel, by its extension; as `score` writes them)")
     p.add_argument(
         "--stability",
         type=_positive_int,
@@ -451,6 +455,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     _check_output(args.html)
     _check_output(args.json)
+    _check_output(args.rows)
     previous = _previous(args)
     df = _load(args)
     column = _text_column(df, args)
@@ -508,6 +513,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         _write_html(result, args.html, args.top, checks, effect)
     if args.json:
         _write_json(result, args.json, checks, extra)
+    if args.rows:
+        from ._model import warn_replaced_columns
+
+        warn_replaced_columns(df.columns)
+        rows = result.assignments()
+        out = df.copy()
+        for name in ("problem_id", "problem_label", "similarity"):
+            out[name] = rows[name].to_numpy()
+        out["similarity"] = out["similarity"].round(4)  # as score writes it
+        ppio.write_table(out, args.rows)
+        print(f"\nWrote {counted(len(out), 'row')} with their problem to {args.rows}")
     return 0
 
 
