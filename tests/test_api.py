@@ -369,3 +369,18 @@ def test_short_answers_repeat_without_being_copies():
     texts = ["too expensive"] * 40 + ["the app keeps crashing at login"] * 30 + ["delivery was late"] * 20
     result = pp.analyze(texts, min_size=5, progress=False)
     assert [(p.size, p.copies) for p in result.problems] == [(40, 0), (30, 0), (20, 0)]
+
+
+def test_a_summary_of_few_complaints_says_its_problems_are_thin():
+    # Five unrelated narratives share "credit" and "report": one problem of
+    # all five, which the summary must not present as a finding like any other.
+    texts = pp.load_sample()[:5]
+    few = pp.analyze(texts, progress=False)
+    assert few.problems
+    note = "Only 5 complaints: with this few, a problem can gather complaints that share a single word"
+    assert note in few.summary()
+    assert note in few._repr_html_()
+    assert few.summary().startswith(f"painpoints: 5 complaints, {len(few.problems)} problem")
+    # From 50 complaints on, no such note.
+    assert "with this few, a problem" not in pp.analyze(pp.load_sample()[:50], progress=False).summary()
+

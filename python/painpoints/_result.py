@@ -170,6 +170,19 @@ class ProblemStability:
 # Jaccard overlap above which a problem counts as found again in a refit.
 FOUND_AGAIN = 0.5
 
+# Below this many complaints a summary says that its problems are thin.
+FEW_COMPLAINTS = 50
+
+
+def few_complaints_note(said: int, problems: int) -> Optional[str]:
+    """The caution a summary of ``said`` complaints shows, or None: with a
+    handful of complaints, any few that share a word make a "problem"."""
+    if problems == 0 or said >= FEW_COMPLAINTS:
+        return None
+    return (f"Only {counted(said, 'complaint')}: with this few, a problem can gather complaints that share a "
+            "single word. Read its examples before counting on it.")
+
+
 NO_PROBLEMS_HINT = (
     "No problem found: no group of at least min_size similar complaints (by default 0.4% of the rows, "
     "at least 3). With few complaints, analyze more of them or set min_size lower (min_size=2, or --min-size 2)."
@@ -1159,11 +1172,14 @@ class Analysis:
         n = self._top if top is None else top
         clean = _redact if redact else (lambda s: s)
         lines = [
-            f"painpoints: {self._counted()}, {len(self.problems)} problems, "
+            f"painpoints: {self._counted()}, {counted(len(self.problems), 'problem')}, "
             f"top {min(n, len(self.problems))} cover {self.coverage(n):.1%}, no problem {self.no_problem_share:.1%}",
         ]
         if not self.problems and self.n_rows > self.n_empty:
             lines.append(NO_PROBLEMS_HINT)
+        few = few_complaints_note(self.n_rows - self.n_empty, len(self.problems))
+        if few:
+            lines.append(few)
         for p in self.top(n):
             lines.append("")
             copies = f"  {counted(p.copies, 'copy', 'copies')}" if p.copies else ""
