@@ -319,9 +319,7 @@ fn decode_entities(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     match html_escape::decode_html_entities(text) {
-        Cow::Owned(once) if once.contains('&') => {
-            Cow::Owned(html_escape::decode_html_entities(&once).into_owned())
-        }
+        Cow::Owned(once) if once.contains('&') => Cow::Owned(html_escape::decode_html_entities(&once).into_owned()),
         decoded => decoded,
     }
 }
@@ -360,8 +358,7 @@ pub fn normalize_into(text: &str, out: &mut String) {
     // Entities first: what they decode to (a no-break space, "é", "’")
     // is then normalised like the same characters typed.
     let decoded = decode_entities(text);
-    let nfkc: Cow<'_, str> =
-        if decoded.is_ascii() { decoded } else { Cow::Owned(decoded.nfkc().collect()) };
+    let nfkc: Cow<'_, str> = if decoded.is_ascii() { decoded } else { Cow::Owned(decoded.nfkc().collect()) };
     let unified = unify_apostrophes(&nfkc);
     let untagged = strip_tags(&unified);
     let masked = mask(&untagged);
