@@ -3,9 +3,7 @@
 //! HTML entities decoded (every named one, `&nbsp;` too, and numeric ones;
 //! text escaped twice is decoded twice), Unicode NFKC, case folding,
 //! typographic apostrophes unified, markup tags dropped, and everything
-//! that is not a
-//! topic masked: URLs, e-mail
-//! addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
+//! that is not a topic masked: URLs, e-mail addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
 //! dates, order/account numbers and other numbers, and redaction marks such
 //! as `XXXX` or `XX/XX/XXXX`. Masks become placeholder words (`_url_`,
 //! `_money_`, ...) so that "order #48213" and "order #99120" agree, and later

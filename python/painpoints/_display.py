@@ -57,12 +57,10 @@ def render_html(
         f"{counted(len(result.problems), 'problem')}; the top {min(top, len(result.problems))} cover "
         f"{result.coverage(top):.1%}; no problem: {result.no_problem_share:.1%}</div>"
     )
+    from ._result import NO_PROBLEMS_HINT, few_complaints_note
+
     if not result.problems and result.n_rows > result.n_empty:
-        from ._result import NO_PROBLEMS_HINT
-
         parts.append(f'<div class="pp-kw">{_e(NO_PROBLEMS_HINT)}</div>')
-    from ._result import few_complaints_note
-
     few = few_complaints_note(result.n_rows - result.n_empty, len(result.problems))
     if few:
         parts.append(f'<div class="pp-kw">{_e(few)}</div>')

@@ -498,9 +498,10 @@ _NO_SCORE = frozenset({"", "n/a", "n.a.", "na", "-", "--", "\u2014", "?", "none"
 
 def read_scores(raw: np.ndarray, name: str, nps: bool) -> Tuple[np.ndarray, np.ndarray]:
     """Per row of ``raw``, its score as a float (NaN without one), and
-    whether a value was given at all (blank, "N/A" and the like are not). Raises :class:`ParameterError` for
-    dates, for a column of which no value is a number, and with ``nps``
-    for answers that are not whole numbers from 0 to 10."""
+    whether a value was given at all (blank, "N/A" and the like are not).
+    Raises :class:`ParameterError` for dates, for a column of which no
+    value is a number, and with ``nps`` for answers that are not whole
+    numbers from 0 to 10."""
     given = np.array([not is_missing(v) and not (isinstance(v, str) and v.strip().lower() in _NO_SCORE)
                       for v in raw], dtype=bool)
     if any(isinstance(v, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)) for v in raw[given]):
@@ -1036,12 +1037,12 @@ class Analysis:
         said = ~self._empty_rows()
         scored = said & np.isfinite(values)
         unread = given & ~np.isfinite(values)
-        for rows, what in ((said & unread, ("score is not a number", "scores are not numbers")),
-                           (said & ~given, ("complaint has no score", "complaints have no score"))):
+        for rows, one, many, show in ((said & unread, "score is not a number", "scores are not numbers", True),
+                                      (said & ~given, "complaint has no score", "complaints have no score", False)):
             k = int(rows.sum())
             if k and scored.any():
-                values_shown = f" ({_some_values(raw[rows])})" if what[0].startswith("score") else ""
-                warnings.warn(f"{k:,} {what[k != 1]}{values_shown} and {'is' if k == 1 else 'are'} left out of "
+                shown = f" ({_some_values(raw[rows])})" if show else ""
+                warnings.warn(f"{k:,} {one if k == 1 else many}{shown} and {'is' if k == 1 else 'are'} left out of "
                               "impact()", UserWarning, stacklevel=2)
         if nps:
             values = np.where(values >= 9, 100.0, np.where(values <= 6, -100.0, 0.0))

@@ -514,14 +514,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(result, args.json, checks, extra)
     if args.rows:
-        from ._model import warn_replaced_columns
-
-        warn_replaced_columns(df.columns)
         rows = result.assignments()
-        out = df.copy()
-        for name in ("problem_id", "problem_label", "similarity"):
-            out[name] = rows[name].to_numpy()
-        out["similarity"] = out["similarity"].round(4)  # as score writes it
+        out = _with_problems(df, rows["problem_id"].to_numpy(), rows["problem_label"].tolist(),
+                             rows["similarity"].to_numpy())
         ppio.write_table(out, args.rows)
         print(f"\nWrote {counted(len(out), 'row')} with their problem to {args.rows}")
     return 0
@@ -635,17 +630,27 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"model returned {len(ids)} scores for {len(df)} rows"
         )
     labels = _problem_labels(model)
+    out = _with_problems(df, ids, [_label_for(model, labels, int(i)) for i in ids], sims)
+    ppio.write_table(out, args.output)
+    matched = int((ids >= 0).sum())
+    print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
+    return 0
+
+
+def _with_problems(df: Any, ids: Any, labels: Sequence[Optional[str]], similarity: Any) -> Any:
+    """A copy of the export ``df`` with each row's problem_id, problem_label
+    and similarity (rounded as score_file() writes it) after its own
+    columns, which replace an earlier run's (with a warning)."""
+    import numpy as np
+
     from ._model import warn_replaced_columns
 
     warn_replaced_columns(df.columns)
     out = df.copy()
     out["problem_id"] = ids
-    out["problem_label"] = [_label_for(model, labels, int(i)) for i in ids]
-    out["similarity"] = np.round(sims, 4)  # as score_file() writes it
-    ppio.write_table(out, args.output)
-    matched = int((ids >= 0).sum())
-    print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
-    return 0
+    out["problem_label"] = list(labels)
+    out["similarity"] = np.round(np.asarray(similarity, dtype=np.float64), 4)
+    return out
 
 
 def _embeddings(args: argparse.Namespace) -> Any:
