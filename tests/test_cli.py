@@ -497,11 +497,17 @@ def test_analyze_counts_problems_per_period_and_segment(tmp_path, capsys):
     path = tmp_path / "dated.csv"
     df.to_csv(path, index=False)
     out_json = tmp_path / "r.json"
+    out_html = tmp_path / "r.html"
     rc = main(["analyze", str(path), "--text", "comment", "--date", "created", "--freq", "M",
-               "--segment", "channel", "--json", str(out_json), "--no-progress"])
+               "--segment", "channel", "--json", str(out_json), "--html", str(out_html), "--no-progress"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert "complaints per month" in captured.out and "top problems per segment" in captured.out
+    # The report carries both tables too, one row per month and per channel's problem.
+    page = out_html.read_text(encoding="utf-8")
+    assert "<h3>Complaints per period</h3>" in page and "<h3>Top problems per segment</h3>" in page
+    assert all(f"<td>2024-0{m}-01</td>" in page for m in (1, 2, 3))
+    assert all(f"<td>{c} (30 complaints)</td>" in page for c in ("email", "chat", "phone"))
     doc = json.loads(out_json.read_text(encoding="utf-8"))
     ot = doc["over_time"]
     assert ot["freq"] == "M" and ot["periods"] == ["2024-01-01", "2024-02-01", "2024-03-01"]

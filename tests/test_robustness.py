@@ -334,6 +334,38 @@ def test_markup_in_complaints_is_escaped(tmp_path: Path) -> None:
     _assert_inert(result.to_html(top=10, redact=False), shown)
 
 
+def test_report_tables_of_periods_and_segments_are_inert_and_the_analysis_own() -> None:
+    rows = _MARKUP * 3 + ["the app crashes at login"] * 6
+    result = pp.analyze(rows, top=10, min_size=3, **QUIET)
+    dates = [f"2024-0{1 + i % 3}-10" for i in range(len(rows))]
+    segments = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'] * (len(rows) // 2)
+    trend = result.over_time(dates, "M")
+    seg = result.by_segment(segments, top=2)
+    page = result.to_html(over_time=trend, by_segment=seg)
+    shown = [" ".join(e.text.split()) for p in result.problems for e in p.examples[:3]]
+    allowed = _ALLOWED_TAGS | {"table", "tr", "th", "td"}
+    parser = _Collector()
+    parser.feed(page)
+    parser.close()
+    assert {tag for tag, _ in parser.tags} <= allowed
+    assert all(not name.lower().startswith("on") for _, attrs in parser.tags for name, _ in attrs)
+    text = "".join(parser.text)
+    assert "<script>alert(1)</script> (" in text and all(s in text for s in shown)
+    assert int(trend.to_numpy().sum()) == len(rows)
+    # Tables of another analysis, or not tables at all, are refused.
+    other = pp.analyze(rows + ["the app crashes at login"] * 3, top=10, min_size=3, **QUIET)
+    with pytest.raises(pp.ParameterError, match="another analysis"):
+        other.to_html(over_time=trend)
+    with pytest.raises(pp.ParameterError, match="another analysis"):
+        other.to_html(by_segment=seg)
+    with pytest.raises(pp.ParameterError, match="takes the table"):
+        result.to_html(by_segment=trend)
+    renamed = trend.rename(columns={trend.columns[0]: "a problem of another analysis"})
+    renamed.attrs = {}
+    with pytest.raises(pp.ParameterError, match="does not have"):
+        result.to_html(over_time=renamed)
+
+
 def test_markup_cannot_reach_labels_or_keywords() -> None:
     rows = ["<b>bold</b> <i onclick=x>refund</i> not received", "&lt;b&gt;refund&lt;/b&gt; not received",
             "<script>script alert</script> refund not received"] * 5

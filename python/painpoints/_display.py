@@ -25,7 +25,14 @@ _STYLE = """
 .pp-bar{display:inline-block;height:.7em;background:#c0392b;vertical-align:middle;margin-right:.4em}
 .pp-kw{color:#333;font-size:.92em}.pp-ex{color:#222;font-size:.92em;margin:.15em 0}
 .pp-row{color:#888;font-size:.85em}
+.pp-table{border-collapse:collapse;font-size:.88em;margin:.4em 0}
+.pp-table th,.pp-table td{padding:.15em .6em;text-align:right;border-bottom:1px solid #eee}
+.pp-table th:first-child,.pp-table td:first-child{text-align:left}
 """
+
+# Periods and segments a report shows at most (the tables hold them all).
+_PERIODS_SHOWN = 24
+_SEGMENTS_SHOWN = 20
 
 
 def _e(text: object) -> str:
@@ -46,6 +53,8 @@ def render_html(
     stability: Optional[Mapping[int, "ProblemStability"]] = None,
     impact: Optional[Mapping[int, Mapping[str, Any]]] = None,
     score_name: str = "score",
+    over_time: Any = None,
+    by_segment: Any = None,
 ) -> str:
     """Render ``result``'s top problems as HTML (a fragment or a full page),
     with each problem's stability check and its row of an impact table (by
@@ -106,6 +115,10 @@ def render_html(
         listed = " · ".join(f"#{p.rank} {_e(p.label)} ({p.size:,}, {p.share:.1%})" for p in rest)
         parts.append(f'<div class="pp-kw pp-rest"><b>The other {len(rest)} problem{"s" if len(rest) != 1 else ""}'
                      f"</b>: {listed}</div>")
+    if over_time is not None:
+        parts.append(_over_time_html(over_time))
+    if by_segment is not None:
+        parts.append(_by_segment_html(by_segment))
     parts.append("</div>")
     body = "\n".join(parts)
     if not full_page:
@@ -115,3 +128,42 @@ def render_html(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         "<title>painpoints report</title></head><body>\n" + body + "\n</body></html>\n"
     )
+
+
+def _over_time_html(table: Any) -> str:
+    """An over_time() table (complaints, or shares, per period and problem)
+    as an HTML table of its last periods."""
+    shown = table.tail(_PERIODS_SHOWN)
+    shares = any(getattr(dtype, "kind", "") == "f" for dtype in table.dtypes)
+    what = "Share of the complaints" if shares else "Complaints"
+    head = f"{what} per period"
+    if len(table) > len(shown):
+        head += f" (the last {len(shown)} of {len(table)})"
+    cells = "".join(f"<th>{_e(c)}</th>" for c in shown.columns)
+    rows = [f"<tr><th>period</th>{cells}</tr>"]
+    for when, values in shown.iterrows():
+        day = when.date() if hasattr(when, "date") else when
+        numbers = "".join(f"<td>{v:.1%}</td>" if shares else f"<td>{int(v):,}</td>" for v in values)
+        rows.append(f"<tr><td>{_e(day)}</td>{numbers}</tr>")
+    return f'<div class="pp-kw"><h3>{head}</h3><table class="pp-table">{"".join(rows)}</table></div>'
+
+
+def _by_segment_html(table: Any) -> str:
+    """A by_segment() table as an HTML table of its largest segments: each
+    segment's top problems, their share there and elsewhere, and the test."""
+    names = list(dict.fromkeys(table["segment"]))
+    head = "Top problems per segment"
+    if len(names) > _SEGMENTS_SHOWN:
+        head += f" (the {_SEGMENTS_SHOWN} largest of {len(names)})"
+    rows = ["<tr><th>segment</th><th>problem</th><th>share there</th><th>elsewhere</th><th>p</th><th>q</th></tr>"]
+    for name in names[:_SEGMENTS_SHOWN]:
+        part = table[table["segment"] == name]
+        first = True
+        for r in part.itertuples():
+            where = f"{_e(name)} ({counted(int(r.complaints), 'complaint')})" if first else ""
+            first = False
+            rows.append(f"<tr><td>{where}</td><td>#{int(r.rank)} {_e(r.problem_label)}</td>"
+                        f"<td>{_num(r.share, '.1%')}</td><td>{_num(r.share_elsewhere, '.1%')}</td>"
+                        f"<td>{_num(r.p_value, '.2g')}</td><td>{_num(r.q_value, '.2g')}</td></tr>")
+    return f'<div class="pp-kw"><h3>{head}</h3><table class="pp-table">{"".join(rows)}</table></div>'
+

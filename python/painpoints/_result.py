@@ -857,6 +857,7 @@ class Analysis:
             table = table.div(totals.where(totals > 0), axis=0).fillna(0.0)
         table.index = pd.Index([p.start_time for p in table.index], name="period", dtype="datetime64[ns]")
         table.columns.name = None
+        table.attrs["analysis"] = self._mark()
         return table
 
     def by_segment(self, segments: Any, *, top: int = 3) -> "pandas.DataFrame":
@@ -939,7 +940,9 @@ class Analysis:
         _add_q_values(rows)
         cols = ["segment", "complaints", "rank", "problem_id", "problem_label", "count", "share", "share_low",
                 "share_high", "share_elsewhere", "p_value", "q_value"]
-        return pd.DataFrame(rows, columns=cols)
+        out = pd.DataFrame(rows, columns=cols)
+        out.attrs["analysis"] = self._mark()
+        return out
 
     def trend(self, dates: Any, freq: str = "W", *, recent: int = 1, dayfirst: bool = False) -> "pandas.DataFrame":
         """What is growing and what shrank: each problem's share of the
@@ -1211,6 +1214,8 @@ class Analysis:
         redact: bool = True,
         stability: Optional[Iterable[ProblemStability]] = None,
         impact: Optional["pandas.DataFrame"] = None,
+        over_time: Optional["pandas.DataFrame"] = None,
+        by_segment: Optional["pandas.DataFrame"] = None,
     ) -> str:
         """An HTML report of the top problems; every complaint is escaped.
 
@@ -1219,7 +1224,11 @@ class Analysis:
         analysis' :meth:`stability`, adds to each problem how well refits
         find it again and how often it stays in the top; ``impact``, the
         table of this analysis' :meth:`impact`, adds its mean score against
-        the others'. When ``path`` is given the report is also written there (UTF-8).
+        the others'. ``over_time`` and ``by_segment``, the tables of this
+        analysis' :meth:`over_time` and :meth:`by_segment`, add the
+        complaints per period (the last 24 periods) and the top problems of
+        each segment (the 20 largest). When ``path`` is given the report is
+        also written there (UTF-8).
 
         >>> import painpoints as pp
         >>> texts = ["refund not received", "my refund never arrived", "app crashes at login",
@@ -1234,7 +1243,11 @@ class Analysis:
         rows = self._own_impact(impact)
         page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True,
                            stability=checks, impact=rows,
-                           score_name="NPS" if impact is not None and impact.attrs.get("nps") else "mean score")
+                           score_name="NPS" if impact is not None and impact.attrs.get("nps") else "mean score",
+                           over_time=self._own_table(over_time, "over_time", set()),
+                           by_segment=self._own_table(by_segment, "by_segment",
+                                                      {"segment", "complaints", "rank", "problem_id", "problem_label",
+                                                       "share", "share_elsewhere", "p_value", "q_value"}))
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(page)
@@ -1255,6 +1268,27 @@ class Analysis:
                 raise ParameterError(f"stability= has problem {c.id} ({c.label!r}), which this analysis does not: "
                                      "pass the result of this analysis' own stability()")
         return {c.id: c for c in checks}
+
+    def _own_table(self, table: Any, name: str, columns: AbstractSet[str]) -> Any:
+        """``table`` (from this analysis' ``name`` method, with at least
+        ``columns``) checked to be this analysis' own: its mark, and the
+        problems it names, which must be this analysis' problems."""
+        if table is None:
+            return None
+        pd = _pandas(f"to_html({name}=...)")
+        own = f"pass the result of this analysis' own {name}()"
+        if not isinstance(table, pd.DataFrame) or not set(columns) <= set(table.columns):
+            raise ParameterError(f"{name}= takes the table that this analysis' {name}() returns, got "
+                                 f"{type(table).__name__}")
+        if table.attrs.get("analysis", self._mark()) != self._mark():
+            raise ParameterError(f"{name}= was computed on another analysis: {own}")
+        known = {p.label for p in self.problems} | {_NO_PROBLEM, _OTHER_PROBLEMS}
+        named = set(table["problem_label"]) if "problem_label" in columns else set(table.columns)
+        strange = sorted(str(x) for x in named - known)
+        if strange:
+            raise ParameterError(f"{name}= names problems this analysis does not have ({', '.join(strange[:3])}): "
+                                 f"{own}")
+        return table
 
     def _own_impact(self, impact: Any) -> Optional[Dict[int, Dict[str, Any]]]:
         """The rows of ``impact`` by problem id, checked to be this analysis' own."""

@@ -177,12 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         " (also in --html and --json; costs RUNS fits; at most 100)",
     )
     p.add_argument("--date", metavar="COLUMN", default=None,
-                   help="also count the top problems per period of this date column (also in --json)")
+                   help="also count the top problems per period of this date column (also in --html and --json)")
     p.add_argument("--freq", choices=["D", "W", "M", "Q", "Y"], default="W",
                    help="the period for --date: day, week, month, quarter or year (default: W)")
     p.add_argument("--segment", metavar="COLUMN", default=None,
                    help="also show the top problems within each value of this column (channel, product...), "
-                   "with a test against the other values (also in --json)")
+                   "with a test against the other values (also in --html and --json)")
     p.add_argument("--rating", metavar="COLUMN", default=None,
                    help="also show which problems pull this score column (a rating, CSAT, NPS answer) down, "
                    "with a test against the other complaints (also in --json)")
@@ -347,8 +347,8 @@ def _stability_text(checks: Sequence[Any], runs: int, top: int) -> str:
 
 
 def _write_html(result: Any, path: str, top: int, stability: Optional[Sequence[Any]] = None,
-                impact: Any = None) -> None:
-    result.to_html(path, top=top, stability=stability, impact=impact)
+                impact: Any = None, over_time: Any = None, by_segment: Any = None) -> None:
+    result.to_html(path, top=top, stability=stability, impact=impact, over_time=over_time, by_segment=by_segment)
     _err(f"wrote HTML report to {path}")
 
 
@@ -487,6 +487,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print()
         print(_stability_text(checks, args.stability, args.top))
     extra: Dict[str, Any] = {}
+    table = seg = None
     if dates is not None:
         table = result.over_time(dates, args.freq, top=args.top)
         extra["over_time"] = {
@@ -510,7 +511,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print()
         print(_impact_text(effect, args.rating, args.nps))
     if args.html:
-        _write_html(result, args.html, args.top, checks, effect)
+        _write_html(result, args.html, args.top, checks, effect, table, seg)
     if args.json:
         _write_json(result, args.json, checks, extra)
     if args.rows:
