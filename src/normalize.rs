@@ -322,6 +322,38 @@ fn decode_entities(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Windows-1252's characters for the C1 controls U+0080 to U+009F, where
+/// it has one (the five it leaves undefined stay as they are).
+const WINDOWS_1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
+    '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
+
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// C1 controls read as Windows-1252, as browsers read `&#146;`: exports
+/// from Windows software write curly quotes and dashes as those numbers
+/// (`customer&#146;s`), and text decoded as Latin-1 by mistake holds the
+/// controls themselves. Read as controls, they would split a word
+/// ("customer" + "s") that the same complaint typed with `'` keeps whole.
+fn windows_1252_controls(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || !text.chars().any(is_c1) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(|c| if is_c1(c) { WINDOWS_1252[c as usize - 0x80] } else { c }).collect())
+}
+
+/// The text as a reader sees it: entities decoded, then C1 controls read
+/// as Windows-1252 (see [`decode_entities`], [`windows_1252_controls`]).
+fn as_shown(text: &str) -> Cow<'_, str> {
+    match decode_entities(text) {
+        Cow::Borrowed(t) => windows_1252_controls(t),
+        Cow::Owned(t) => Cow::Owned(windows_1252_controls(&t).into_owned()),
+    }
+}
+
 fn unify_apostrophes(text: &str) -> Cow<'_, str> {
     // The apostrophes all start with a non-ASCII byte.
     if text.is_ascii() || !text.contains(['\u{2019}', '\u{2018}', '\u{02bc}']) {
@@ -355,7 +387,7 @@ pub fn normalize_into(text: &str, out: &mut String) {
     }
     // Entities first: what they decode to (a no-break space, "é", "’")
     // is then normalised like the same characters typed.
-    let decoded = decode_entities(text);
+    let decoded = as_shown(text);
     let nfkc: Cow<'_, str> = if decoded.is_ascii() { decoded } else { Cow::Owned(decoded.nfkc().collect()) };
     let unified = unify_apostrophes(&nfkc);
     let untagged = strip_tags(&unified);
@@ -388,6 +420,11 @@ mod tests {
         // a no-break space is a space, not the word "nbsp".
         assert_eq!(n("refund&nbsp;not&#160;received&#xA0;yet"), "refund not received yet");
         assert_eq!(n("caf&eacute; &ndash; don&rsquo;t"), "café – don't");
+        // Windows-1252 numbers, as browsers read them, and the same
+        // characters left in text decoded as Latin-1.
+        assert_eq!(n("customer&#146;s &#147;fee&#148; &#150; &#128;5"), n("customer's \u{201c}fee\u{201d} – €5"));
+        assert_eq!(n("customer\u{92}s"), "customer's");
+        assert_eq!(n("odd\u{81}control"), "odd\u{81}control");
         // Escaped twice, markup is still markup; an unknown or invalid
         // entity stays text.
         assert_eq!(n("&amp;lt;b&amp;gt;late&amp;lt;/b&amp;gt; delivery"), "late delivery");
@@ -480,7 +517,7 @@ mod tests {
             "<br/>ok",
         ];
         for text in samples {
-            let nfkc: String = decode_entities(text).nfkc().collect();
+            let nfkc: String = as_shown(text).nfkc().collect();
             let slow = mask(&strip_tags(&unify_apostrophes(&nfkc))).to_lowercase();
             if only_lowercase(text) {
                 assert_eq!(text.to_ascii_lowercase(), slow, "text: {text:?}");

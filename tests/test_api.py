@@ -381,6 +381,8 @@ def test_a_summary_of_few_complaints_says_its_problems_are_thin():
     assert note in few.summary()
     assert note in few._repr_html_()
     assert few.summary().startswith(f"painpoints: 5 complaints, {len(few.problems)} problem")
+    one_blank = pp.analyze(texts + [""], progress=False)
+    assert "5 complaints (+1 row without a complaint)" in one_blank.summary()
     # From 50 complaints on, no such note.
     assert "with this few, a problem" not in pp.analyze(pp.load_sample()[:50], progress=False).summary()
 

@@ -99,6 +99,16 @@ def test_analyze_writes_every_row_with_its_problem(tmp_path, export_csv, capsys)
     assert main(["analyze", str(export_csv), "--text", "comment", "--rows", str(tmp_path / "no" / "x.csv")]) != 0
     captured = capsys.readouterr()
     assert "does not exist" in captured.err and not captured.out
+    # So does a format that cannot be written (no summary printed: no fit ran).
+    assert main(["analyze", str(export_csv), "--text", "comment", "--rows", str(tmp_path / "x.xls")]) != 0
+    captured = capsys.readouterr()
+    assert ".xlsx" in captured.err and not captured.out
+    # In JSON Lines a complaint without a problem has an empty label, as score writes it.
+    jsonl = tmp_path / "labelled.jsonl"
+    assert main(["analyze", str(export_csv), "--text", "comment", "--rows", str(jsonl), "--no-progress"]) == 0
+    capsys.readouterr()
+    last = json.loads(jsonl.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["problem_id"] == -1 and last["problem_label"] == ""
 
 
 def test_analyze_column_name_is_forgiving_and_json_written(tmp_path, export_csv, capsys):

@@ -1168,7 +1168,7 @@ class Analysis:
     def _counted(self) -> str:
         """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without a complaint)"."""
         said = self.n_rows - self.n_empty
-        empty = f" (+{self.n_empty:,} rows without a complaint)" if self.n_empty else ""
+        empty = f" (+{counted(self.n_empty, 'row')} without a complaint)" if self.n_empty else ""
         return f"{counted(said, 'complaint')}{empty}"
 
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:

@@ -456,6 +456,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     _check_output(args.html)
     _check_output(args.json)
     _check_output(args.rows)
+    if args.rows:
+        _io().check_writable(args.rows)  # its format too, before the fit
     previous = _previous(args)
     df = _load(args)
     column = _text_column(df, args)
@@ -516,8 +518,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         _write_json(result, args.json, checks, extra)
     if args.rows:
         rows = result.assignments()
-        out = _with_problems(df, rows["problem_id"].to_numpy(), rows["problem_label"].tolist(),
-                             rows["similarity"].to_numpy())
+        names = {p.id: p.label for p in result.problems}
+        ids = rows["problem_id"].to_numpy()
+        out = _with_problems(df, ids, [names.get(int(i), "") for i in ids], rows["similarity"].to_numpy())
         ppio.write_table(out, args.rows)
         print(f"\nWrote {counted(len(out), 'row')} with their problem to {args.rows}")
     return 0
@@ -599,6 +602,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     import painpoints
 
     _check_output(args.output)
+    _io().check_writable(args.output)
     model = _load_model(args.model)
     dim = model.embedding_dim_
     if dim is not None and args.embeddings is None:
@@ -634,14 +638,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     out = _with_problems(df, ids, [_label_for(model, labels, int(i)) for i in ids], sims)
     ppio.write_table(out, args.output)
     matched = int((ids >= 0).sum())
-    print(f"Scored {len(out)} rows ({matched} matched a known problem); wrote {args.output}")
+    print(f"Scored {counted(len(out), 'row')} ({matched:,} matched a known problem); wrote {args.output}")
     return 0
 
 
 def _with_problems(df: Any, ids: Any, labels: Sequence[Optional[str]], similarity: Any) -> Any:
     """A copy of the export ``df`` with each row's problem_id, problem_label
-    and similarity (rounded as score_file() writes it) after its own
-    columns, which replace an earlier run's (with a warning)."""
+    ("" for no problem) and similarity (rounded as score_file() writes it)
+    after its own columns, which replace an earlier run's (with a warning)."""
     import numpy as np
 
     from ._model import warn_replaced_columns

@@ -22,7 +22,7 @@ from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, 
 
 import pandas as pd
 
-__all__ = ["read_table", "write_table", "resolve_column", "detect_format"]
+__all__ = ["read_table", "write_table", "check_writable", "resolve_column", "detect_format"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -532,6 +532,31 @@ def _header_name(value: Any) -> str:
 # writing
 
 
+# The package each binary format needs to be written.
+_WRITERS = {"parquet": ("pyarrow", "fastparquet"), "excel": ("openpyxl", "xlsxwriter")}
+
+
+def check_writable(path: PathLike) -> str:
+    """The format :func:`write_table` would write ``path`` in, after
+    checking that it can: a known extension, not legacy ``.xls``, an
+    existing directory, and the package the format needs installed.
+    Raises :class:`painpoints.InputError` saying what to change, so a
+    command can refuse before its slow work rather than after it."""
+    import importlib.util
+
+    p = Path(os.fspath(path))
+    fmt = detect_format(p)
+    if fmt == "excel" and p.suffix.lower() == ".xls":
+        raise _input_error("writing legacy .xls files is not supported; use .xlsx")
+    if p.parent and not p.parent.exists():
+        raise _general_error(f"cannot write {os.fspath(path)}: directory {os.fspath(p.parent)} does not exist")
+    needed = _WRITERS.get(fmt, ())
+    if needed and not any(importlib.util.find_spec(name) is not None for name in needed):
+        raise _input_error(f"writing {fmt} files needs {' or '.join(needed)}: pip install {needed[0]}, "
+                           "or write .csv")
+    return fmt
+
+
 def write_table(df: pd.DataFrame, path: PathLike) -> None:
     """Write ``df`` to ``path``; the format follows the extension.
 
@@ -541,11 +566,7 @@ def write_table(df: pd.DataFrame, path: PathLike) -> None:
     ``.gz`` are honoured for the text formats.  The index is not written.
     """
     p = Path(os.fspath(path))
-    fmt = detect_format(p)
-    if fmt == "excel" and p.suffix.lower() == ".xls":
-        raise _input_error("writing legacy .xls files is not supported; use .xlsx")
-    if p.parent and not p.parent.exists():
-        raise _general_error(f"cannot write {os.fspath(path)}: directory {os.fspath(p.parent)} does not exist")
+    fmt = check_writable(p)
     try:
         if fmt == "csv":
             df.to_csv(p, index=False, encoding="utf-8", compression="infer")
