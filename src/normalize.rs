@@ -317,7 +317,14 @@ fn decode_entities(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     match html_escape::decode_html_entities(text) {
-        Cow::Owned(once) if once.contains('&') => Cow::Owned(html_escape::decode_html_entities(&once).into_owned()),
+        Cow::Owned(once) if once.contains('&') => {
+            // (A second pass that finds nothing keeps the first's string.)
+            let twice = match html_escape::decode_html_entities(&once) {
+                Cow::Owned(twice) => Some(twice),
+                Cow::Borrowed(_) => None,
+            };
+            Cow::Owned(twice.unwrap_or(once))
+        }
         decoded => decoded,
     }
 }
@@ -338,20 +345,18 @@ fn is_c1(c: char) -> bool {
 /// (`customer&#146;s`), and text decoded as Latin-1 by mistake holds the
 /// controls themselves. Read as controls, they would split a word
 /// ("customer" + "s") that the same complaint typed with `'` keeps whole.
-fn windows_1252_controls(text: &str) -> Cow<'_, str> {
-    if text.is_ascii() || !text.chars().any(is_c1) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(text.chars().map(|c| if is_c1(c) { WINDOWS_1252[c as usize - 0x80] } else { c }).collect())
+fn windows_1252_controls(text: &str) -> String {
+    text.chars().map(|c| if is_c1(c) { WINDOWS_1252[c as usize - 0x80] } else { c }).collect()
 }
 
 /// The text as a reader sees it: entities decoded, then C1 controls read
 /// as Windows-1252 (see [`decode_entities`], [`windows_1252_controls`]).
 fn as_shown(text: &str) -> Cow<'_, str> {
-    match decode_entities(text) {
-        Cow::Borrowed(t) => windows_1252_controls(t),
-        Cow::Owned(t) => Cow::Owned(windows_1252_controls(&t).into_owned()),
+    let decoded = decode_entities(text);
+    if decoded.is_ascii() || !decoded.chars().any(is_c1) {
+        return decoded;
     }
+    Cow::Owned(windows_1252_controls(&decoded))
 }
 
 fn unify_apostrophes(text: &str) -> Cow<'_, str> {

@@ -113,8 +113,7 @@ def render_html(
         # The problems beyond the top, by name and size, so a shared report
         # does not hide them (``to_html(top=n)`` shows them in full).
         listed = " · ".join(f"#{p.rank} {_e(p.label)} ({p.size:,}, {p.share:.1%})" for p in rest)
-        parts.append(f'<div class="pp-kw pp-rest"><b>The other {len(rest)} problem{"s" if len(rest) != 1 else ""}'
-                     f"</b>: {listed}</div>")
+        parts.append(f'<div class="pp-kw pp-rest"><b>The other {counted(len(rest), "problem")}</b>: {listed}</div>')
     if over_time is not None:
         parts.append(_over_time_html(over_time))
     if by_segment is not None:
@@ -158,12 +157,9 @@ def _by_segment_html(table: Any) -> str:
     rows = ["<tr><th>segment</th><th>problem</th><th>share there</th><th>elsewhere</th><th>p</th><th>q</th></tr>"]
     for name in names[:_SEGMENTS_SHOWN]:
         part = table[table["segment"] == name]
-        first = True
-        for r in part.itertuples():
-            where = f"{_e(name)} ({counted(int(r.complaints), 'complaint')})" if first else ""
-            first = False
+        for i, r in enumerate(part.itertuples()):
+            where = "" if i else f"{_e(name)} ({counted(int(r.complaints), 'complaint')})"
             rows.append(f"<tr><td>{where}</td><td>#{int(r.rank)} {_e(r.problem_label)}</td>"
                         f"<td>{_num(r.share, '.1%')}</td><td>{_num(r.share_elsewhere, '.1%')}</td>"
                         f"<td>{_num(r.p_value, '.2g')}</td><td>{_num(r.q_value, '.2g')}</td></tr>")
     return f'<div class="pp-kw"><h3>{head}</h3><table class="pp-table">{"".join(rows)}</table></div>'
-

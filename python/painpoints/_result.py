@@ -1269,19 +1269,28 @@ class Analysis:
                                      "pass the result of this analysis' own stability()")
         return {c.id: c for c in checks}
 
+    def _table_of(self, table: Any, name: str, columns: AbstractSet[str]) -> Any:
+        """``table`` checked to be a table of this analysis' ``name`` method:
+        a DataFrame with at least ``columns``, not marked as another
+        analysis' (a table that lost its mark is checked by its rows)."""
+        pd = _pandas(f"to_html({name}=...)")
+        if not isinstance(table, pd.DataFrame) or not set(columns) <= set(table.columns):
+            raise ParameterError(f"{name}= takes the table that this analysis' {name}() returns, got "
+                                 f"{type(table).__name__}")
+        mark = self._mark()
+        if table.attrs.get("analysis", mark) != mark:
+            raise ParameterError(f"{name}= was computed on another analysis: pass the result of this analysis' "
+                                 f"own {name}()")
+        return table
+
     def _own_table(self, table: Any, name: str, columns: AbstractSet[str]) -> Any:
         """``table`` (from this analysis' ``name`` method, with at least
         ``columns``) checked to be this analysis' own: its mark, and the
         problems it names, which must be this analysis' problems."""
         if table is None:
             return None
-        pd = _pandas(f"to_html({name}=...)")
+        self._table_of(table, name, columns)
         own = f"pass the result of this analysis' own {name}()"
-        if not isinstance(table, pd.DataFrame) or not set(columns) <= set(table.columns):
-            raise ParameterError(f"{name}= takes the table that this analysis' {name}() returns, got "
-                                 f"{type(table).__name__}")
-        if table.attrs.get("analysis", self._mark()) != self._mark():
-            raise ParameterError(f"{name}= was computed on another analysis: {own}")
         known = {p.label for p in self.problems} | {_NO_PROBLEM, _OTHER_PROBLEMS}
         named = set(table["problem_label"]) if "problem_label" in columns else set(table.columns)
         strange = sorted(str(x) for x in named - known)
@@ -1294,15 +1303,9 @@ class Analysis:
         """The rows of ``impact`` by problem id, checked to be this analysis' own."""
         if impact is None:
             return None
-        pd = _pandas("to_html(impact=...)")
         numeric = ("rated", "mean", "mean_elsewhere", "impact", "q_value")
-        if not isinstance(impact, pd.DataFrame) or not {"problem_id", "problem_label", *numeric} <= set(impact.columns):
-            raise ParameterError(f"impact= takes the table that this analysis' impact() returns, got "
-                                 f"{type(impact).__name__}")
+        self._table_of(impact, "impact", {"problem_id", "problem_label", *numeric})
         own = "pass the result of this analysis' own impact()"
-        mark = self._mark()
-        if impact.attrs.get("analysis", mark) != mark:
-            raise ParameterError(f"impact= was computed on another analysis: {own}")
         labels = {p.id: p.label for p in self.problems}
         rows = {}
         for row in impact.to_dict("records"):

@@ -22,6 +22,8 @@ from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, 
 
 import pandas as pd
 
+from ._words import counted
+
 __all__ = ["read_table", "write_table", "check_writable", "resolve_column", "detect_format"]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -232,7 +234,7 @@ def _text_encoding(path: Path) -> Optional[str]:
         if text:
             warnings.warn(
                 f"{path.name} mixes encodings: read as Windows-1252 (cp1252), which most of its non-ASCII "
-                f"bytes are; {text:,} character{'s' if text != 1 else ''} written as UTF-8 read wrongly "
+                f"bytes are; {counted(text, 'character')} written as UTF-8 read wrongly "
                 "(save the file as UTF-8 to keep them)",
                 UserWarning,
                 stacklevel=4,
@@ -240,7 +242,7 @@ def _text_encoding(path: Path) -> Optional[str]:
         return "cp1252"
     if bad:
         warnings.warn(
-            f"{path.name}: {bad:,} byte{'s' if bad != 1 else ''} not valid UTF-8 read as \ufffd; "
+            f"{path.name}: {counted(bad, 'byte')} not valid UTF-8 read as \ufffd; "
             "the rest of the file reads as UTF-8",
             UserWarning,
             stacklevel=4,
