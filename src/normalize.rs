@@ -351,7 +351,7 @@ fn windows_1252_controls(text: &str) -> String {
 
 /// The text as a reader sees it: entities decoded, then C1 controls read
 /// as Windows-1252 (see [`decode_entities`], [`windows_1252_controls`]).
-fn as_shown(text: &str) -> Cow<'_, str> {
+pub(crate) fn as_shown(text: &str) -> Cow<'_, str> {
     let decoded = decode_entities(text);
     if decoded.is_ascii() || !decoded.chars().any(is_c1) {
         return decoded;

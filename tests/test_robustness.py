@@ -250,6 +250,9 @@ def test_matrix_html_entities() -> None:
     assert list(b.labels) == list(a.labels)
     assert [p.label for p in b.problems] == [p.label for p in a.problems]
     assert not any("nbsp" in k for p in b.problems for k, _ in p.keywords)
+    # Extracts show the text as a reader sees it; the example keeps the row's text.
+    assert any("&nbsp;" in e.text for p in b.problems for e in p.examples)
+    assert "nbsp" not in b.summary() and "nbsp" not in b.to_html() and "nbsp" not in b._repr_html_()
     # A row of no-break spaces alone says nothing, like a blank one.
     assert list(pp.says_nothing(["&nbsp;", "&#160;&#xA0;", "refund&nbsp;late"])) == [True, True, False]
 

@@ -91,6 +91,22 @@ def test_redacted_snippet_of_a_short_text_redacts_it_all():
     assert out == "card [card] was declined"
 
 
+def test_extracts_show_entities_as_a_reader_sees_them():
+    assert snippet("card&nbsp;declined&#146;s &amp;amp; fees") == "card declined’s & fees"
+    # Decoded before redaction: a number written with entities is still redacted.
+    out = redacted_snippet(f"card&#160;{CARD.replace(' ', '&#32;')} was declined", ["declined"], 160, pp.redact)
+    assert out == "card [card] was declined"
+
+
+def test_decoded_markup_in_an_example_stays_inert_in_the_report():
+    texts = ["my card was declined at the till &lt;script&gt;alert(1)&lt;/script&gt; again"] * 30 + \
+        ["the parcel never arrived and nobody answers the phone"] * 30
+    result = pp.analyze(texts, min_size=5, progress=False)
+    for page in (result.to_html(), result._repr_html_()):
+        assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<script>alert(1)</script>" in result.summary()
+
+
 def test_summary_and_report_show_the_part_that_names_the_problem():
     problems = {
         "declined": "Then my card was declined at the store, {n} times this week.",

@@ -10,7 +10,9 @@ whole, and one that names no keyword shows its beginning.
 Keywords are matched word by word, ignoring case and small differences in
 endings ("deliveries" finds "delivery", "charged" finds "charge"), as the
 problem's keywords are shown in one written form of a stemmed term.
-Redaction stays the caller's: :func:`snippet` only cuts, and
+Extracts show a complaint as a reader sees it: HTML entities decoded
+("&nbsp;", "&#146;" in ticket exports), as the grouping reads them, and
+whitespace collapsed. Redaction stays the caller's: :func:`snippet` only cuts, and
 :func:`redacted_snippet` cuts, redacts and cuts again so that a number cut
 at the edge of the first cut is never shown half-redacted.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import re
 from typing import Callable, Dict, List, Sequence, Tuple
+
+from . import _painpoints
 
 __all__ = ["snippet", "redacted_snippet"]
 
@@ -125,17 +129,27 @@ def _window(text: str, keywords: Sequence[str], limit: int, lo: int, hi: int) ->
     return a, b
 
 
+def _readable(text: str) -> str:
+    """``text`` as a reader sees it (entities decoded), whitespace collapsed."""
+    if "&" in text or not text.isascii():
+        text = _painpoints.as_shown(text)
+    return " ".join(text.split())
+
+
 def snippet(text: str, keywords: Sequence[str] = (), limit: int = 160) -> str:
-    """At most ``limit`` characters of ``text`` (whitespace collapsed),
-    taken where the most ``keywords`` are; "…" marks text left out.
+    """At most ``limit`` characters of ``text`` (entities decoded,
+    whitespace collapsed), taken where the most ``keywords`` are; "…"
+    marks text left out.
 
     >>> snippet("On 01/02 I moved house. Then my card was declined twice at the store.",
     ...         ["declined", "card"], limit=40)
     '…Then my card was declined twice at the…'
     >>> snippet("short complaint", ["card"])
     'short complaint'
+    >>> snippet("Card declined&nbsp;&nbsp;twice, the store&#146;s till")
+    'Card declined twice, the store’s till'
     """
-    text = " ".join(text.split())
+    text = _readable(text)
     if len(text) <= limit:
         return text
     limit = max(limit, 2)
@@ -146,7 +160,7 @@ def snippet(text: str, keywords: Sequence[str] = (), limit: int = 160) -> str:
 def redacted_snippet(text: str, keywords: Sequence[str], limit: int, redact: Callable[[str], str]) -> str:
     """:func:`snippet` of the redacted text, redacting only a stretch around
     the extract (redaction is slow on a huge complaint)."""
-    text = " ".join(text.split())
+    text = _readable(text)
     if len(text) <= limit + 2 * _MARGIN:
         return snippet(redact(text), keywords, limit)
     a, b = _window(text, keywords, limit, 0, min(len(text), _SEARCH))

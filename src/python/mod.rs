@@ -365,6 +365,14 @@ fn normalize(text: &str) -> String {
     crate::normalize::normalize(text)
 }
 
+/// A text as a reader sees it: HTML entities decoded and Windows-1252's
+/// characters for C1 controls, as the normaliser reads it (for displaying
+/// extracts of complaints).
+#[pyfunction]
+fn as_shown(text: &str) -> String {
+    crate::normalize::as_shown(text).into_owned()
+}
+
 /// (key, surface) terms of a text as the pipeline sees them (for inspection).
 #[pyfunction]
 fn terms(text: &str) -> Vec<(String, String)> {
@@ -392,6 +400,7 @@ fn _painpoints(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFittedModel>()?;
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(as_shown, m)?)?;
     m.add_function(wrap_pyfunction!(terms, m)?)?;
     m.add_function(wrap_pyfunction!(says_nothing, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
