@@ -24,7 +24,7 @@ With --keywords-only, painpoints runs with word_vectors=False (grouping by
 keywords alone, without the built-in word vectors).
 
     python benches/speed.py [--rows 100000,1000000] [--runs 3] [--json speed.json]
-                            [--embedding-dim 384] [--keywords-only]
+                            [--embedding-dim 384] [--keywords-only] [--sample-size 10000]
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ from _common import (  # noqa: E402
 RESULT = "RESULT "  # prefix of the one line a child prints for the parent
 EMBEDDING_DIM = 0  # --embedding-dim, passed on to every child
 WORD_VECTORS = True  # False with --keywords-only, passed on to every child
+SAMPLE_SIZE = 20_000  # --sample-size, passed on to every child
 
 
 def maxrss_mib() -> float:
@@ -99,7 +100,8 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 
     if method == "painpoints-fit":
         t0 = time.perf_counter()
-        res = painpoints.analyze(texts, progress=False, embeddings=emb, word_vectors=WORD_VECTORS)
+        res = painpoints.analyze(texts, progress=False, embeddings=emb, word_vectors=WORD_VECTORS,
+                                 sample_size=SAMPLE_SIZE)
         out["time_s"] = time.perf_counter() - t0
         labels = np.asarray(res.labels)
         out["problems"] = len(res.problems)
@@ -111,7 +113,7 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
         out["time_s"] = time.perf_counter() - t0
     elif method == "painpoints-score":
         t0 = time.perf_counter()
-        model = painpoints.ProblemModel(seed=0, word_vectors=WORD_VECTORS).fit(
+        model = painpoints.ProblemModel(seed=0, word_vectors=WORD_VECTORS, sample_size=SAMPLE_SIZE).fit(
             texts[:fit_rows], embeddings=None if emb is None else emb[:fit_rows])
         out["fit_s"] = time.perf_counter() - t0
         out["predict_s"] = []
@@ -140,7 +142,8 @@ def child(method: str, corpus: str, fit_rows: int, repeat: int) -> dict:
 def measure(method: str, corpus: Path, fit_rows: int = 0, repeat: int = 1) -> dict:
     """Run one measurement in a fresh interpreter and return what it reported."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", method, "--corpus", str(corpus),
-           "--fit-rows", str(fit_rows), "--repeat", str(repeat), "--embedding-dim", str(EMBEDDING_DIM)]
+           "--fit-rows", str(fit_rows), "--repeat", str(repeat), "--embedding-dim", str(EMBEDDING_DIM),
+           "--sample-size", str(SAMPLE_SIZE)]
     if not WORD_VECTORS:
         cmd.append("--keywords-only")
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -220,7 +223,8 @@ def bench_size(rows: int, corpus: Path, args) -> dict:
 def report(sizes: list[dict], runs: int):
     med = "" if runs == 1 else f" (median of {runs})"
     what = f"MiniBatchKMeans(50) on {EMBEDDING_DIM}-column embeddings" if EMBEDDING_DIM else "TF-IDF + MiniBatchKMeans(50)"
-    print(f"\n=== fit: analyze vs {what}{med} ===")
+    sampled = "" if SAMPLE_SIZE == 20_000 else f", painpoints sample_size={SAMPLE_SIZE:,}"
+    print(f"\n=== fit: analyze vs {what}{med}{sampled} ===")
     rows = [[f"{d['rows']:,}", f"{d['text_mib']:.1f}", f"{d['painpoints_s']:.2f}", f"{d['reference_s']:.2f}",
              f"{d['speedup']:.2f}x", f"{d['painpoints_rss_loaded_mib']:.0f}", f"{d['painpoints_rss_peak_mib']:.0f}",
              f"{d['reference_rss_peak_mib']:.0f}", d["painpoints_problems"],
@@ -277,13 +281,16 @@ def main():
                     help="also give every row a random D-column embedding (see above; default: none)")
     ap.add_argument("--keywords-only", action="store_true",
                     help="painpoints with word_vectors=False (keywords alone)")
+    ap.add_argument("--sample-size", type=int, default=20_000, metavar="N",
+                    help="painpoints' sample_size: how many complaints a fit clusters (default: %(default)s)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global EMBEDDING_DIM, WORD_VECTORS
+    global EMBEDDING_DIM, WORD_VECTORS, SAMPLE_SIZE
     EMBEDDING_DIM = max(0, args.embedding_dim)
     WORD_VECTORS = not args.keywords_only
+    SAMPLE_SIZE = args.sample_size
 
     if args.child:
         print(RESULT + json.dumps(child(args.child, args.corpus, args.fit_rows, args.repeat)), flush=True)

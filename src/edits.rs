@@ -464,7 +464,86 @@ impl ProblemModel {
             .collect();
         let words = self.vocabulary.len() as u32;
         let new: Vec<SparseVec> = self.centroids.iter().map(|c| words_only(c, words)).collect();
-        let matches = match_centres(&new, &prev, MATCH_SIMILARITY);
+        let dropped: Vec<(SparseVec, bool)> = previous
+            .suppressed
+            .iter()
+            .map(|c| (c, false))
+            .chain(previous.reassigned.iter().map(|c| (c, true)))
+            .map(|(c, reassign)| (normalized(&translate(c, &previous.vocabulary, &self.vocabulary)), reassign))
+            .collect();
+        let parts: Vec<(u32, SparseVec)> = previous
+            .parts
+            .iter()
+            .map(|p| (p.id, normalized(&translate(&p.centre, &previous.vocabulary, &self.vocabulary))))
+            .collect();
+        // Every centre a new problem may be found again as, matched one to
+        // one: a previous problem, a part of a merged one (the centres of
+        // the problems the analyst merged), a dropped one. So a problem the
+        // analyst dropped or merged away, found again, is recognised as
+        // such instead of taking the id of the previous problem it
+        // resembles next best.
+        // (A merged problem is matched by its parts alone: its own centre,
+        // a blend of theirs, would take a new problem that resembles the
+        // blend.)
+        let (np, nparts) = (prev.len(), parts.len());
+        let whole = |j: usize| previous.problems.get(j).is_some_and(|p| parts.iter().any(|(id, _)| *id == p.id));
+        let candidates: Vec<SparseVec> = prev
+            .iter()
+            .enumerate()
+            .map(|(j, c)| if whole(j) { Vec::new() } else { c.clone() })
+            .chain(parts.iter().map(|(_, c)| c.clone()))
+            .chain(dropped.iter().map(|(c, _)| c.clone()))
+            .collect();
+        let found = match_centres(&new, &candidates, MATCH_SIMILARITY);
+        let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
+        // Found again as a part of a merged problem: the most similar such
+        // takes the merged problem's id if no new problem matched its
+        // centre; the others are parts of it, merged again below.
+        let mut as_parts: Vec<(f32, usize, u32)> = found
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                m.filter(|&j| (np..np + nparts).contains(&j))
+                    .map(|j| (dot(&new[i], &candidates[j]), i, parts[j - np].0))
+            })
+            .collect();
+        as_parts.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let mut part_of_merged: Vec<Option<u32>> = vec![None; new.len()];
+        for (_, i, id) in as_parts {
+            let whole = previous.problems.iter().position(|p| p.id == id);
+            match whole {
+                Some(j) if !matches.contains(&Some(j)) => matches[i] = Some(j),
+                _ => part_of_merged[i] = Some(id),
+            }
+        }
+        // A problem the analyst dropped that this fit finds again (matched
+        // to a dropped centre, or left unmatched with a dropped centre the
+        // most similar of all previous ones: a part of it) is dropped again
+        // below, the same way (numbered after the new problems): its complaints to -1, or to their next-best
+        // problem.
+        let again: Vec<Option<(usize, bool)>> = found
+            .iter()
+            .zip(&new)
+            .zip(&part_of_merged)
+            .map(|((m, c), merged)| {
+                if merged.is_some() || m.is_some_and(|j| j < np + nparts) {
+                    return None;
+                }
+                let j = match m {
+                    Some(j) => *j,
+                    None => candidates
+                        .iter()
+                        .enumerate()
+                        .map(|(j, d)| (dot(c, d), j))
+                        .filter(|&(s, _)| s >= MATCH_SIMILARITY)
+                        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+                        .map(|(_, j)| j)
+                        .filter(|&j| j >= np + nparts)?,
+                };
+                let d = j - np - nparts;
+                dropped.get(d).map(|&(_, reassign)| (d, reassign))
+            })
+            .collect();
         let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
         let mut lineage = Lineage::default();
         for (i, m) in matches.iter().enumerate() {
@@ -473,11 +552,21 @@ impl ProblemModel {
                     self.problems[i].id = previous.problems[*j].id;
                     lineage.kept.push(self.problems[i].id);
                 }
-                None => {
+                None if again[i].is_none() => {
                     self.problems[i].id = next;
                     lineage.new.push(next);
                     next += 1;
                 }
+                None => {}
+            }
+        }
+        let mut drop_again: Vec<(u32, usize, bool)> = Vec::new();
+        for (i, a) in again.iter().enumerate() {
+            if let Some((d, reassign)) = *a {
+                self.problems[i].id = next;
+                lineage.new.push(next);
+                drop_again.push((next, d, reassign));
+                next += 1;
             }
         }
         for (j, p) in previous.problems.iter().enumerate() {
@@ -491,45 +580,32 @@ impl ProblemModel {
         let part_of: Vec<Option<u32>> = matches
             .iter()
             .zip(&new)
-            .map(|(m, c)| {
+            .zip(&part_of_merged)
+            .map(|((m, c), merged)| {
                 if m.is_some() {
                     return None;
                 }
-                let (j, sim) = prev
+                if merged.is_some() {
+                    return *merged;
+                }
+                // (Over every candidate: one closest to a dropped centre is
+                // no part of a problem.)
+                let (j, sim) = candidates
                     .iter()
                     .enumerate()
                     .map(|(j, p)| (j, dot(c, p)))
                     .fold((usize::MAX, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
-                (sim >= MATCH_SIMILARITY).then(|| previous.problems.get(j).map(|p| p.id)).flatten()
+                if sim < MATCH_SIMILARITY {
+                    return None;
+                }
+                match j {
+                    j if j < np => previous.problems.get(j).map(|p| p.id),
+                    j if j < np + nparts => parts.get(j - np).map(|(id, _)| *id),
+                    _ => None,
+                }
             })
             .collect();
         self.next_id = next;
-        // A problem the analyst dropped that this fit finds again (no
-        // previous problem matches it, a dropped centre does) is dropped
-        // again below, the same way: its complaints to -1, or to their
-        // next-best problem.
-        let dropped: Vec<(SparseVec, bool)> = previous
-            .suppressed
-            .iter()
-            .map(|c| (c, false))
-            .chain(previous.reassigned.iter().map(|c| (c, true)))
-            .map(|(c, reassign)| (normalized(&translate(c, &previous.vocabulary, &self.vocabulary)), reassign))
-            .collect();
-        let drop_again: Vec<(u32, usize, bool)> = matches
-            .iter()
-            .zip(&new)
-            .zip(&self.problems)
-            .filter(|((m, _), _)| m.is_none())
-            .filter_map(|((_, c), p)| {
-                dropped
-                    .iter()
-                    .enumerate()
-                    .map(|(j, (d, reassign))| (dot(c, d), j, *reassign))
-                    .filter(|&(s, _, _)| s >= MATCH_SIMILARITY)
-                    .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                    .map(|(_, j, reassign)| (p.id, j, reassign))
-            })
-            .collect();
         // The dropped centres this fit does not find stay on record, so a
         // month without the problem does not let it back the month after.
         let used: Vec<usize> = drop_again.iter().map(|&(_, j, _)| j).collect();

@@ -461,3 +461,18 @@ def test_wrong_types_in_edits_and_calls_say_so(model, texts, tmp_path):
     # numpy integers are integers.
     assert len(pp.analyze(texts, min_size=5, top=np.int64(2)).top(np.int64(2))) == 2
     assert model.analysis(top=np.int64(1)) is not None
+
+
+def test_analyze_takes_the_sample_size():
+    # analyze() passes sample_size on, as the model's other parameters: a
+    # smaller sample is how a large export is grouped faster.
+    from conftest import load_labelled
+
+    texts, _ = load_labelled("cfpb_products")
+    small = pp.analyze(texts, sample_size=len(texts) // 3, progress=False)
+    assert small.model.sample_size == len(texts) // 3
+    alone = pp.ProblemModel(sample_size=len(texts) // 3, progress=False).fit(texts)
+    np.testing.assert_array_equal(small.labels, alone.labels_)
+    assert not np.array_equal(small.labels, pp.analyze(texts, progress=False).labels)
+    with pytest.raises(pp.ParameterError, match="sample_size"):
+        pp.analyze(texts, sample_size=1)

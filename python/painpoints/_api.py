@@ -14,7 +14,7 @@ __all__ = ["analyze", "says_nothing"]
 
 def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[int] = None,
             min_size: Optional[int] = None, threshold: Optional[float] = None,
-            resolution: float = 1.0, n_jobs: Optional[int] = None,
+            resolution: float = 1.0, sample_size: int = 20_000, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None,
             embedding_weight: float = 0.5, word_vectors: bool = True,
             previous: Optional[ProblemModel] = None) -> Analysis:
@@ -27,7 +27,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
         top: how many problems the summary headlines (all are kept).
         seed: seed of the one random choice left, rarely used; the same
             texts give the same result whatever the seed (see :class:`ProblemModel`).
-        max_problems, min_size, threshold, resolution, n_jobs, progress:
+        max_problems, min_size, threshold, resolution, sample_size, n_jobs, progress:
             see :class:`ProblemModel`.
         embeddings: optional N×d array of sentence embeddings, one row per
             text (e.g. ``SentenceTransformer(...).encode(texts)``), blended
@@ -53,7 +53,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
     """
     check_count("top", top)
     model = ProblemModel(seed=seed, max_problems=max_problems, min_size=min_size, threshold=threshold,
-                         resolution=resolution, embedding_weight=embedding_weight,
+                         resolution=resolution, sample_size=sample_size, embedding_weight=embedding_weight,
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
     model.fit(texts, embeddings=embeddings, previous=previous)
     # A pandas Series keeps its index in assignments(), for joining back.
