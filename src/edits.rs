@@ -141,7 +141,7 @@ impl ProblemModel {
             Edit::Rename { id, label } => {
                 let i = self.index_of(id)?;
                 let label = clean_label(&label)?;
-                if !replay && self.problems.iter().any(|p| p.label == label && p.id != id) {
+                if !replay && self.label_taken(&label, &[id]) {
                     return Err(Error::edit(format!(
                         "another problem is already labelled {label:?}; choose another label"
                     )));
@@ -161,6 +161,11 @@ impl ProblemModel {
                 }
                 let idx: Vec<usize> = ids.iter().map(|&id| self.index_of(id)).collect::<Result<_>>()?;
                 let label = label.map(|l| clean_label(&l)).transpose()?;
+                if let Some(l) = label.as_ref().filter(|l| !replay && self.label_taken(l, &ids)) {
+                    return Err(Error::edit(format!(
+                        "another problem is already labelled {l:?}; choose another label"
+                    )));
+                }
                 let mut acc: SparseVec = Vec::new();
                 for &i in &idx {
                     let wgt = self.problems[i].size.max(1) as f32;
@@ -240,7 +245,7 @@ impl ProblemModel {
                     )));
                 }
                 let (v, group) = self.seed_centre(&v, texts);
-                let taken = |l: &str| self.problems.iter().any(|p| p.label == l);
+                let taken = |l: &str| self.label_taken(l, &[]);
                 let label = if label.trim().is_empty() {
                     // Made from the keywords: one that a problem already
                     // has ("debt") gets a suffix, as a refit's would.
@@ -451,6 +456,13 @@ impl ProblemModel {
             self.suppressed.push(centre);
             self.suppressed_groups.push(group);
         }
+    }
+
+    /// Whether a problem other than those in `except` has `label`, by case
+    /// (labels are read regardless of it: "Mortgage" is "mortgage").
+    fn label_taken(&self, label: &str, except: &[u32]) -> bool {
+        let label = label.to_lowercase();
+        self.problems.iter().any(|p| !except.contains(&p.id) && p.label.to_lowercase() == label)
     }
 
     pub(crate) fn carry_over<T: AsRef<str> + Sync>(&mut self, previous: &ProblemModel, texts: &[Option<T>]) {

@@ -278,6 +278,30 @@ fn tag_len(b: &[u8], i: usize) -> Option<usize> {
     })?
 }
 
+/// Where the block that the tag at `start` (ending at `body`) opens ends,
+/// past its closing tag, for `<script>` and `<style>`; `None` for other
+/// tags, and for such a tag never closed.
+/// `unclosed` remembers the names found never closed after some point, so
+/// that a text of many opening tags is searched once.
+fn block_end(b: &[u8], start: usize, body: usize, unclosed: &mut [bool; 2]) -> Option<usize> {
+    let (which, name) = ["script", "style"]
+        .into_iter()
+        .enumerate()
+        .find(|(_, t)| b.get(start + 1..start + 1 + t.len()).is_some_and(|n| n.eq_ignore_ascii_case(t.as_bytes())))?;
+    if unclosed[which] {
+        return None;
+    }
+    let closing = format!("</{name}");
+    let at = (body..b.len()).find(|&k| {
+        b.get(k..k + closing.len()).is_some_and(|w| w.eq_ignore_ascii_case(closing.as_bytes()))
+            && tag_len(b, k).is_some()
+    });
+    if at.is_none() {
+        unclosed[which] = true;
+    }
+    at.and_then(|at| tag_len(b, at).map(|m| at + m))
+}
+
 /// Markup tags replaced by a space, so pasted HTML (ticket systems export
 /// it) does not turn tag and attribute names into keywords.
 fn strip_tags(text: &str) -> Cow<'_, str> {
@@ -288,6 +312,7 @@ fn strip_tags(text: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     let mut i = 0;
+    let mut unclosed = [false; 2];
     while i < b.len() {
         if b[i] == b'<' {
             if let Some(n) = tag_len(b, i) {
@@ -295,6 +320,11 @@ fn strip_tags(text: &str) -> Cow<'_, str> {
                 out.push_str(&text[last..i]);
                 out.push(' ');
                 i += n;
+                // A script or style block goes with its tags: code is no
+                // complaint (an opening tag alone drops the tag alone).
+                if let Some(close) = block_end(b, i - n, i, &mut unclosed) {
+                    i = close;
+                }
                 last = i;
                 continue;
             }
@@ -452,6 +482,12 @@ mod tests {
             ("a <b and c", "a <b and c"),
             ("if x<y and y>z then", "if x<y and y>z then"),
             ("mail <jo@example.com> now", "mail < _email_ > now"),
+            // Script and style blocks go whole; an opening tag alone, alone.
+            ("refund <script>alert(2)</script> late", "refund late"),
+            ("<STYLE type=x>p { color: red }</Style>refund", "refund"),
+            ("the <script> tag broke checkout", "the tag broke checkout"),
+            ("<script>a</script>refund<script>b</script>", "refund"),
+            ("&lt;script&gt;alert(1)&lt;/script&gt; late", "late"),
         ];
         for (text, want) in cases {
             assert_eq!(n(text), want, "text: {text:?}");

@@ -312,6 +312,21 @@ def test_too_few_complaints_say_why_there_is_no_problem(tmp_path, capsys):
     assert "Found 0 problems" in out and "--min-size" in out
 
 
+def test_a_file_without_rows_says_so_and_blank_rows_are_not_counted_as_complaints(tmp_path, capsys):
+    header = tmp_path / "header.csv"
+    header.write_text("comment,created,channel\n", encoding="utf-8")
+    for command in (["analyze", str(header), "--text", "comment", "--date", "created", "--segment", "channel", "--no-progress"],
+                    ["fit", str(header), "--text", "comment", "-o", str(tmp_path / "m.json")]):
+        assert main(command) == 0  # a scheduled job's empty day still gets its report and model
+        captured = capsys.readouterr()
+        assert "has no rows under its header" in captured.err and "Traceback" not in captured.err
+        assert "Empty DataFrame" not in captured.out
+    blank = tmp_path / "blank.csv"
+    pd.DataFrame({"id": [1, 2, 3, 4], "comment": ["", "n/a", "  ", "my card was declined"]}).to_csv(blank, index=False)
+    assert main(["fit", str(blank), "--text", "comment", "-o", str(tmp_path / "m.json")]) == 0
+    assert "in 1 complaint (+3 rows without a complaint)" in capsys.readouterr().out
+
+
 def test_text_column_may_be_left_out_when_the_file_has_one(tmp_path, capsys):
     only = tmp_path / "only.csv"
     pd.DataFrame({"What went wrong?": [r["comment"] for r in _complaints()]}).to_csv(only, index=False)

@@ -208,6 +208,20 @@ def test_edits(model, texts):
     assert [p.label for p in model.problems_ if p.id == made] == [f"{first.label} (2)"]
     with pytest.raises(pp.EditError, match="already labelled .*choose another label"):
         model.seed_problem(["app"], label=first.label)
+    # Labels are compared regardless of case and spacing, by every edit
+    # that gives one; a merge may keep the label of one it merges.
+    second, third = model.problems_[1], model.problems_[2]
+    taken = f" {first.label.upper()} "
+    with pytest.raises(pp.EditError, match="already labelled"):
+        model.rename(second.id, taken)
+    with pytest.raises(pp.EditError, match="already labelled"):
+        model.seed_problem(["app"], label=taken)
+    with pytest.raises(pp.EditError, match="already labelled"):
+        model.merge(second.id, third.id, label=taken)
+    assert [p.label for p in model.problems_][:3] == [first.label, second.label, third.label]
+    model.rename(second.id, second.label.upper())
+    model.merge(second.id, third.id, label=third.label)
+    assert [p.label for p in model.problems_ if p.id == second.id] == [third.label]
 
 
 def test_edits_on_a_loaded_model_need_texts(model, texts, tmp_path):

@@ -263,6 +263,16 @@ def _check_output(path: Optional[str]) -> None:
         raise painpoints.InputError(f"cannot write {path}: directory {os.path.dirname(path) or parent} does not exist")
 
 
+def _load_rows(args: argparse.Namespace) -> Any:
+    """The export for ``analyze`` and ``fit``, which say so when it has no rows
+    (a scheduled job's empty day still gets its report and its model)."""
+    table = _load(args)
+    if len(table) == 0:
+        _err(f"{args.export} has no rows under its header: no complaints to find problems in; "
+             "check the file (or choose another worksheet with --sheet NAME)")
+    return table
+
+
 def _load(args: argparse.Namespace) -> Any:
     io = _io()
     table = io.read_table(args.export, sheet=args.sheet)
@@ -459,7 +469,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.rows:
         _io().check_writable(args.rows)  # its format too, before the fit
     previous = _previous(args)
-    df = _load(args)
+    df = _load_rows(args)
     column = _text_column(df, args)
     texts = _texts(df, column)
     kwargs = _model_kwargs(args)
@@ -535,6 +545,8 @@ def _over_time_text(table: Any, freq: str, last: int = 12) -> str:
     head = f"complaints per {_PERIOD_NAMES.get(freq, freq)}"
     if len(table) > last:
         head += f" (the last {last} of {len(table)}; all in --json)"
+    if len(table) == 0:
+        return head + ": no dated complaint"
     shown = shown.set_axis([str(t.date()) for t in shown.index])
     return head + "\n" + shown.to_string()
 
@@ -558,6 +570,8 @@ def _segment_text(table: Any, segments: int = 10) -> str:
     lines = ["top problems per segment (share there vs elsewhere; p: test of the two shares)"]
     if len(names) > segments:
         lines[0] += f"; the {segments} largest of {len(names)} segments, all in --json"
+    if not names:
+        lines[0] += ": no segment holds a problem's complaint"
     for name in names[:segments]:
         rows = table[table["segment"] == name]
         lines.append(f"{name} ({counted(int(rows['complaints'].iloc[0]), 'complaint')})")
@@ -571,7 +585,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     _check_output(args.output)
     previous = _previous(args)
-    df = _load(args)
+    df = _load_rows(args)
     column = _text_column(df, args)
     texts = _texts(df, column)
     model = painpoints.ProblemModel(**_model_kwargs(args))
@@ -582,7 +596,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         pass
     model.save(args.output)
     problems = list(getattr(model, "problems_", None) or [])
-    print(f"Found {counted(len(problems), 'problem')} in {counted(len(texts), 'complaint')}.")
+    empty = int(painpoints.says_nothing(texts).sum())
+    blank = f" (+{counted(empty, 'row')} without a complaint)" if empty else ""
+    print(f"Found {counted(len(problems), 'problem')} in {counted(len(texts) - empty, 'complaint')}{blank}.")
     if not problems:
         from ._result import NO_PROBLEMS_HINT
 
