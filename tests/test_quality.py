@@ -220,6 +220,25 @@ def test_a_merge_is_applied_again_when_next_months_fit_finds_its_problems_apart(
     np.testing.assert_array_equal(now[others], plain[others])
 
 
+def test_a_refit_report_says_what_is_new_and_what_is_gone(two_months):
+    first, second, base, plain, kept = two_months
+    result = pp.analyze(second, previous=base, progress=False)
+    np.testing.assert_array_equal(result.labels, plain)
+    assert set(result.lineage["kept"]) == kept
+    line = next(x for x in result.summary().splitlines() if x.startswith("since the previous model: "))
+    assert f"{len(kept)} problem" in line
+    labels = {p.id: p.label for p in result.problems}
+    for i in result.lineage["new"][:5]:
+        assert repr(labels[i]) in line
+    gone = {i for i, _ in result.lineage["vanished"]}
+    assert gone == {p.id for p in base.problems_} - kept
+    for _, label in result.lineage["vanished"][:5]:
+        assert repr(label) in line
+    # A fit without a previous model has nothing to compare with.
+    assert pp.analyze(second, progress=False).lineage is None
+    assert "since the previous model" not in pp.analyze(second, progress=False).summary()
+
+
 def test_no_labelled_complaint_is_taken_for_a_non_answer(labelled):
     # Non-answers ("N/A", "no comment") are read as blank rows: none of the
     # real complaints may be among them, or it would be lost from every count.

@@ -38,7 +38,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             built-in word vectors (default True); see :class:`ProblemModel`.
         previous: last month's model (``result.model``, or one loaded from a
             file): problems found again keep their id and the analyst's
-            edits are applied again (see :meth:`ProblemModel.fit`).
+            edits are applied again (see :meth:`ProblemModel.fit`); the
+            result's ``lineage`` and summary say what is new and what is gone.
 
     Returns:
         An :class:`Analysis`: ``result.top(3)``, ``result.labels``,
@@ -57,7 +58,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
                          word_vectors=word_vectors, n_jobs=n_jobs, progress=progress)
     model.fit(texts, embeddings=embeddings, previous=previous)
     # A pandas Series keeps its index in assignments(), for joining back.
-    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=model._index)
+    return Analysis(model.problems_, model.labels_, model.similarity_, model, top=top, index=model._index,
+                    lineage=None if previous is None else model.lineage_)
 
 
 def says_nothing(texts: Any) -> np.ndarray:

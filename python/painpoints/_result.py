@@ -572,8 +572,12 @@ class Analysis:
 
     def __init__(self, problems: Sequence[Problem], labels: np.ndarray, similarity: np.ndarray,
                  model: "ProblemModel", top: int = 3, themes: Optional[Sequence[Theme]] = None,
-                 index: Any = None) -> None:
+                 index: Any = None, lineage: Optional[Dict[str, Any]] = None) -> None:
         self.problems: List[Problem] = list(problems)
+        #: After ``analyze(..., previous=model)``: what changed since that
+        #: model, as :attr:`ProblemModel.lineage_` gives it (ids ``kept``,
+        #: ``new``, and ``vanished`` as (id, label)); None otherwise.
+        self.lineage: Optional[Dict[str, Any]] = lineage
         # Copies: the model's own arrays change with its edits (and would
         # change with a write to these).
         self.labels: np.ndarray = np.array(labels, copy=True)
@@ -1171,6 +1175,25 @@ class Analysis:
         empty = f" (+{counted(self.n_empty, 'row')} without a complaint)" if self.n_empty else ""
         return f"{counted(said, 'complaint')}{empty}"
 
+    def _since_previous(self, shown: int = 5) -> Optional[str]:
+        """"since the previous model: 8 problems found again; new: ...; gone: ..."."""
+        if not self.lineage:
+            return None
+        labels = {p.id: p.label for p in self.problems}
+
+        def listed(names: List[str]) -> str:
+            more = f" and {len(names) - shown} more" if len(names) > shown else ""
+            return ", ".join(repr(n) for n in names[:shown]) + more
+
+        parts = [f"{counted(len(self.lineage['kept']), 'problem')} found again"]
+        new = [labels.get(i, str(i)) for i in self.lineage["new"]]
+        if new:
+            parts.append(f"new: {listed(new)}")
+        gone = [str(label) for _, label in self.lineage["vanished"]]
+        if gone:
+            parts.append(f"gone: {listed(gone)}")
+        return "since the previous model: " + "; ".join(parts)
+
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:
         """A plain-text summary of the top problems."""
         n = self._top if top is None else top
@@ -1181,6 +1204,9 @@ class Analysis:
         ]
         if not self.problems and self.n_rows > self.n_empty:
             lines.append(NO_PROBLEMS_HINT)
+        since = self._since_previous()
+        if since:
+            lines.append(since)
         few = few_complaints_note(self.n_rows - self.n_empty, len(self.problems))
         if few:
             lines.append(few)

@@ -401,6 +401,10 @@ def _result_dict(result: Any) -> Dict[str, Any]:
 def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = None,
                 extra: Optional[Dict[str, Any]] = None) -> None:
     doc = _result_dict(result)
+    lineage = getattr(result, "lineage", None)
+    if lineage:
+        doc["lineage"] = {"kept": lineage["kept"], "new": lineage["new"],
+                          "vanished": [{"problem_id": i, "label": label} for i, label in lineage["vanished"]]}
     if stability is not None:
         doc["stability"] = [dataclasses.asdict(c) for c in stability]
     doc.update(extra or {})
