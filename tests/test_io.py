@@ -62,6 +62,32 @@ def test_round_trip_excel(tmp_path):
     _assert_same_text(read_table(path), df)
 
 
+def test_excel_numbers_and_dates_keep_their_type_and_text_stays_text(tmp_path):
+    import openpyxl  # a test dependency: missing means failing, not skipping
+    df = pd.DataFrame({
+        "id": [1, 2, 3], "score": [1.5, None, 3.0],
+        "when": pd.to_datetime(["2024-06-02", "2024-06-03", None]),
+        "comment": ["late", 42, "broken"], "zip": ["01234", "02345", "03456"],
+    })
+    path = tmp_path / "typed.xlsx"
+    df.to_excel(path, index=False)
+    got = read_table(path)
+    assert pd.api.types.is_integer_dtype(got["id"]) and got["id"].tolist() == [1, 2, 3]
+    assert got["score"].iloc[0] == 1.5 and pd.isna(got["score"].iloc[1])
+    assert pd.api.types.is_datetime64_any_dtype(got["when"]) and got["when"].iloc[0] == pd.Timestamp("2024-06-02")
+    # A column of text with a number in it, and numbers written as text, stay text.
+    assert got["comment"].tolist() == ["late", "42", "broken"]
+    assert got["zip"].tolist() == ["01234", "02345", "03456"]
+    # So a scored workbook written back keeps the analyst's numbers and dates.
+    out = tmp_path / "out.xlsx"
+    write_table(got.assign(problem_id=[0, 1, -1]), out)
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    first = {name: c.value for name, c in zip(header, sheet[2])}
+    assert first["id"] == 1 and first["score"] == 1.5 and first["when"].year == 2024
+    assert first["zip"] == "01234" and first["comment"] == "late" and first["problem_id"] == 0
+
+
 def test_excel_sheet_selection(tmp_path):
     import openpyxl  # noqa: F401  (a test dependency: missing means failing, not skipping)
     path = tmp_path / "book.xlsx"

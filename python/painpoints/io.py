@@ -123,8 +123,11 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
     """Read a table of complaints from ``path``.
 
     The format is chosen from the extension (see :func:`detect_format`).  For
-    CSV, TSV and Excel every column is read as text: empty cells become NaN,
-    but literal text such as ``"NA"`` or ``"null"`` is kept as-is.  Qualtrics
+    CSV and TSV every column is read as text: empty cells become NaN,
+    but literal text such as ``"NA"`` or ``"null"`` is kept as-is.  Excel
+    columns are read the same way, except those whose every filled cell
+    below the header is a number or a date, which keep the type the
+    workbook gives them (so a scored workbook written back keeps them).  Qualtrics
     (three header rows) and SurveyMonkey (two header rows) exports are
     recognised and reduced to a single header row.
 
@@ -147,8 +150,9 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
             raw = _read_delimited(p, "\t" if fmt == "tsv" else _csv_delimiter(p, encoding), encoding)
             return _apply_header(raw)
         if fmt == "excel":
-            raw = _read_excel_raw(p, sheet)
-            return _apply_header(raw)
+            typed = _read_excel_raw(p, sheet)
+            table = _apply_header(_as_text(typed))
+            return _keep_types(table, typed.iloc[len(typed) - len(table):])
         if fmt == "jsonl":
             return _read_json(p, lines=True)
         if fmt == "json":
@@ -306,7 +310,8 @@ def _read_excel_raw(path: Path, sheet: Union[str, int, None]) -> pd.DataFrame:
     else:
         sheet_name = 0 if sheet is None else sheet
     try:
-        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, **_READ_TEXT_OPTS)
+        # Read once with the workbook's types (see _as_text, _keep_types).
+        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, keep_default_na=False, na_values=[""])
     except ImportError as exc:
         engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
         raise _input_error(
@@ -320,6 +325,33 @@ def _read_excel_raw(path: Path, sheet: Union[str, int, None]) -> pd.DataFrame:
             raise _input_error(f"worksheet {sheet!r} not found in {path.name}; available: {avail}") from None
         raise
     return raw
+
+
+def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of a typed sheet as the text ``dtype=str`` would read (missing stays NaN)."""
+    def text(v: Any) -> Any:
+        if isinstance(v, str):
+            return v
+        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+            return float("nan")
+        return str(v)
+
+    return raw.astype(object).apply(lambda col: col.map(text))
+
+
+def _keep_types(table: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (text) with the columns whose filled cells in ``typed`` (the
+    same rows, as the workbook types them) are all numbers or all dates
+    taken from ``typed``."""
+    if typed.shape != table.shape:
+        return table
+    out = table.copy()
+    for j in range(table.shape[1]):
+        col = typed.iloc[:, j].reset_index(drop=True).infer_objects()
+        numbers = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        if (numbers or pd.api.types.is_datetime64_any_dtype(col)) and col.notna().any():
+            out.isetitem(j, col.to_numpy())
+    return out
 
 
 def sheet_names(path: PathLike) -> List[str]:
