@@ -494,18 +494,11 @@ impl ProblemModel {
         // analyst dropped or merged away, found again, is recognised as
         // such instead of taking the id of the previous problem it
         // resembles next best.
-        // (A merged problem is matched by its parts alone: its own centre,
-        // a blend of theirs, would take a new problem that resembles the
-        // blend.)
+        // (A merged problem is a candidate by its own centre too, for a new
+        // problem that resembles the merge as a whole more than any part.)
         let (np, nparts) = (prev.len(), parts.len());
-        let whole = |j: usize| previous.problems.get(j).is_some_and(|p| parts.iter().any(|(id, _)| *id == p.id));
-        let candidates: Vec<SparseVec> = prev
-            .iter()
-            .enumerate()
-            .map(|(j, c)| if whole(j) { Vec::new() } else { c.clone() })
-            .chain(parts.iter().map(|(_, c)| c.clone()))
-            .chain(dropped.iter().map(|(c, _)| c.clone()))
-            .collect();
+        let candidates: Vec<SparseVec> =
+            prev.iter().chain(parts.iter().map(|(_, c)| c)).chain(dropped.iter().map(|(c, _)| c)).cloned().collect();
         let found = match_centres(&new, &candidates, MATCH_SIMILARITY);
         let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
         // Found again as a part of a merged problem: the most similar such
@@ -688,17 +681,18 @@ impl ProblemModel {
             let id = self.problems[i].id;
             (labelled.iter().rposition(|&x| x == id).map(|r| labelled.len() - r).unwrap_or(usize::MAX), i)
         });
+        // (Regardless of case, as edits compare labels.)
         let mut seen: Vec<String> = Vec::new();
         for i in order {
             let p = &mut self.problems[i];
             let mut label = p.label.clone();
             let mut n = 2;
-            while seen.contains(&label) {
+            while seen.contains(&label.to_lowercase()) {
                 label = format!("{} ({n})", p.label);
                 n += 1;
             }
             p.label = label.clone();
-            seen.push(label);
+            seen.push(label.to_lowercase());
         }
         // Parts merged back are not new; a seed replayed under its old id
         // has not vanished.

@@ -322,7 +322,8 @@ fn strip_tags(text: &str) -> Cow<'_, str> {
                 i += n;
                 // A script or style block goes with its tags: code is no
                 // complaint (an opening tag alone drops the tag alone).
-                if let Some(close) = block_end(b, i - n, i, &mut unclosed) {
+                let self_closing = b.get(i.saturating_sub(2)) == Some(&b'/');
+                if let Some(close) = block_end(b, i - n, i, &mut unclosed).filter(|_| !self_closing) {
                     i = close;
                 }
                 last = i;
@@ -488,6 +489,7 @@ mod tests {
             ("the <script> tag broke checkout", "the tag broke checkout"),
             ("<script>a</script>refund<script>b</script>", "refund"),
             ("&lt;script&gt;alert(1)&lt;/script&gt; late", "late"),
+            ("card <script src=a.js/> refund late <script>x</script> ok", "card refund late ok"),
         ];
         for (text, want) in cases {
             assert_eq!(n(text), want, "text: {text:?}");

@@ -68,6 +68,7 @@ def test_excel_numbers_and_dates_keep_their_type_and_text_stays_text(tmp_path):
         "id": [1, 2, 3], "score": [1.5, None, 3.0],
         "when": pd.to_datetime(["2024-06-02", "2024-06-03", None]),
         "comment": ["late", 42, "broken"], "zip": ["01234", "02345", "03456"],
+        "order": [1234567890124, None, 7], 2024: [5, None, 7],
     })
     path = tmp_path / "typed.xlsx"
     df.to_excel(path, index=False)
@@ -75,6 +76,11 @@ def test_excel_numbers_and_dates_keep_their_type_and_text_stays_text(tmp_path):
     assert pd.api.types.is_integer_dtype(got["id"]) and got["id"].tolist() == [1, 2, 3]
     assert got["score"].iloc[0] == 1.5 and pd.isna(got["score"].iloc[1])
     assert pd.api.types.is_datetime64_any_dtype(got["when"]) and got["when"].iloc[0] == pd.Timestamp("2024-06-02")
+    # Whole numbers with empty cells stay whole (not 1234567890124.0), and a
+    # number heading a column is its name as written.
+    assert got["order"].iloc[0] == 1234567890124 and pd.isna(got["order"].iloc[1])
+    assert list(got.columns)[5:] == ["order", "2024"]
+    assert got.to_csv(index=False).splitlines()[1].split(",")[5:7] == ["1234567890124", "5"]
     # A column of text with a number in it, and numbers written as text, stay text.
     assert got["comment"].tolist() == ["late", "42", "broken"]
     assert got["zip"].tolist() == ["01234", "02345", "03456"]

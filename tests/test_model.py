@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 
 import numpy as np
 import pytest
@@ -490,3 +491,33 @@ def test_analyze_takes_the_sample_size():
     assert not np.array_equal(small.labels, pp.analyze(texts, progress=False).labels)
     with pytest.raises(pp.ParameterError, match="sample_size"):
         pp.analyze(texts, sample_size=1)
+
+
+def test_a_merge_found_again_as_a_whole_keeps_its_id_and_label():
+    # Next month's complaints mix the five merged topics: the new problem
+    # resembles the merge as a whole, none of its parts, and is the merged
+    # problem found again (matched by its parts alone, the merge vanished
+    # and its complaints became new problems).
+    rng = random.Random(0)
+    topics = {
+        "refund": "refund money back returned item waiting weeks reimbursement".split(),
+        "delivery": "parcel courier delivery late tracking driver doorstep".split(),
+        "login": "password login account locked reset email code".split(),
+        "billing": "invoice charged twice billing statement overcharge fee".split(),
+        "app": "app crashes update phone screen freezes android".split(),
+        "store": "store staff rude manager queue cashier shop".split(),
+    }
+
+    def complaint(words):
+        return " ".join(rng.sample(words, 6)) + " " + rng.choice(["please help", "very annoyed", "again today"])
+
+    model = pp.analyze([complaint(w) for w in topics.values() for _ in range(40)], progress=False).model
+    five = [p.id for p in model.problems_ if not any(w in p.label for w in topics["store"])][:5]
+    model.merge(*five, label="Everything else")
+    mixed = [w for t, w in topics.items() if t != "store"]
+    month = [" ".join(rng.choice(ws) for ws in mixed for _ in range(2)) + " please help" for _ in range(150)]
+    month += [complaint(topics["store"]) for _ in range(40)]
+    result = pp.analyze(month, previous=model, progress=False)
+    merged = result.problem(five[0])
+    assert merged.label == "Everything else" and merged.size >= 140
+    assert five[0] in result.lineage["kept"]

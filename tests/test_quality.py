@@ -239,6 +239,25 @@ def test_a_refit_report_says_what_is_new_and_what_is_gone(two_months):
     assert "since the previous model" not in pp.analyze(second, progress=False).summary()
 
 
+def test_an_analysts_label_stays_unique_regardless_of_case_next_month(two_months):
+    # Renamed last month to what next month's fit calls a new problem, in
+    # other capitals: the analyst's label stays, the fresh one gets a suffix
+    # (edits compare labels regardless of case, and so does the refit).
+    first, second, base, plain, kept = two_months
+    fresh = pp.ProblemModel(progress=False).fit(second, previous=base)
+    new = [p for p in fresh.problems_ if p.id in fresh.lineage_["new"]]
+    assert new  # every set's second half has some problem the first half did not
+    mine = next(p.id for p in base.problems_ if p.id in kept)
+    edited = pp.ProblemModel.from_json(base.to_json()).rename(mine, new[0].label.upper(), texts=first)
+    again = pp.ProblemModel(progress=False).fit(second, previous=edited)
+    labels = [p.label for p in again.problems_]
+    assert again.problem_label(mine) == new[0].label.upper()
+    assert len({label.lower() for label in labels}) == len(labels)
+    # The report of a refit made here says what changed, from the model too.
+    assert again.analysis().lineage == again.lineage_
+    assert pp.ProblemModel.from_json(again.to_json()).analysis(second).lineage is None
+
+
 def test_no_labelled_complaint_is_taken_for_a_non_answer(labelled):
     # Non-answers ("N/A", "no comment") are read as blank rows: none of the
     # real complaints may be among them, or it would be lost from every count.

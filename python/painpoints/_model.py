@@ -173,7 +173,7 @@ class ProblemModel:
         _check_int("seed", self.seed, 0, optional=False)
         _check_int("max_problems", self.max_problems, 1)
         _check_int("min_size", self.min_size, 1)
-        _check_int("sample_size", self.sample_size, 2)
+        _check_int("sample_size", self.sample_size, 2, optional=False)
         if self.threshold is not None and not (0.0 <= _number("threshold", self.threshold) <= 1.0):
             raise ParameterError(f"threshold must be between 0 and 1, got {self.threshold}")
         if not (0.0 < _number("resolution", self.resolution) <= 100.0):
@@ -243,6 +243,7 @@ class ProblemModel:
             if bar is not None:
                 bar.close()
         self._fitted = fitted
+        self._refit = previous is not None
         self._texts = rows
         self._embeddings = kept
         # A pandas Series keeps its index in the reports' assignments(), for joining back.
@@ -455,7 +456,9 @@ class ProblemModel:
         copy.similarity_ = np.frombuffer(sims, dtype="<f4").astype(np.float32)
         copy._refresh()
         copy._index = index
-        return Analysis(copy.problems_, copy.labels_, copy.similarity_, copy, top=top, index=index)
+        # What a refit in this session changed, as analyze(previous=...) reports it.
+        lineage = self.lineage_ if getattr(self, "_refit", False) else None
+        return Analysis(copy.problems_, copy.labels_, copy.similarity_, copy, top=top, index=index, lineage=lineage)
 
     def predict(self, texts: Any, *, embeddings: Any = None) -> np.ndarray:
         """Problem id of every row, in order; -1 where no known problem is similar enough.

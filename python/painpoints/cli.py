@@ -268,8 +268,8 @@ def _load_rows(args: argparse.Namespace) -> Any:
     (a scheduled job's empty day still gets its report and its model)."""
     table = _load(args)
     if len(table) == 0:
-        _err(f"{args.export} has no rows under its header: no complaints to find problems in; "
-             "check the file (or choose another worksheet with --sheet NAME)")
+        sheet = " (or choose another worksheet with --sheet NAME)" if _io().detect_format(args.export) == "excel" else ""
+        _err(f"{args.export} has no rows under its header: no complaints to find problems in; check the file{sheet}")
     return table
 
 
@@ -603,7 +603,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     empty = int(painpoints.says_nothing(texts).sum())
     blank = f" (+{counted(empty, 'row')} without a complaint)" if empty else ""
     print(f"Found {counted(len(problems), 'problem')} in {counted(len(texts) - empty, 'complaint')}{blank}.")
-    if not problems:
+    if not problems and len(texts) > empty:
         from ._result import NO_PROBLEMS_HINT
 
         print(NO_PROBLEMS_HINT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import difflib
 import io
 import json
@@ -311,7 +312,8 @@ def _read_excel_raw(path: Path, sheet: Union[str, int, None]) -> pd.DataFrame:
         sheet_name = 0 if sheet is None else sheet
     try:
         # Read once with the workbook's types (see _as_text, _keep_types).
-        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, keep_default_na=False, na_values=[""])
+        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object, keep_default_na=False,
+                            na_values=[""])
     except ImportError as exc:
         engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
         raise _input_error(
@@ -347,10 +349,21 @@ def _keep_types(table: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
         return table
     out = table.copy()
     for j in range(table.shape[1]):
-        col = typed.iloc[:, j].reset_index(drop=True).infer_objects()
-        numbers = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-        if (numbers or pd.api.types.is_datetime64_any_dtype(col)) and col.notna().any():
-            out.isetitem(j, col.to_numpy())
+        cells = typed.iloc[:, j].tolist()
+        filled = [v for v in cells if not (v is None or v is pd.NaT or (isinstance(v, float) and v != v))]
+        if not filled:
+            continue
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in filled):
+            # Whole numbers stay whole (nullable where cells are empty), not 1.0.
+            column: Any = pd.array([v if isinstance(v, int) else None for v in cells],
+                                   dtype="Int64" if len(filled) < len(cells) else "int64")
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in filled):
+            column = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy()
+        elif all(isinstance(v, (datetime.datetime, pd.Timestamp)) for v in filled):
+            column = pd.to_datetime(pd.Series(cells, dtype=object), errors="coerce").to_numpy()
+        else:
+            continue
+        out.isetitem(j, column)
     return out
 
 
