@@ -500,6 +500,16 @@ impl ProblemModel {
         let candidates: Vec<SparseVec> =
             prev.iter().chain(parts.iter().map(|(_, c)| c)).chain(dropped.iter().map(|(c, _)| c)).cloned().collect();
         let found = match_centres(&new, &candidates, MATCH_SIMILARITY);
+        // A new problem's most similar candidate, if similar enough (ties:
+        // the first), whether or not another new problem matched it.
+        let closest = |c: &SparseVec| -> Option<usize> {
+            let (j, sim) = candidates
+                .iter()
+                .enumerate()
+                .map(|(j, d)| (j, dot(c, d)))
+                .fold((usize::MAX, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            (sim >= MATCH_SIMILARITY).then_some(j)
+        };
         let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
         // Found again as a part of a merged problem: the most similar such
         // takes the merged problem's id if no new problem matched its
@@ -524,8 +534,8 @@ impl ProblemModel {
         // A problem the analyst dropped that this fit finds again (matched
         // to a dropped centre, or left unmatched with a dropped centre the
         // most similar of all previous ones: a part of it) is dropped again
-        // below, the same way (numbered after the new problems): its complaints to -1, or to their next-best
-        // problem.
+        // below, the same way: its complaints to -1, or to their next-best
+        // problem. (Such problems are numbered after the new ones.)
         let again: Vec<Option<(usize, bool)>> = found
             .iter()
             .zip(&new)
@@ -536,14 +546,7 @@ impl ProblemModel {
                 }
                 let j = match m {
                     Some(j) => *j,
-                    None => candidates
-                        .iter()
-                        .enumerate()
-                        .map(|(j, d)| (dot(c, d), j))
-                        .filter(|&(s, _)| s >= MATCH_SIMILARITY)
-                        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                        .map(|(_, j)| j)
-                        .filter(|&j| j >= np + nparts)?,
+                    None => closest(c).filter(|&j| j >= np + nparts)?,
                 };
                 let d = j - np - nparts;
                 dropped.get(d).map(|&(_, reassign)| (d, reassign))
@@ -595,15 +598,7 @@ impl ProblemModel {
                 }
                 // (Over every candidate: one closest to a dropped centre is
                 // no part of a problem.)
-                let (j, sim) = candidates
-                    .iter()
-                    .enumerate()
-                    .map(|(j, p)| (j, dot(c, p)))
-                    .fold((usize::MAX, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
-                if sim < MATCH_SIMILARITY {
-                    return None;
-                }
-                match j {
+                match closest(c)? {
                     j if j < np => previous.problems.get(j).map(|p| p.id),
                     j if j < np + nparts => parts.get(j - np).map(|(id, _)| *id),
                     _ => None,

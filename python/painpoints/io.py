@@ -23,6 +23,7 @@ from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, 
 
 import pandas as pd
 
+from ._inputs import is_missing
 from ._words import counted
 
 __all__ = ["read_table", "write_table", "check_writable", "resolve_column", "detect_format"]
@@ -334,11 +335,9 @@ def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
     def text(v: Any) -> Any:
         if isinstance(v, str):
             return v
-        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
-            return float("nan")
-        return str(v)
+        return float("nan") if is_missing(v) else str(v)
 
-    return raw.astype(object).apply(lambda col: col.map(text))
+    return raw.apply(lambda col: col.map(text))
 
 
 def _keep_types(table: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
@@ -350,7 +349,7 @@ def _keep_types(table: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for j in range(table.shape[1]):
         cells = typed.iloc[:, j].tolist()
-        filled = [v for v in cells if not (v is None or v is pd.NaT or (isinstance(v, float) and v != v))]
+        filled = [v for v in cells if not is_missing(v)]
         if not filled:
             continue
         if all(isinstance(v, int) and not isinstance(v, bool) for v in filled):
