@@ -9,6 +9,7 @@ when a change loses the ordering.
 """
 from __future__ import annotations
 
+import html
 import json
 import sys
 from pathlib import Path
@@ -234,6 +235,9 @@ def test_a_refit_report_says_what_is_new_and_what_is_gone(two_months):
     assert gone == {p.id for p in base.problems_} - kept
     for _, label in result.lineage["vanished"][:5]:
         assert repr(label) in line
+    # The report and the notebook view say it too, escaped like any label.
+    for page in (result.to_html(), result._repr_html_()):
+        assert f'<div class="pp-kw">{html.escape(line)}</div>' in page
     # A fit without a previous model has nothing to compare with.
     assert pp.analyze(second, progress=False).lineage is None
     assert "since the previous model" not in pp.analyze(second, progress=False).summary()

@@ -71,8 +71,9 @@ def render_html(
     if not result.problems and result.n_rows > result.n_empty:
         parts.append(f'<div class="pp-kw">{_e(NO_PROBLEMS_HINT)}</div>')
     few = few_complaints_note(result.n_rows - result.n_empty, len(result.problems))
-    if few:
-        parts.append(f'<div class="pp-kw">{_e(few)}</div>')
+    for note in (result._since_previous(), few):
+        if note:
+            parts.append(f'<div class="pp-kw">{_e(note)}</div>')
     leading = result.top(top)
     for p in leading:
         width = max(1, int(round(p.share * 300)))
