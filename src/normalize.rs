@@ -292,14 +292,12 @@ fn block_end(b: &[u8], start: usize, body: usize, unclosed: &mut [bool; 2]) -> O
         return None;
     }
     let closing = format!("</{name}");
-    let at = (body..b.len()).find(|&k| {
-        b.get(k..k + closing.len()).is_some_and(|w| w.eq_ignore_ascii_case(closing.as_bytes()))
-            && tag_len(b, k).is_some()
+    let end = (body..b.len()).find_map(|k| {
+        b.get(k..k + closing.len()).filter(|w| w.eq_ignore_ascii_case(closing.as_bytes()))?;
+        tag_len(b, k).map(|m| k + m)
     });
-    if at.is_none() {
-        unclosed[which] = true;
-    }
-    at.and_then(|at| tag_len(b, at).map(|m| at + m))
+    unclosed[which] = end.is_none();
+    end
 }
 
 /// Markup tags replaced by a space, so pasted HTML (ticket systems export
@@ -323,7 +321,7 @@ fn strip_tags(text: &str) -> Cow<'_, str> {
                 // A script or style block goes with its tags: code is no
                 // complaint (an opening tag alone drops the tag alone).
                 let self_closing = b.get(i.saturating_sub(2)) == Some(&b'/');
-                if let Some(close) = block_end(b, i - n, i, &mut unclosed).filter(|_| !self_closing) {
+                if let Some(close) = (!self_closing).then(|| block_end(b, i - n, i, &mut unclosed)).flatten() {
                     i = close;
                 }
                 last = i;
