@@ -18,7 +18,7 @@ from ._errors import InputError, NotFittedError, ParameterError
 from ._inputs import check_count, is_integer, is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
-from ._words import counted, of_them_copies
+from ._words import complaints_and_blank, counted, of_them_copies
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -1171,9 +1171,7 @@ class Analysis:
     # -- display --------------------------------------------------------
     def _counted(self) -> str:
         """"1,200 complaints", or with blank rows "400 complaints (+1,600 rows without a complaint)"."""
-        said = self.n_rows - self.n_empty
-        empty = f" (+{counted(self.n_empty, 'row')} without a complaint)" if self.n_empty else ""
-        return f"{counted(said, 'complaint')}{empty}"
+        return complaints_and_blank(self.n_rows - self.n_empty, self.n_empty)
 
     def _since_previous(self, shown: int = 5) -> Optional[str]:
         """"since the previous model: 8 problems found again; new: ...; gone: ..."."""

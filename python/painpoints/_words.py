@@ -10,6 +10,13 @@ def counted(n: int, noun: str, plural: Optional[str] = None) -> str:
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def complaints_and_blank(said: int, empty: int) -> str:
+    """``"1,200 complaints"``, or with rows that say nothing ``"400
+    complaints (+1,600 rows without a complaint)"``."""
+    blank = f" (+{counted(empty, 'row')} without a complaint)" if empty else ""
+    return f"{counted(said, 'complaint')}{blank}"
+
+
 def of_them_copies(n: int) -> str:
     """How many of a problem's complaints copy another: ``"1 of them a
     copy"``, ``"12 of them copies"``."""

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
 from ._inputs import is_missing
-from ._words import counted, of_them_copies
+from ._words import complaints_and_blank, counted, of_them_copies
 
 __all__ = ["main", "build_parser"]
 
@@ -601,8 +601,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     model.save(args.output)
     problems = list(getattr(model, "problems_", None) or [])
     empty = int(painpoints.says_nothing(texts).sum())
-    blank = f" (+{counted(empty, 'row')} without a complaint)" if empty else ""
-    print(f"Found {counted(len(problems), 'problem')} in {counted(len(texts) - empty, 'complaint')}{blank}.")
+    print(f"Found {counted(len(problems), 'problem')} in {complaints_and_blank(len(texts) - empty, empty)}.")
     if not problems and len(texts) > empty:
         from ._result import NO_PROBLEMS_HINT
 
