@@ -101,6 +101,45 @@ pub(crate) fn match_centres(new: &[SparseVec], previous: &[SparseVec], min_simil
     out
 }
 
+/// Per new problem, how many of its `members` (problem index, grouping
+/// vector) are nearest to each of `candidates` (ties: the first); problems
+/// marked `settled` are not counted (all zeros).
+fn nearest_votes(
+    candidates: &[SparseVec],
+    members: &[(usize, &SparseVec)],
+    words: u32,
+    settled: &[bool],
+) -> Vec<Vec<u32>> {
+    use rayon::prelude::*;
+    let mut postings: rustc_hash::FxHashMap<u32, Vec<(usize, f32)>> = Default::default();
+    for (j, c) in candidates.iter().enumerate() {
+        for &(t, w) in c {
+            postings.entry(t).or_default().push((j, w));
+        }
+    }
+    let nearest: Vec<Option<(usize, usize)>> = members
+        .par_iter()
+        .map(|&(i, row)| {
+            if settled.get(i).copied().unwrap_or(true) {
+                return None;
+            }
+            let mut score = vec![0.0f32; candidates.len()];
+            for &(t, w) in &words_only(row, words) {
+                for &(j, cw) in postings.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
+                    score[j] += w * cw;
+                }
+            }
+            let (j, s) = score.iter().enumerate().fold((0, 0.0f32), |a, (j, &s)| if s > a.1 { (j, s) } else { a });
+            (s > 0.0).then_some((i, j))
+        })
+        .collect();
+    let mut votes = vec![vec![0u32; candidates.len()]; settled.len()];
+    for (i, j) in nearest.into_iter().flatten() {
+        votes[i][j] += 1;
+    }
+    votes
+}
+
 impl ProblemModel {
     /// Apply one edit, record it, and refresh sizes, shares, keywords and
     /// examples from `texts` (the complaints the model was fitted on).
@@ -465,7 +504,16 @@ impl ProblemModel {
         self.problems.iter().any(|p| !except.contains(&p.id) && p.label.to_lowercase() == label)
     }
 
-    pub(crate) fn carry_over<T: AsRef<str> + Sync>(&mut self, previous: &ProblemModel, texts: &[Option<T>]) {
+    ///
+    /// `members` are this fit's sampled complaints as (problem index,
+    /// grouping vector): where last month's centres put them decides which
+    /// new problems are parts of a merged or dropped one.
+    pub(crate) fn carry_over<T: AsRef<str> + Sync>(
+        &mut self,
+        previous: &ProblemModel,
+        texts: &[Option<T>],
+        members: &[(usize, &SparseVec)],
+    ) {
         // Problems are matched by their words alone (embedding parts, if
         // any, are dropped and the rest renormalised), so ids carry over
         // whether or not either fit blended embeddings.
@@ -500,16 +548,41 @@ impl ProblemModel {
         let candidates: Vec<SparseVec> =
             prev.iter().chain(parts.iter().map(|(_, c)| c)).chain(dropped.iter().map(|(c, _)| c)).cloned().collect();
         let found = match_centres(&new, &candidates, MATCH_SIMILARITY);
-        // A new problem's most similar candidate, if similar enough (ties:
-        // the first), whether or not another new problem matched it.
-        let closest = |c: &SparseVec| -> Option<usize> {
-            let (j, sim) = candidates
-                .iter()
-                .enumerate()
-                .map(|(j, d)| (j, dot(c, d)))
-                .fold((usize::MAX, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
-            (sim >= MATCH_SIMILARITY).then_some(j)
+        // Where last month's centres put each new problem's complaints: the
+        // previous problem (a merged one with its parts) or dropped one that
+        // most of them are nearest to, if that is a majority and the
+        // problem's centre is similar enough to it. A new problem is a part
+        // of a merged or dropped problem only if its complaints were mostly
+        // that problem's, not because its centre resembles it more than any
+        // other (long narratives' centres resemble several, and a merged
+        // centre, an average of its parts, resembles many).
+        let merged: Vec<bool> = previous.problems.iter().map(|p| parts.iter().any(|(id, _)| *id == p.id)).collect();
+        let target: Vec<usize> = (0..candidates.len())
+            .map(|j| match j.checked_sub(np) {
+                Some(part) if part < nparts => {
+                    previous.problems.iter().position(|p| p.id == parts[part].0).unwrap_or(j)
+                }
+                _ => j,
+            })
+            .collect();
+        let settled: Vec<bool> = found.iter().map(|m| m.is_some_and(|j| j < np && !merged[j])).collect();
+        let votes = nearest_votes(&candidates, members, words, &settled);
+        let home = |i: usize| -> Option<usize> {
+            let mut per_target = vec![0u32; candidates.len()];
+            for (j, &n) in votes.get(i)?.iter().enumerate() {
+                per_target[target[j]] += n;
+            }
+            let total: u32 = per_target.iter().sum();
+            let (t, &n) = per_target.iter().enumerate().fold((0, &0), |a, b| if b.1 > a.1 { b } else { a });
+            let similar = (0..candidates.len())
+                .filter(|&j| target[j] == t)
+                .any(|j| dot(&new[i], &candidates[j]) >= MATCH_SIMILARITY);
+            (2 * n > total && similar).then_some(t)
         };
+        // A match to a merged problem, one of its parts or a dropped centre
+        // stands only if the problem's complaints say so too.
+        let found: Vec<Option<usize>> =
+            found.iter().enumerate().map(|(i, m)| m.filter(|&j| settled[i] || home(i) == Some(target[j]))).collect();
         let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
         // Found again as a part of a merged problem: the most similar such
         // takes the merged problem's id if no new problem matched its
@@ -532,21 +605,21 @@ impl ProblemModel {
             }
         }
         // A problem the analyst dropped that this fit finds again (matched
-        // to a dropped centre, or left unmatched with a dropped centre the
-        // most similar of all previous ones: a part of it) is dropped again
+        // to a dropped centre, or left unmatched with most of its complaints
+        // at home in a dropped problem: a part of it) is dropped again
         // below, the same way: its complaints to -1, or to their next-best
         // problem. (Such problems are numbered after the new ones.)
         let again: Vec<Option<(usize, bool)>> = found
             .iter()
-            .zip(&new)
+            .enumerate()
             .zip(&part_of_merged)
-            .map(|((m, c), merged)| {
+            .map(|((i, m), merged)| {
                 if merged.is_some() || m.is_some_and(|j| j < np + nparts) {
                     return None;
                 }
                 let j = match m {
                     Some(j) => *j,
-                    None => closest(c).filter(|&j| j >= np + nparts)?,
+                    None => home(i).filter(|&j| j >= np + nparts)?,
                 };
                 let d = j - np - nparts;
                 dropped.get(d).map(|&(_, reassign)| (d, reassign))
@@ -582,25 +655,24 @@ impl ProblemModel {
                 lineage.vanished.push((p.id, p.label.clone()));
             }
         }
-        // For each new problem (no previous id), the previous problem it is
-        // closest to, if close enough to be a part of it: a merged problem
+        // For each new problem (no previous id), the previous problem most
+        // of its complaints are at home in (`home`), if any: a merged problem
         // that this fit split again shows up as one kept part and such parts.
         let part_of: Vec<Option<u32>> = matches
             .iter()
-            .zip(&new)
+            .enumerate()
             .zip(&part_of_merged)
-            .map(|((m, c), merged)| {
+            .map(|((i, m), merged)| {
                 if m.is_some() {
                     return None;
                 }
                 if merged.is_some() {
                     return *merged;
                 }
-                // (Over every candidate: one closest to a dropped centre is
+                // (Over every candidate: one at home in a dropped problem is
                 // no part of a problem.)
-                match closest(c)? {
-                    j if j < np => previous.problems.get(j).map(|p| p.id),
-                    j if j < np + nparts => parts.get(j - np).map(|(id, _)| *id),
+                match home(i)? {
+                    t if t < np => previous.problems.get(t).map(|p| p.id),
                     _ => None,
                 }
             })

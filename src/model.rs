@@ -674,7 +674,15 @@ impl ProblemModelParams {
         let (mut labels, mut similarity) = model.summarize(texts, &silent, best, &sample_rows, true);
         model.next_id = k as u32;
         if let Some(prev) = previous {
-            model.carry_over(prev, texts);
+            // This fit's sampled complaints with their problem, for
+            // carry_over to see where last month's centres put them.
+            let members: Vec<(usize, &SparseVec)> = sample_rows
+                .index
+                .iter()
+                .zip(&sample_rows.rows)
+                .filter_map(|(&i, row)| labels.get(i).and_then(|&l| usize::try_from(l).ok()).map(|c| (c, row)))
+                .collect();
+            model.carry_over(prev, texts, &members);
             model.rebuild_scorer();
             let best = model.assign_rows(texts, Some(&silent), embeddings, ctl)?;
             (labels, similarity) = model.summarize(texts, &silent, best, &sample_rows, false);
