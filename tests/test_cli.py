@@ -615,3 +615,14 @@ def test_analyze_shows_which_problems_pull_a_rating_down(tmp_path, capsys):
     assert main(["analyze", str(path), "--text", "comment", "--rating", "channel", "--no-progress"]) == 2
     captured = capsys.readouterr()
     assert "no value of --rating 'channel' is a number" in captured.err and "painpoints:" not in captured.out
+
+
+@pytest.mark.filterwarnings("default")  # shown, as a user sees it, rather than raised
+def test_complaints_not_in_english_are_a_one_line_warning(tmp_path, capsys):
+    path = tmp_path / "encuesta.csv"
+    rows = ["No he recibido mi reembolso todavía", "El paquete llegó roto y nadie responde",
+            "La aplicación se cierra cuando intento pagar", "Me cobraron dos veces por el mismo pedido"] * 10
+    pd.DataFrame({"comentario": rows}).to_csv(path, index=False)
+    assert main(["analyze", str(path), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "painpoints: warning: 100% of the complaints checked are not in English" in err and ".py:" not in err

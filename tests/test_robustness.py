@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import painpoints as pp
 
-from conftest import synthetic
+from conftest import load_labelled, synthetic
+from painpoints._language import english_share, not_english_warning
 
 QUIET = dict(progress=False)
 
@@ -53,6 +54,7 @@ _PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthC
 
 
 @_PROPS
+@pytest.mark.filterwarnings("ignore:.*not in English:UserWarning")  # (random text is rarely English)
 @given(_rows)
 def test_analyze_one_label_per_row_in_order_deterministic(rows: List[Any]) -> None:
     result = pp.analyze(rows, **QUIET)
@@ -214,7 +216,8 @@ def test_matrix_rtl_cjk_emoji() -> None:
             + ["לא קיבלתי החזר כספי", "עדיין לא קיבלתי החזר כספי"] * 5
             + ["退款没有收到", "我的退款还没有收到"] * 5
             + ["😡😡😡", "🙂👍"] * 5)
-    result = pp.analyze(rows, **QUIET)
+    with pytest.warns(UserWarning, match="not in English"):
+        result = pp.analyze(rows, **QUIET)
     labels = list(result.labels)
     arabic, hebrew, cjk, emoji = labels[0:10], labels[10:20], labels[20:30], labels[30:40]
     for group in (arabic, hebrew, cjk):
@@ -231,12 +234,44 @@ def test_matrix_mixed_languages() -> None:
     rows = (["refund not received", "my refund was not received"] * 5
             + ["Rückerstattung nicht erhalten", "meine Rückerstattung nicht erhalten"] * 5
             + ["refund 没有收到 😡 لم أستلم", "XXXX refund לא קיבלתי"] * 2)
-    result = pp.analyze(rows, **QUIET)
+    with pytest.warns(UserWarning, match="not in English"):
+        result = pp.analyze(rows, **QUIET)
     labels = list(result.labels)
     assert len(labels) == 24
     assert len(set(labels[0:10])) == 1 and labels[0] >= 0
     assert len(set(labels[10:20])) == 1 and labels[10] >= 0
     assert labels[0] != labels[10]
+
+
+_SPANISH = ["No he recibido mi reembolso todavía", "El paquete llegó roto y nadie responde",
+            "La aplicación se cierra cuando intento pagar", "Me cobraron dos veces por el mismo pedido"] * 10
+_GERMAN = ["Ich habe meine Rückerstattung nicht erhalten", "Das Paket kam beschädigt an",
+           "Die App stürzt ab, wenn ich bezahlen will", "Mir wurde die Bestellung doppelt berechnet"] * 10
+_FRENCH = ["Je n'ai pas reçu mon remboursement", "Le colis est arrivé cassé et personne ne répond",
+           "L'application plante quand je veux payer", "On m'a facturé deux fois la même commande"] * 10
+_CHINESE = ["我还没有收到退款，客服也不回复", "包裹到的时候已经坏了", "我想付款的时候应用程序崩溃了", "同一个订单被扣了两次钱"] * 10
+
+
+@pytest.mark.parametrize("rows", [_SPANISH, _GERMAN, _FRENCH, _CHINESE, _SPANISH + _SPANISH + ["my refund was not received"] * 40])
+def test_complaints_mostly_not_in_english_are_warned_about_at_the_callers_line(rows: List[str]) -> None:
+    # Stop words, stemming, negation and word vectors are English: an
+    # analyst fitting another language is told, at the line that fitted.
+    for fit in (lambda: pp.analyze(rows, **QUIET), lambda: pp.ProblemModel(progress=False).fit(rows)):
+        with pytest.warns(UserWarning, match="not in English") as caught:
+            fit()
+        assert [w.filename for w in caught if "English" in str(w.message)] == [__file__]
+
+
+def test_english_complaints_are_not_warned_about() -> None:
+    # Every labelled set is English, short queries, tweets and narratives
+    # alike; titles that use no common word at all say nothing either way.
+    for name in ("banking77", "cfpb_products", "tweet_complaints"):
+        texts, _ = load_labelled(name)
+        assert english_share(texts) >= 0.99, name
+        assert not_english_warning(texts) is None
+    titles = ["Spring MVC Hibernate integration", "Oracle stored procedure timeout", "Haskell type class error"] * 20
+    assert english_share(titles) is None
+    pp.analyze(pp.load_sample(), **QUIET)  # (warnings are errors in this suite)
 
 
 def test_matrix_html_entities() -> None:

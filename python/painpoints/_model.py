@@ -12,6 +12,7 @@ from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
 from ._inputs import call_with_texts as _call
 from ._inputs import check_count, is_integer, pandas_index, to_texts
+from ._language import warn_if_not_english
 from ._progress import make_progress
 from ._result import _NO_PROBLEM, _OTHER_PROBLEMS, Analysis, Problem, Theme
 
@@ -227,6 +228,7 @@ class ProblemModel:
         """
         rows = to_texts(texts)
         params = self._params_json()
+        warn_if_not_english(rows)
         # Kept as the caller's array (not a copy: at 1M x 384 a copy is
         # another 1.5 GB) for later edits and stability checks.
         kept = embedding_array(embeddings)
