@@ -5,6 +5,7 @@ import os
 import re
 import sys
 import warnings
+from types import FrameType
 from typing import Optional, Sequence
 
 # Words of letters (CJK text, written without spaces, is one long "word").
@@ -73,7 +74,8 @@ def warn_if_not_english(rows: Sequence[Optional[str]]) -> None:
     if message is None:
         return
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    level, frame = 1, sys._getframe(0)
+    level = 1
+    frame: Optional[FrameType] = sys._getframe(0)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, UserWarning, stacklevel=level)
