@@ -77,14 +77,19 @@ pub(crate) fn translate(v: &SparseVec, from: &Vocabulary, to: &Vocabulary) -> Sp
 }
 
 /// Greedy one-to-one matching of new centres to previous ones, most
-/// similar pairs first. Returns, per new centre, the index of its previous
-/// match.
-pub(crate) fn match_centres(new: &[SparseVec], previous: &[SparseVec], min_similarity: f32) -> Vec<Option<usize>> {
+/// similar pairs first, over the pairs (new, previous) that `eligible`
+/// allows. Returns, per new centre, the index of its previous match.
+fn match_centres_where(
+    new: &[SparseVec],
+    previous: &[SparseVec],
+    min_similarity: f32,
+    eligible: impl Fn(usize, usize) -> bool,
+) -> Vec<Option<usize>> {
     let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
     for (i, a) in new.iter().enumerate() {
         for (j, b) in previous.iter().enumerate() {
             let s = dot(a, b);
-            if s >= min_similarity {
+            if s >= min_similarity && eligible(i, j) {
                 pairs.push((s, i, j));
             }
         }
@@ -101,18 +106,19 @@ pub(crate) fn match_centres(new: &[SparseVec], previous: &[SparseVec], min_simil
     out
 }
 
-/// Per new problem, how many of its `members` (problem index, grouping
-/// vector) are nearest to each of `candidates` (ties: the first); problems
-/// marked `settled` are not counted (all zeros).
+/// For each of `problems` new problems, how many of its `members` (problem
+/// index, grouping vector) are nearest to each of `candidates` that
+/// `voters` marks (ties: the first).
 fn nearest_votes(
     candidates: &[SparseVec],
+    voters: &[bool],
     members: &[(usize, &SparseVec)],
     words: u32,
-    settled: &[bool],
+    problems: usize,
 ) -> Vec<Vec<u32>> {
     use rayon::prelude::*;
     let mut postings: rustc_hash::FxHashMap<u32, Vec<(usize, f32)>> = Default::default();
-    for (j, c) in candidates.iter().enumerate() {
+    for (j, c) in candidates.iter().enumerate().filter(|&(j, _)| voters.get(j).copied().unwrap_or(false)) {
         for &(t, w) in c {
             postings.entry(t).or_default().push((j, w));
         }
@@ -120,7 +126,7 @@ fn nearest_votes(
     let nearest: Vec<Option<(usize, usize)>> = members
         .par_iter()
         .map(|&(i, row)| {
-            if settled.get(i).copied().unwrap_or(true) {
+            if i >= problems {
                 return None;
             }
             let mut score = vec![0.0f32; candidates.len()];
@@ -133,7 +139,7 @@ fn nearest_votes(
             (s > 0.0).then_some((i, j))
         })
         .collect();
-    let mut votes = vec![vec![0u32; candidates.len()]; settled.len()];
+    let mut votes = vec![vec![0u32; candidates.len()]; problems];
     for (i, j) in nearest.into_iter().flatten() {
         votes[i][j] += 1;
     }
@@ -164,6 +170,20 @@ impl ProblemModel {
         self.record(edit);
         let (labels, _) = self.refresh_embedded(texts, embeddings, ctl)?;
         Ok(labels)
+    }
+
+    /// A rename, without the fitting complaints: the label changes and
+    /// every count stays as it is (a model loaded from a file has no
+    /// complaints to recount). Any other edit moves complaints and needs
+    /// them: see [`ProblemModel::edit`].
+    pub fn rename_only(&mut self, edit: Edit) -> Result<()> {
+        if !matches!(edit, Edit::Rename { .. }) {
+            return Err(Error::edit("this edit moves complaints: pass the complaints the model was fitted on"));
+        }
+        let none: [Option<&str>; 0] = [];
+        let edit = self.apply_edit(edit, &none, false)?;
+        self.record(edit);
+        Ok(())
     }
 
     /// Validate and apply an edit without refreshing statistics. Returns the
@@ -547,15 +567,15 @@ impl ProblemModel {
         let (np, nparts) = (prev.len(), parts.len());
         let candidates: Vec<SparseVec> =
             prev.iter().chain(parts.iter().map(|(_, c)| c)).chain(dropped.iter().map(|(c, _)| c)).cloned().collect();
-        let found = match_centres(&new, &candidates, MATCH_SIMILARITY);
         // Where last month's centres put each new problem's complaints: the
         // previous problem (a merged one with its parts) or dropped one that
         // most of them are nearest to, if that is a majority and the
-        // problem's centre is similar enough to it. A new problem is a part
-        // of a merged or dropped problem only if its complaints were mostly
-        // that problem's, not because its centre resembles it more than any
-        // other (long narratives' centres resemble several, and a merged
-        // centre, an average of its parts, resembles many).
+        // problem's centre is similar enough to it. A new problem is found
+        // again as, or is a part of, a merged or dropped problem only if its
+        // complaints were mostly that problem's, not because its centre
+        // resembles it more than any other (long narratives' centres
+        // resemble several, and a merged centre, an average of its parts,
+        // resembles many).
         let merged: Vec<bool> = previous.problems.iter().map(|p| parts.iter().any(|(id, _)| *id == p.id)).collect();
         let target: Vec<usize> = (0..candidates.len())
             .map(|j| match j.checked_sub(np) {
@@ -565,24 +585,30 @@ impl ProblemModel {
                 _ => j,
             })
             .collect();
-        let settled: Vec<bool> = found.iter().map(|m| m.is_some_and(|j| j < np && !merged[j])).collect();
-        let votes = nearest_votes(&candidates, members, words, &settled);
-        let home = |i: usize| -> Option<usize> {
-            let mut per_target = vec![0u32; candidates.len()];
-            for (j, &n) in votes.get(i)?.iter().enumerate() {
-                per_target[target[j]] += n;
-            }
-            let total: u32 = per_target.iter().sum();
-            let (t, &n) = per_target.iter().enumerate().fold((0, &0), |a, b| if b.1 > a.1 { b } else { a });
-            let similar = (0..candidates.len())
-                .filter(|&j| target[j] == t)
-                .any(|j| dot(&new[i], &candidates[j]) >= MATCH_SIMILARITY);
-            (2 * n > total && similar).then_some(t)
-        };
-        // A match to a merged problem, one of its parts or a dropped centre
-        // stands only if the problem's complaints say so too.
-        let found: Vec<Option<usize>> =
-            found.iter().enumerate().map(|(i, m)| m.filter(|&j| settled[i] || home(i) == Some(target[j]))).collect();
+        // (A merged problem's own centre, the mean of its parts', does not
+        // vote: last month's model placed complaints by its parts.)
+        let voters: Vec<bool> = (0..candidates.len()).map(|j| j >= np || !merged[j]).collect();
+        let votes = nearest_votes(&candidates, &voters, members, words, new.len());
+        let homes: Vec<Option<usize>> = votes
+            .iter()
+            .zip(&new)
+            .map(|(v, c)| {
+                let mut per_target = vec![0u32; candidates.len()];
+                for (j, &n) in v.iter().enumerate() {
+                    per_target[target[j]] += n;
+                }
+                let total: u32 = per_target.iter().sum();
+                let (t, &n) = per_target.iter().enumerate().fold((0, &0), |a, b| if b.1 > a.1 { b } else { a });
+                let similar = (0..candidates.len())
+                    .filter(|&j| target[j] == t)
+                    .any(|j| dot(c, &candidates[j]) >= MATCH_SIMILARITY);
+                (2 * n > total && similar).then_some(t)
+            })
+            .collect();
+        let home = |i: usize| homes.get(i).copied().flatten();
+        let found = match_centres_where(&new, &candidates, MATCH_SIMILARITY, |i, j| {
+            (j < np && !merged[j]) || home(i) == Some(target[j])
+        });
         let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
         // Found again as a part of a merged problem: the most similar such
         // takes the merged problem's id if no new problem matched its
@@ -625,36 +651,6 @@ impl ProblemModel {
                 dropped.get(d).map(|&(_, reassign)| (d, reassign))
             })
             .collect();
-        let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
-        let mut lineage = Lineage::default();
-        for (i, m) in matches.iter().enumerate() {
-            match m {
-                Some(j) => {
-                    self.problems[i].id = previous.problems[*j].id;
-                    lineage.kept.push(self.problems[i].id);
-                }
-                None if again[i].is_none() => {
-                    self.problems[i].id = next;
-                    lineage.new.push(next);
-                    next += 1;
-                }
-                None => {}
-            }
-        }
-        let mut drop_again: Vec<(u32, usize, bool)> = Vec::new();
-        for (i, a) in again.iter().enumerate() {
-            if let Some((d, reassign)) = *a {
-                self.problems[i].id = next;
-                lineage.new.push(next);
-                drop_again.push((next, d, reassign));
-                next += 1;
-            }
-        }
-        for (j, p) in previous.problems.iter().enumerate() {
-            if !matches.contains(&Some(j)) {
-                lineage.vanished.push((p.id, p.label.clone()));
-            }
-        }
         // For each new problem (no previous id), the previous problem most
         // of its complaints are at home in (`home`), if any: a merged problem
         // that this fit split again shows up as one kept part and such parts.
@@ -677,6 +673,54 @@ impl ProblemModel {
                 }
             })
             .collect();
+        // Parts of a merged problem found again are merged again below;
+        // like problems dropped again, they are numbered after the new ones,
+        // so an analyst's merge does not shift new problems' ids.
+        let kept_ids: Vec<u32> = matches.iter().flatten().map(|&j| previous.problems[j].id).collect();
+        let merged_into: Vec<u32> = previous
+            .edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::Merge { ids, .. } => ids.first().copied().filter(|id| kept_ids.contains(id)),
+                _ => None,
+            })
+            .collect();
+        let merged_again: Vec<bool> = part_of.iter().map(|p| p.is_some_and(|id| merged_into.contains(&id))).collect();
+        let mut next = previous.next_id.max(previous.problems.iter().map(|p| p.id + 1).max().unwrap_or(0));
+        let mut lineage = Lineage::default();
+        for (i, m) in matches.iter().enumerate() {
+            match m {
+                Some(j) => {
+                    self.problems[i].id = previous.problems[*j].id;
+                    lineage.kept.push(self.problems[i].id);
+                }
+                None if again[i].is_none() && !merged_again[i] => {
+                    self.problems[i].id = next;
+                    lineage.new.push(next);
+                    next += 1;
+                }
+                None => {}
+            }
+        }
+        for i in (0..matches.len()).filter(|&i| merged_again[i]) {
+            self.problems[i].id = next;
+            lineage.new.push(next);
+            next += 1;
+        }
+        let mut drop_again: Vec<(u32, usize, bool)> = Vec::new();
+        for (i, a) in again.iter().enumerate() {
+            if let Some((d, reassign)) = *a {
+                self.problems[i].id = next;
+                lineage.new.push(next);
+                drop_again.push((next, d, reassign));
+                next += 1;
+            }
+        }
+        for (j, p) in previous.problems.iter().enumerate() {
+            if !matches.contains(&Some(j)) {
+                lineage.vanished.push((p.id, p.label.clone()));
+            }
+        }
         self.next_id = next;
         // The dropped centres this fit does not find stay on record, so a
         // month without the problem does not let it back the month after.
@@ -1011,7 +1055,9 @@ mod tests {
     fn matching_is_one_to_one() {
         let a = vec![vec![(0, 1.0)], vec![(1, 1.0)]];
         let b = vec![vec![(1, 1.0)], vec![(0, 0.8), (2, 0.6)]];
-        assert_eq!(match_centres(&a, &b, 0.5), vec![Some(1), Some(0)]);
-        assert_eq!(match_centres(&a, &[], 0.5), vec![None, None]);
+        assert_eq!(match_centres_where(&a, &b, 0.5, |_, _| true), vec![Some(1), Some(0)]);
+        assert_eq!(match_centres_where(&a, &[], 0.5, |_, _| true), vec![None, None]);
+        // A pair not allowed is not matched, however similar.
+        assert_eq!(match_centres_where(&a, &b, 0.5, |i, j| (i, j) != (1, 0)), vec![Some(1), None]);
     }
 }

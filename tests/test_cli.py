@@ -626,3 +626,23 @@ def test_complaints_not_in_english_are_a_one_line_warning(tmp_path, capsys):
     assert main(["analyze", str(path), "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "painpoints: warning: 100% of the complaints checked are not in English" in err and ".py:" not in err
+
+
+def test_no_command_writes_over_one_of_its_inputs(tmp_path, export_csv, model_path, capsys):
+    before, model_before = export_csv.read_bytes(), model_path.read_bytes()
+    same = str(tmp_path / "." / export_csv.name)  # the export, spelled another way
+    for argv in (["fit", str(export_csv), "--text", "comment", "-o", same],
+                 ["analyze", str(export_csv), "--text", "comment", "--html", str(export_csv)],
+                 ["analyze", str(export_csv), "--text", "comment", "--rows", same],
+                 ["analyze", str(export_csv), "--text", "comment", "--previous", str(model_path),
+                  "--json", str(model_path)],
+                 ["score", str(model_path), str(export_csv), "-o", same],
+                 ["score", str(model_path), str(export_csv), "-o", str(model_path)]):
+        assert main(argv + ["--no-progress"] * (argv[0] != "score")) == 2, argv
+        assert "is an input of this command" in capsys.readouterr().err
+    assert export_csv.read_bytes() == before and model_path.read_bytes() == model_before
+    # Updating the model in place is what a monthly job does: allowed.
+    assert main(["fit", str(export_csv), "--text", "comment", "--previous", str(model_path), "-o", str(model_path),
+                 "--no-progress"]) == 0
+    assert painpoints.ProblemModel.load(model_path).problems_
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([export_csv.name, model_path.name])

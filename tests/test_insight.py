@@ -96,6 +96,22 @@ def test_over_time_leaves_out_undated_and_blank_rows_and_says_so(frame):
     assert int(table.to_numpy().sum()) == len(df) - 1
 
 
+def test_sentinel_dates_past_what_periods_hold_count_as_unreadable(frame):
+    # Date objects of year 1 or 9999 ("no date" in many systems) raised
+    # pandas' OutOfBoundsDatetime deep inside, after the whole fit.
+    import datetime
+
+    df, result = frame
+    for sentinel in (datetime.date(1, 1, 1), datetime.datetime(9999, 12, 31), datetime.date(2500, 1, 1)):
+        dates = [d.to_pydatetime() for d in df["date"]]
+        dates[3] = sentinel
+        with pytest.warns(UserWarning, match="1 complaint has no readable date"):
+            table = result.over_time(dates, "W")
+        assert int(table.to_numpy().sum()) == len(df) - 1
+        with pytest.warns(UserWarning, match="1 complaint has no readable date"):
+            result.trend(dates, "W")
+
+
 def test_dates_that_are_numbers_or_no_dates_at_all_are_refused_with_what_to_do(frame):
     df, _ = frame
     result = pp.analyze(df["comment"], **QUIET)

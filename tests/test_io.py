@@ -438,3 +438,43 @@ def test_a_file_mixing_cp1252_and_utf8_says_so(tmp_path):
     with pytest.warns(UserWarning, match="mixes encodings: read as Windows-1252.*1 character written as UTF-8"):
         texts = read_table(path)["comment"].tolist()
     assert texts[1] == "café “quoted” – late"
+
+
+def test_a_complaint_that_starts_with_an_equals_sign_stays_text_in_a_workbook(tmp_path):
+    # Written as a formula it would be a live link or a computed number.
+    import openpyxl
+
+    texts = ['=HYPERLINK("http://example.invalid","click")', "=1+2", "+44 20 7946 0000", "plain"]
+    write_table(pd.DataFrame({"text": texts, "n": [1, 2, 3, 4]}), tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    assert [c.value for c in sheet["A"]][1:] == texts
+    assert all(c.data_type == "s" for c in sheet["A"])
+    assert [c.value for c in sheet["B"]][1:] == [1, 2, 3, 4]  # numbers stay numbers
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet", "out.xlsx"])
+def test_a_failed_write_leaves_the_file_that_was_there(tmp_path, name):
+    import pyarrow  # noqa: F401  (a test dependency)
+
+    path = tmp_path / name
+    write_table(pd.DataFrame({"text": ["last month"]}), path)
+    before = path.read_bytes()
+
+    class Unwritable:
+        def __str__(self) -> str:
+            raise RuntimeError("cannot be written")
+
+    with pytest.raises(painpoints.PainpointsError):
+        write_table(pd.DataFrame({"text": ["this month", Unwritable()]}), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no half-written file beside it
+
+
+def test_a_file_of_one_complaint_per_line_warns_that_its_first_line_is_a_header(tmp_path):
+    path = tmp_path / "complaints.txt"
+    path.write_text("my refund was not received after two weeks\ncard declined at the shop\nparcel late\n")
+    with pytest.warns(UserWarning, match="its first line, 'my refund was not received after two weeks', is read as"):
+        df = read_table(path)
+    assert list(df.columns) == ["my refund was not received after two weeks"] and len(df) == 2
+    path.write_text("comment\ncard declined at the shop\nparcel late\n")
+    assert read_table(path)["comment"].tolist() == ["card declined at the shop", "parcel late"]  # (no warning)

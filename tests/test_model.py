@@ -229,11 +229,72 @@ def test_edits_on_a_loaded_model_need_texts(model, texts, tmp_path):
     path = tmp_path / "m.json"
     model.save(path)
     back = pp.ProblemModel.load(path)
-    back.rename(back.problems_[0].id, "renamed")  # fine without texts
+    sizes = [p.size for p in back.problems_]
+    back.rename(back.problems_[0].id, "renamed")  # fine without texts, and every count stays
+    assert [p.size for p in back.problems_] == sizes and back.problems_[0].label == "renamed"
+    back.save(path)
+    assert [p.size for p in pp.ProblemModel.load(path).problems_] == sizes  # (they were all 0)
     with pytest.raises(pp.EditError, match="texts="):
         back.drop(back.problems_[0].id)
     back.drop(back.problems_[0].id, texts=texts)
     assert len(back.problems_) == 2
+
+
+def test_edits_refuse_complaints_other_than_the_fitted_ones(model, texts, tmp_path):
+    # Recounted on other rows, every problem's size and examples would
+    # describe those rows, not the model's.
+    model.save(tmp_path / "m.json")
+    back = pp.ProblemModel.load(tmp_path / "m.json")
+    first = back.problems_[0]
+    for other in (["totally", "different"], texts[:50], texts + ["one more"]):
+        with pytest.raises(pp.EditError, match=f"texts= has {len(other):,} rows, but this model was fitted on "
+                                               f"{len(texts):,}"):
+            back.merge(first.id, back.problems_[1].id, texts=other)
+        with pytest.raises(pp.EditError, match="fitted on"):
+            back.rename(first.id, "renamed", texts=other)
+    assert back.problems_[0].size == first.size and back.edits_ == []
+
+
+def test_the_same_keywords_seed_one_problem(model, texts):
+    # A second seed of the same keywords held no complaint, and took some
+    # from the first at the next refit.
+    m = pp.ProblemModel.from_json(model.to_json())
+    seeded = m.seed_problem(["refund", "money back"], texts=texts)
+    with pytest.raises(pp.EditError, match=f"problem {seeded} .* was seeded with these keywords already"):
+        m.seed_problem(["Money  back", "REFUND"], texts=texts)
+    assert [p.id for p in m.problems_].count(seeded) == 1
+    m.seed_problem(["refund", "money back", "chargeback"], texts=texts)  # other keywords: a problem of their own
+
+
+def test_a_failed_save_leaves_the_model_file_that_was_there(model, tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    model.save(path)
+    before = path.read_bytes()
+    import builtins
+
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            self.f.write(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: Full(real_open(*a, **k)) if "w" in a[1:2] else
+                        real_open(*a, **k))
+    with pytest.raises(OSError, match="No space left"):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
 
 
 def test_refit_keeps_ids_and_edits(model, texts, tmp_path):

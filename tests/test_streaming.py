@@ -171,3 +171,32 @@ def test_score_batches_given_one_column_says_to_use_score(model):
     for flat in (pd.Series(["refund not received", "app crashes"]), ["refund not received"], "refund", None, 5):
         with pytest.raises(pp.InputError, match=r"model.score\(texts\)|an iterable of batches"):
             next(model.score_batches(flat))
+
+
+def test_a_parquet_files_saved_index_is_kept_as_a_column(model, tmp_path):
+    # df.set_index("ticket").to_parquet(...): the ticket ids come back as a
+    # column of the scores, so they join back to the export.
+    texts = synthetic()[0][:40]
+    frame = pd.DataFrame({"ticket": [f"T{i}" for i in range(40)], "comment": texts}).set_index("ticket")
+    frame.to_parquet(tmp_path / "x.parquet")
+    assert model.score_file(tmp_path / "x.parquet", tmp_path / "o.csv", text="comment") == 40
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out["ticket"].tolist() == [f"T{i}" for i in range(40)] and out["comment"].tolist() == texts
+    assert pp.io.read_table(tmp_path / "x.parquet")["ticket"].tolist() == out["ticket"].tolist()
+    # A plain row-number index adds no column.
+    frame.reset_index()[["comment"]].to_parquet(tmp_path / "y.parquet")
+    model.score_file(tmp_path / "y.parquet", tmp_path / "o2.csv", text="comment")
+    assert list(pd.read_csv(tmp_path / "o2.csv").columns) == ["comment", "problem_id", "problem_label", "similarity"]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
+def test_a_surveys_header_rows_are_found_whatever_the_chunk_size(model, tmp_path, chunk_rows):
+    # Qualtrics' three header rows, cut apart by chunks of one or two rows,
+    # were scored as complaints.
+    texts = synthetic()[0][:10]
+    head = 'Q1,Q2\nWhat went wrong?,Your id\n{"ImportId":"QID1_TEXT"},{"ImportId":"QID2"}\n'
+    body = "".join(f'"{t}",{i}\n' for i, t in enumerate(texts))
+    (tmp_path / "q.csv").write_text(head + body, encoding="utf-8")
+    assert model.score_file(tmp_path / "q.csv", tmp_path / "o.csv", text="Q1", chunk_rows=chunk_rows) == 10
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out["Q1"].tolist() == texts and out["Q2"].tolist() == list(range(10))

@@ -10,11 +10,13 @@ import numpy as np
 from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
+from ._files import replaced
 from ._inputs import call_with_texts as _call
 from ._inputs import check_count, is_integer, pandas_index, to_texts
 from ._language import warn_if_not_english
 from ._progress import make_progress
 from ._result import _NO_PROBLEM, _OTHER_PROBLEMS, Analysis, Problem, Theme
+from ._words import counted
 
 __all__ = ["ProblemModel"]
 
@@ -282,6 +284,14 @@ class ProblemModel:
         else:
             rows = to_texts(texts)
             dense = pack_embeddings(embeddings)
+            fitted_on = model.n_rows
+            if len(rows) != fitted_on:
+                # (Recounted on other complaints, every problem's size and
+                # examples would describe those, not the model's.)
+                raise EditError(
+                    f"texts= has {counted(len(rows), 'row')}, but this model was fitted on {fitted_on:,}: pass "
+                    "the complaints it was fitted on, all of them in their order"
+                )
         if rows is None and edit["edit"] != "rename":
             # Say first what is wrong with the edit itself (one id to merge, an
             # unknown id, no keywords), tried on a copy that has no texts.
@@ -339,6 +349,14 @@ class ProblemModel:
             raise EditError(f"keywords are a word or a list of words, e.g. ['refund', 'chargeback']; got {keywords!r}")
         words = list(keywords)
         before = {p.id for p in self.problems_} if self._fitted is not None else set()
+        same = {" ".join(w.lower().split()) for w in words}
+        for e in self.edits_ if self._fitted is not None else []:
+            if e.get("edit") == "seed" and e.get("id") in before and \
+                    {" ".join(str(w).lower().split()) for w in e.get("keywords", [])} == same:
+                # (A second problem of the same keywords would hold no complaint now,
+                # and take some from the first at the next refit.)
+                raise EditError(f"problem {e['id']} ({self.problem_label(e['id'])!r}) was seeded with these "
+                                "keywords already; rename it, or seed other keywords")
         self._edit({"edit": "seed", "id": 2**32 - 1, "keywords": words, "label": _label(label, optional=True) or ""},
                    texts, embeddings)
         new = [p.id for p in self.problems_ if p.id not in before]
@@ -605,9 +623,11 @@ class ProblemModel:
         return self._model().to_json()
 
     def save(self, path: "os.PathLike[str] | str") -> None:
-        """Write the model file (JSON) to ``path``."""
+        """Write the model file (JSON) to ``path``, replacing it only once
+        the whole model is written."""
         data = self.to_json()
-        with open(path, "w", encoding="utf-8") as f:
+        # (Whole or not at all: a full disk leaves the previous file as it was.)
+        with replaced(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
             f.write(data)
 
     @classmethod

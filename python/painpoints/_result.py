@@ -330,6 +330,12 @@ def _read_dates(pd: Any, values: np.ndarray, dayfirst: bool) -> Any:
             when = pd.to_datetime(when, utc=True, **options)
     if getattr(when.dt, "tz", None) is not None:
         when = when.dt.tz_localize(None)
+    if str(when.dtype) != "datetime64[ns]":
+        # Dates pandas keeps in another unit (date objects, year 1 or 9999:
+        # sentinels for "no date") are unreadable past the years 1677 to
+        # 2262 that periods and tables handle, as such strings are.
+        inside = (when >= pd.Timestamp.min) & (when <= pd.Timestamp.max)
+        when = when.where(inside).astype("datetime64[ns]")
     return when
 
 
@@ -1273,7 +1279,9 @@ class Analysis:
                                                       {"segment", "complaints", "rank", "problem_id", "problem_label",
                                                        "share", "share_elsewhere", "p_value", "q_value"}))
         if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
+            from ._files import replaced
+
+            with replaced(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
                 f.write(page)
         return page
 

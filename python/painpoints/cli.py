@@ -14,6 +14,7 @@ import sys
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
+from ._files import replaced
 from ._inputs import is_missing
 from ._words import complaints_and_blank, counted, of_them_copies
 
@@ -250,6 +251,25 @@ def _io() -> Any:
     return ppio
 
 
+def _check_outputs(args: argparse.Namespace, *paths: Optional[str], replaceable: str = "") -> None:
+    """Fail before the (slow) analysis if an output path cannot be written,
+    or is one of the command's input files (the export, the model, the
+    previous model, the embeddings), which it would replace; the input
+    named ``replaceable`` may be (``fit --previous m.json -o m.json``
+    updates the model, written whole or not at all)."""
+    import painpoints
+
+    from ._files import input_overwritten
+
+    for path in paths:
+        _check_output(path)
+    names = [n for n in ("export", "model", "previous", "embeddings") if n != replaceable]
+    clash = input_overwritten([getattr(args, n, None) for n in names], paths)
+    if clash is not None:
+        raise painpoints.InputError(f"{clash} is an input of this command, and writing it would replace it: "
+                                    "write to another file")
+
+
 def _check_output(path: Optional[str]) -> None:
     """Fail before the (slow) analysis if an output path cannot be written."""
     if not path:
@@ -409,7 +429,7 @@ def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = Non
         doc["stability"] = [dataclasses.asdict(c) for c in stability]
     doc.update(extra or {})
     text = json.dumps(doc, indent=2, ensure_ascii=False)
-    with open(path, "w", encoding="utf-8") as fh:
+    with replaced(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text + "\n")
     _err(f"wrote JSON result to {path}")
 
@@ -467,9 +487,7 @@ def _text_column(df: Any, args: argparse.Namespace) -> Any:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import painpoints
 
-    _check_output(args.html)
-    _check_output(args.json)
-    _check_output(args.rows)
+    _check_outputs(args, args.html, args.json, args.rows)
     if args.rows:
         _io().check_writable(args.rows)  # its format too, before the fit
     previous = _previous(args)
@@ -587,7 +605,7 @@ def _segment_text(table: Any, segments: int = 10) -> str:
 def _cmd_fit(args: argparse.Namespace) -> int:
     import painpoints
 
-    _check_output(args.output)
+    _check_outputs(args, args.output, replaceable="previous")
     previous = _previous(args)
     df = _load_rows(args)
     column = _text_column(df, args)
@@ -620,7 +638,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     import painpoints
 
-    _check_output(args.output)
+    _check_outputs(args, args.output)
     _io().check_writable(args.output)
     model = _load_model(args.model)
     dim = model.embedding_dim_

@@ -23,6 +23,7 @@ from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, 
 
 import pandas as pd
 
+from ._files import replaced
 from ._inputs import is_missing
 from ._words import counted
 
@@ -150,7 +151,7 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
         if fmt in ("csv", "tsv"):
             encoding = _text_encoding(p)
             raw = _read_delimited(p, "\t" if fmt == "tsv" else _csv_delimiter(p, encoding), encoding)
-            return _apply_header(raw)
+            return _warn_if_sentence_header(_apply_header(raw), p)
         if fmt == "excel":
             typed = _read_excel_raw(p, sheet)
             table = _apply_header(_as_text(typed))
@@ -254,6 +255,22 @@ def _text_encoding(path: Path) -> Optional[str]:
             stacklevel=4,
         )
     return "utf-8-sig"
+
+
+def _warn_if_sentence_header(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame``, after warning when its one column is named by a sentence:
+    a file of one complaint per line without a header line, whose first
+    complaint would otherwise be taken for the column's name unsaid."""
+    if len(frame.columns) == 1:
+        name = str(frame.columns[0])
+        if len(name.split()) >= 5 or len(name) > 60:
+            warnings.warn(
+                f"{path.name}: its first line, {name[:60]!r}, is read as the column's name, not as a complaint; "
+                "if the file has no header line, add one (such as 'text')",
+                UserWarning,
+                stacklevel=3,
+            )
+    return frame
 
 
 def _csv_delimiter(path: Path, encoding: Optional[str] = None) -> str:
@@ -439,9 +456,18 @@ def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
         return pd.read_json(path, **opts)
 
 
+def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the index pandas saved in a Parquet file (``df.set_index
+    ("ticket").to_parquet(...)``) back as columns, so the rows written out
+    keep it; a plain row-number index is dropped."""
+    if all(name is None for name in frame.index.names) and isinstance(frame.index, pd.RangeIndex):
+        return frame.reset_index(drop=True)
+    return frame.reset_index()
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        return _index_as_columns(pd.read_parquet(path))
     except ImportError as exc:
         raise _input_error(
             f"reading Parquet files needs the optional package 'pyarrow' (pip install pyarrow): {_one_line(exc)}"
@@ -614,20 +640,9 @@ def write_table(df: pd.DataFrame, path: PathLike) -> None:
     p = Path(os.fspath(path))
     fmt = check_writable(p)
     try:
-        if fmt == "csv":
-            df.to_csv(p, index=False, encoding="utf-8", compression="infer")
-        elif fmt == "tsv":
-            df.to_csv(p, sep="\t", index=False, encoding="utf-8", compression="infer")
-        elif fmt == "jsonl":
-            _write_json_lines(df, p)
-        elif fmt == "json":
-            df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer", double_precision=15)
-        elif fmt == "parquet":
-            df.to_parquet(p, index=False)
-        elif fmt == "excel":
-            df.to_excel(p, index=False)
-        else:  # pragma: no cover
-            raise AssertionError(fmt)
+        # (Whole or not at all: a failure leaves what was there.)
+        with replaced(p) as tmp:
+            _write(df, Path(tmp), fmt)
     except ImportError as exc:
         raise _input_error(f"writing {fmt} files needs an optional package: {_one_line(exc)}") from None
     except OSError as exc:
@@ -636,6 +651,35 @@ def write_table(df: pd.DataFrame, path: PathLike) -> None:
         if _is_painpoints_error(exc):
             raise
         raise _general_error(f"cannot write {os.fspath(path)} as {fmt}: {_one_line(exc)}") from None
+
+
+def _write(df: pd.DataFrame, p: Path, fmt: str) -> None:
+    """``df`` written to ``p`` in ``fmt``."""
+    if fmt == "csv":
+        df.to_csv(p, index=False, encoding="utf-8", compression="infer")
+    elif fmt == "tsv":
+        df.to_csv(p, sep="\t", index=False, encoding="utf-8", compression="infer")
+    elif fmt == "jsonl":
+        _write_json_lines(df, p)
+    elif fmt == "json":
+        df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer", double_precision=15)
+    elif fmt == "parquet":
+        df.to_parquet(p, index=False)
+    elif fmt == "excel":
+        _write_excel(df, p)
+    else:  # pragma: no cover
+        raise AssertionError(fmt)
+
+
+def _write_excel(df: pd.DataFrame, p: Path) -> None:
+    """``df`` as a workbook whose text cells stay text: a complaint that
+    starts with "=" is not made a live formula (``=HYPERLINK(...)``)."""
+    with pd.ExcelWriter(p, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False)
+        for row in writer.sheets[next(iter(writer.sheets))].iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _write_json_lines(df: pd.DataFrame, path: Path, rows: int = 20_000) -> None:
@@ -738,7 +782,10 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
     if fmt in ("csv", "tsv"):
         encoding = _text_encoding(p)
         sep = "\t" if fmt == "tsv" else _csv_delimiter(p, encoding)
-        opts: dict = dict(sep=sep, header=None, compression="infer", chunksize=chunk_rows, **_READ_TEXT_OPTS)
+        # (Read at least 8 rows at a time, so a survey's header rows, up to
+        # three, are seen together; chunks of fewer are cut from them.)
+        opts: dict = dict(sep=sep, header=None, compression="infer", chunksize=max(chunk_rows, 8),
+                          **_READ_TEXT_OPTS)
         if encoding is not None:
             opts["encoding_errors"] = "replace"
         try:
@@ -752,7 +799,9 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
                     else:
                         frame = raw.copy()
                         frame.columns = header
-                    yield frame.reset_index(drop=True)
+                    frame = frame.reset_index(drop=True)
+                    for start in range(0, max(len(frame), 1), chunk_rows):
+                        yield frame.iloc[start : start + chunk_rows].reset_index(drop=True)
         except pd.errors.EmptyDataError:
             raise _input_error(f"file is empty: {os.fspath(path)}") from None
         except pd.errors.ParserError as exc:
@@ -764,7 +813,7 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
         except ImportError:  # pragma: no cover - pyarrow is in the files extra
             raise _input_error("reading Parquet needs pyarrow: pip install pyarrow") from None
         for batch in pq.ParquetFile(p).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+            yield _index_as_columns(batch.to_pandas())
         return
     if fmt == "jsonl":
         yield from _json_line_chunks(p, chunk_rows)
