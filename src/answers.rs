@@ -23,8 +23,13 @@
 //!   "same"), praise, or such a negated complaint word ("everything"
 //!   alone is a complaint);
 //! * it asks, wishes and compares nothing: no "?", no "more", "less",
-//!   "should", "could", "would", "better", "before", "once", "again" ("staff
-//!   could be more helpful", "it was great before"), no "for nothing";
+//!   "should", "could", "would", "better", "before", "once", "again",
+//!   "until", "anymore", "used" ("staff could be more helpful", "it was
+//!   great before", "all good until yesterday"), no "for nothing" or "no
+//!   thanks to";
+//! * it does not take its praise back: no negated "say", "think" or "call"
+//!   ("wouldn't say great service"), no "not" at its end ("great service,
+//!   not");
 //! * it holds no amount, number, date, id, phone number or e-mail address
 //!   ("not sure about the $35").
 //!
@@ -57,7 +62,16 @@ const NULL: &[&str] = &[
 
 /// Words that ask for more or compare with before: what holds them is a
 /// complaint ("could be more helpful", "it was great before").
-const WISHES: &[&str] = &["more", "less", "should", "could", "would", "better", "before", "once", "again"];
+/// (And words that say it changed: "all good until yesterday", "used to be
+/// great", "not great anymore".)
+const WISHES: &[&str] = &[
+    "more", "less", "should", "could", "would", "better", "before", "once", "again", "until", "till", "anymore",
+    "used", "except",
+];
+
+/// Words that, negated, take praise back ("wouldn't say great service",
+/// "can't call it good").
+const HEDGES: &[&str] = &["say", "think", "call"];
 
 /// Words that report nothing, negated or not ("not sure", "don't know",
 /// "nothing comes to mind", "n/a").
@@ -185,14 +199,16 @@ pub fn at_a_glance(text: &str) -> Option<bool> {
 pub fn says_nothing_normalized(normalized: &str) -> bool {
     // An amount, a number or an id says something ("why did I only get
     // 20.00") that the pipeline cannot read: a complaint without a problem.
+    // ("Great, thanks for nothing", "no thanks to you": sarcasm.)
     if MASKS.iter().any(|m| !SAY_NOTHING_MASKS.contains(m) && normalized.contains(m))
         || normalized.contains('?')
         || normalized.contains("for nothing")
+        || normalized.contains("no thanks to")
     {
         return false;
     }
     let lex = lexicon();
-    let (mut tokens, mut null) = (0usize, false);
+    let (mut tokens, mut null, mut last) = (0usize, false, "");
     let plain = normalized.split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '/' | '_')));
     for token in plain.filter(|t| !t.is_empty() && !is_mask(t)) {
         tokens += 1;
@@ -200,11 +216,14 @@ pub fn says_nothing_normalized(normalized: &str) -> bool {
         if lex.wishes.contains(token) {
             return false;
         }
+        last = token;
     }
     let (mut words, mut praise, mut praised, mut declined, mut other) = (0usize, false, false, false, false);
+    let mut hedged = false;
     Segmenter::shared().for_each_piece(normalized, |piece| {
         let Piece::Word { surface, negated } = piece else { return };
         words += 1;
+        hedged |= negated && HEDGES.contains(&surface);
         if lex.nothing.contains(surface) {
         } else if lex.praise.contains(surface) && !negated {
             praise = true;
@@ -220,6 +239,11 @@ pub fn says_nothing_normalized(normalized: &str) -> bool {
         // Only stop words, negators and marks: "no", "same as above", a
         // link, an emoji; but not "never again" or "down".
         return tokens == 0 || null;
+    }
+    // Praise taken back ("wouldn't say great service") or with a trailing
+    // "not" ("great service, not") is a complaint.
+    if praise && (hedged || (tokens > 1 && last == "not")) {
+        return false;
     }
     !other && words <= MAX_WORDS && (praise || !praised) && (null || praise || declined)
 }
@@ -344,6 +368,16 @@ mod tests {
             "Why do you need to know so much about me",
             "good luck getting your money back",
             "I want my money back, nothing else",
+            "wouldn't say great service",
+            "can't say great service",
+            "I would not say great service",
+            "all good until yesterday",
+            "everything was great until now",
+            "used to be great",
+            "not great anymore",
+            "great service, not",
+            "excellent work not",
+            "no thanks to you",
         ] {
             assert!(!says_nothing(t), "{t:?} is a complaint");
         }

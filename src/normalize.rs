@@ -422,7 +422,13 @@ pub fn normalize_into(text: &str, out: &mut String) {
     // Entities first: what they decode to (a no-break space, "é", "’")
     // is then normalised like the same characters typed.
     let decoded = as_shown(text);
-    let nfkc: Cow<'_, str> = if decoded.is_ascii() { decoded } else { Cow::Owned(decoded.nfkc().collect()) };
+    // (Invisible direction marks and joiners are dropped: inside a word
+    // they would make "evil\u{202c}" a keyword of its own.)
+    let nfkc: Cow<'_, str> = if decoded.is_ascii() {
+        decoded
+    } else {
+        Cow::Owned(decoded.nfkc().filter(|&c| !is_invisible_format(c)).collect())
+    };
     let unified = unify_apostrophes(&nfkc);
     let untagged = strip_tags(&unified);
     let masked = mask(&untagged);
@@ -435,12 +441,25 @@ pub fn normalize_into(text: &str, out: &mut String) {
     }
 }
 
+/// Direction marks, embeddings, overrides and isolates, and the invisible
+/// joiners and byte-order mark: formatting no reader sees.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        | '\u{2060}' | '\u{feff}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn n(s: &str) -> String {
         normalize(s).split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn invisible_direction_marks_are_no_part_of_a_word() {
+        assert_eq!(n("refund \u{202e}evil\u{202c} now"), "refund evil now");
+        assert_eq!(n("\u{feff}caf\u{e9}\u{200f} late\u{2069}"), "caf\u{e9} late");
     }
 
     #[test]

@@ -478,3 +478,21 @@ def test_a_file_of_one_complaint_per_line_warns_that_its_first_line_is_a_header(
     assert list(df.columns) == ["my refund was not received after two weeks"] and len(df) == 2
     path.write_text("comment\ncard declined at the shop\nparcel late\n")
     assert read_table(path)["comment"].tolist() == ["card declined at the shop", "parcel late"]  # (no warning)
+
+
+def test_rows_joined_by_an_unclosed_quote_in_a_tsv_are_warned_about(tmp_path):
+    # TSV has no quoting of its own, but is read with CSV's: a complaint that
+    # opens with a quote it never closes takes the next rows along.
+    path = tmp_path / "export.tsv"
+    path.write_text('id\ttext\n1\t"Worst" service ever\n2\t"refund not received\n3\tlate delivery\n'
+                    '4\tcard declined "twice"\n5\tanother one\n', encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"2 rows may have been read into the field of another, first in row 3"):
+        df = read_table(path)
+    assert len(df) == 3
+    from painpoints.io import iter_table_chunks
+
+    with pytest.warns(UserWarning, match="first in row 3"):
+        assert sum(len(c) for c in iter_table_chunks(path, chunk_rows=1)) == 3
+    # A complaint quoted over two lines, as spreadsheets save it, is one row, unwarned.
+    pd.DataFrame({"id": [1, 2], "text": ["line one\nline two", "ok"]}).to_csv(path, sep="\t", index=False)
+    assert read_table(path)["text"].tolist() == ["line one\nline two", "ok"]

@@ -639,3 +639,18 @@ def test_missing_cells_of_every_kind_are_missing():
         assert is_missing(missing), repr(missing)
     for present in ("", "nan", 0, 0.0, np.datetime64("2024-01-01"), np.timedelta64(1, "D"), pd.Timestamp("2024-01-01")):
         assert not is_missing(present), repr(present)
+
+
+def test_control_characters_and_direction_overrides_never_reach_a_terminal() -> None:
+    # ESC sequences in a complaint would clear the analyst's screen or set
+    # the window title when the summary is printed; a direction override
+    # reverses what follows it, and inside a word it made "evil\u202c" a keyword.
+    rows = ["refund not received \x1b[2J\x1b]0;pwned\x07 now", "refund not received \u202eevil\u202c yes",
+            "refund not received"] * 10
+    result = pp.analyze(rows, min_size=2, **QUIET)
+    text = result.summary()
+    assert not any(c in text for c in "\x1b\x07\u202e\u202c")
+    assert "refund not received \ufffd[2J\ufffd]0;pwned\ufffd now" in text
+    assert [k for k, _ in result.problems[0].keywords if "evil" in k] == ["evil"]
+    # The examples themselves keep the complaint as written.
+    assert {e.text for e in result.problems[0].examples} <= set(rows)

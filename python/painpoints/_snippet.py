@@ -129,11 +129,18 @@ def _window(text: str, keywords: Sequence[str], limit: int, lo: int, hi: int) ->
     return a, b
 
 
+# Control characters (a terminal obeys ESC sequences: clear the screen, set
+# the window title) and invisible direction overrides (they reverse what
+# follows them), shown as a visible mark instead.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
 def _readable(text: str) -> str:
-    """``text`` as a reader sees it (entities decoded), whitespace collapsed."""
+    """``text`` as a reader sees it (entities decoded), whitespace
+    collapsed, control characters and direction overrides shown as "�"."""
     if "&" in text or not text.isascii():
         text = _painpoints.as_shown(text)
-    return " ".join(text.split())
+    return _CONTROLS.sub("\ufffd", " ".join(text.split()))
 
 
 def snippet(text: str, keywords: Sequence[str] = (), limit: int = 160) -> str:

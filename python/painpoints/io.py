@@ -150,7 +150,9 @@ def read_table(path: PathLike, *, sheet: Union[str, int, None] = None) -> pd.Dat
     try:
         if fmt in ("csv", "tsv"):
             encoding = _text_encoding(p)
-            raw = _read_delimited(p, "\t" if fmt == "tsv" else _csv_delimiter(p, encoding), encoding)
+            sep = "\t" if fmt == "tsv" else _csv_delimiter(p, encoding)
+            raw = _read_delimited(p, sep, encoding)
+            _warn_if_rows_joined(raw, sep, p)
             return _warn_if_sentence_header(_apply_header(raw), p)
         if fmt == "excel":
             typed = _read_excel_raw(p, sheet)
@@ -255,6 +257,36 @@ def _text_encoding(path: Path) -> Optional[str]:
             stacklevel=4,
         )
     return "utf-8-sig"
+
+
+def _warn_if_rows_joined(raw: pd.DataFrame, sep: str, path: Path, offset: int = 0) -> None:
+    """Warn when a field of a tab-separated file holds a line break followed
+    by a line with a tab for each other column: rows joined into one field
+    by a quote opened at a field's start and never closed (tabs inside a
+    complaint are rare, so such a line is a row). ``offset``: the rows
+    before ``raw`` in the file."""
+    if sep != "\t" or raw.shape[1] < 2:
+        return
+    tabs = raw.shape[1] - 1
+    joined = []
+    for column in raw.columns:
+        cells = raw[column]
+        hit = cells.map(lambda v: isinstance(v, str) and "\n" in v).astype(bool)
+        if not hit.any():
+            continue
+        for i, cell in cells[hit].items():
+            rows = sum(line.count("\t") >= tabs for line in str(cell).split("\n")[1:])
+            if rows:
+                joined.append((int(i), rows))
+    if joined:
+        first, _ = min(joined)
+        warnings.warn(
+            f"{path.name}: {counted(sum(n for _, n in joined), 'row')} may have been read into the field of another, "
+            f"first in row {first + offset + 1:,} of the file: a field that opens with a quote (\") and does not close it "
+            "takes the rows after it along; fix that quote, or quote every field that holds one",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _warn_if_sentence_header(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -791,7 +823,10 @@ def iter_table_chunks(path: PathLike, *, chunk_rows: int = 100_000) -> Iterator[
         try:
             with pd.read_csv(p, encoding=encoding or "utf-8-sig", **opts) as reader:
                 header: Optional[List[Any]] = None
+                read = 0
                 for raw in reader:
+                    _warn_if_rows_joined(raw.reset_index(drop=True), sep, p, read)
+                    read += len(raw)
                     if header is None:
                         # Survey header rows, if any, are in the first chunk.
                         frame = _apply_header(raw)
