@@ -452,6 +452,12 @@ def test_markup_in_a_label_is_escaped() -> None:
         ("IBAN DE89370400440532013000 was refused", "IBAN [iban] was refused"),
         ("my SSN 123-45-6789 is on a report that is not mine", "my SSN [ssn] is on a report that is not mine"),
         ("social security number: 078 05 1120.", "social security number: [ssn]."),
+        # Numbers of other countries, toll-free ones, and digits said to be a phone.
+        ("call +33 1 23 45 67 89 or +91 98765 43210", "call [phone] or [phone]"),
+        ("their Sydney office +61 2 9876 5432 hung up", "their Sydney office [phone] hung up"),
+        ("I called 1-800-555-0199 six times", "I called [phone] six times"),
+        ("phone: 4155550100, tel 020 12 3456 7890", "phone: [phone], tel [phone]"),
+        ("call +1 212 55 1234, ref 1234 123 45 6789 end", "call [phone], ref 1234 123 45 6789 end"),
     ],
 )
 def test_redact_personal_data(text: str, expected: str) -> None:
@@ -469,7 +475,7 @@ def test_redact_personal_data(text: str, expected: str) -> None:
         "the loan of 250000 at 3.5% for 30 years, account ending 4444",
         "no SSN starts 000-12-3456, 666-12-3456 or 912-34-5678, nor has 123-00-4567 or 123-45-0000",
         "reference 1123-45-6789 and 123-45-67890 are longer",
-        "tel 020 12 3456 7890, call +1 212 55 1234, ref 1234 123 45 6789 end",
+        "ref 1234 123 45 6789 end, score +1 today, up +5 points, 1 2 3 4 5 6",
     ],
 )
 def test_redact_leaves_amounts_dates_and_non_luhn_numbers(text: str) -> None:

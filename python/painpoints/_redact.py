@@ -1,6 +1,8 @@
 """Redaction of personal data in the examples a report shows.
 
-E-mail addresses, phone numbers, payment card numbers (Luhn-checked, so an
+E-mail addresses, phone numbers (national ones in groups, international
+ones after "+" however grouped, and digits said to be a phone: "phone:
+4155550100"), payment card numbers (Luhn-checked, so an
 ordinary 16-digit reference is not touched unless it is a valid card
 number), IBANs (mod-97 checked) and US Social Security numbers written
 123-45-6789 or 123 45 6789 (not a number the SSA never issues, such as
@@ -25,6 +27,24 @@ _PHONE = re.compile(
     r"(?<![\w$€£.,/\-])(?<!\d )(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-])\d{3,4}[\s.\-]?\d{3,4}(?![\w.,/\-]*\d)(?! \d)"
     r"|(?<![\w$€£.,/\-])\+\d{9,14}\b"
 )
+
+
+# International numbers: "+" and a country code, then groups of any size
+# ("+33 1 23 45 67 89", "+91 98765 43210"), 8 to 15 digits in all.
+_PHONE_INTL = re.compile(r"(?<![\w$€£.,/\-+])\+\d{1,3}(?:[\s.\-]?\(?\d{1,5}\)?){1,7}(?![\w.,/\-]*\d)")
+# North American numbers with the leading 1: "1-800-555-0199".
+_PHONE_NANP = re.compile(r"(?<![\w$€£.,/\-])1[\s.\-]\d{3}[\s.\-]\d{3}[\s.\-]\d{4}(?![\w.,/\-]*\d)")
+# Digits said to be a phone number, however grouped: "phone: 4155550100",
+# "tel 020 12 3456 7890".
+_PHONE_SAID = re.compile(
+    r"(?i)(\b(?:tel|telephone|phone|mobile|cell|cellphone|whatsapp|fax)(?:\s*(?:number|no\.?|#))?[\s:.#]*)"
+    r"(\+?\d(?:[\s.\-]?\(?\d\)?){7,14})(?![\w.,/\-]*\d)"
+)
+
+
+def _intl(match: "re.Match[str]") -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return "[phone]" if 8 <= digits <= 15 else match.group(0)
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -70,5 +90,8 @@ def redact(text: str) -> str:
     text = _IBAN.sub(_iban, text)
     text = _CARD.sub(_card, text)
     text = _SSN.sub("[ssn]", text)
+    text = _PHONE_SAID.sub(lambda m: m.group(1) + "[phone]", text)
+    text = _PHONE_INTL.sub(_intl, text)
+    text = _PHONE_NANP.sub("[phone]", text)
     text = _PHONE.sub("[phone]", text)
     return text
