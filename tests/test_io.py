@@ -496,3 +496,15 @@ def test_rows_joined_by_an_unclosed_quote_in_a_tsv_are_warned_about(tmp_path):
     # A complaint quoted over two lines, as spreadsheets save it, is one row, unwarned.
     pd.DataFrame({"id": [1, 2], "text": ["line one\nline two", "ok"]}).to_csv(path, sep="\t", index=False)
     assert read_table(path)["text"].tolist() == ["line one\nline two", "ok"]
+
+
+def test_a_column_mixing_text_and_numbers_is_written_to_parquet_as_text(tmp_path):
+    # Ids read from JSON as 1, "A-2", 3.5 failed the Parquet write, after the
+    # whole analysis.
+    import pyarrow  # noqa: F401  (a test dependency)
+
+    df = pd.DataFrame({"id": [1, "A-2", 3.5, None], "text": ["a", "b", "c", "d"], "n": [1, 2, 3, 4]})
+    write_table(df, tmp_path / "out.parquet")
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    assert back["id"].tolist()[:3] == ["1", "A-2", "3.5"] and back["id"].isna().tolist()[3]
+    assert back["n"].tolist() == [1, 2, 3, 4] and back["text"].tolist() == ["a", "b", "c", "d"]

@@ -582,3 +582,23 @@ def test_a_merge_found_again_as_a_whole_keeps_its_id_and_label():
     merged = result.problem(five[0])
     assert merged.label == "Everything else" and merged.size >= 140
     assert five[0] in result.lineage["kept"]
+
+
+def test_previous_may_be_the_path_of_last_months_model(model, texts, tmp_path):
+    model.save(tmp_path / "m.json")
+    by_path = pp.analyze(texts, previous=tmp_path / "m.json", progress=False)
+    by_model = pp.analyze(texts, previous=model, progress=False)
+    np.testing.assert_array_equal(by_path.labels, by_model.labels)
+    assert by_path.lineage == by_model.lineage and by_path.lineage["kept"]
+    assert pp.ProblemModel(progress=False).fit(texts, previous=str(tmp_path / "m.json")).lineage_["kept"]
+    with pytest.raises(pp.ParameterError, match="previous is last month's ProblemModel or the path of its file"):
+        pp.analyze(texts, previous=3, progress=False)
+    with pytest.raises(pp.InputError):
+        pp.analyze(texts, previous=tmp_path / "missing.json", progress=False)
+
+
+def test_a_report_on_no_complaints_lists_no_empty_problems(model):
+    empty = model.analysis(["", None, "n/a"]).summary()
+    assert "No complaint to count" in empty and "Only 0 complaints" not in empty and "#1" not in empty
+    one = model.analysis([model.problems_[0].examples[0].text]).summary()
+    assert "#1 " in one and "#2 " not in one  # problems no complaint is in are not listed

@@ -200,3 +200,18 @@ def test_a_surveys_header_rows_are_found_whatever_the_chunk_size(model, tmp_path
     assert model.score_file(tmp_path / "q.csv", tmp_path / "o.csv", text="Q1", chunk_rows=chunk_rows) == 10
     out = pd.read_csv(tmp_path / "o.csv")
     assert out["Q1"].tolist() == texts and out["Q2"].tolist() == list(range(10))
+
+
+def test_score_batches_refuses_one_table_and_reads_arrow_batches(model):
+    # Iterating a polars DataFrame gives its columns: each was scored as a
+    # batch, silently. A table is one batch; pyarrow batches of one column read.
+    import polars as pl
+    import pyarrow as pa
+
+    texts = synthetic()[0][:6]
+    for table in (pl.DataFrame({"a": texts, "b": texts}), pd.DataFrame({"comment": texts}), pa.table({"c": texts})):
+        with pytest.raises(pp.InputError, match=f"a {type(table).__name__} is one batch: score it with model.score"):
+            next(model.score_batches(table))
+    batches = [pa.table({"c": texts[:3]}), pa.record_batch([pa.array(texts[3:])], names=["c"])]
+    got = np.concatenate([ids for ids, _ in model.score_batches(batches)])
+    np.testing.assert_array_equal(got, model.predict(texts))

@@ -1,7 +1,8 @@
 """The one-call entry point."""
 from __future__ import annotations
 
-from typing import Any, Optional
+import os
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -17,7 +18,7 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             resolution: float = 1.0, sample_size: int = 20_000, n_jobs: Optional[int] = None,
             progress: Optional[bool] = None, embeddings: Any = None,
             embedding_weight: float = 0.5, word_vectors: bool = True,
-            previous: Optional[ProblemModel] = None) -> Analysis:
+            previous: Union[ProblemModel, str, "os.PathLike[str]", None] = None) -> Analysis:
     """Find and rank the recurring problems in ``texts``.
 
     Args:
@@ -36,8 +37,8 @@ def analyze(texts: Any, *, top: int = 3, seed: int = 0, max_problems: Optional[i
             comes from ``embeddings`` (default 0.5).
         word_vectors: without ``embeddings``, also compare complaints by the
             built-in word vectors (default True); see :class:`ProblemModel`.
-        previous: last month's model (``result.model``, or one loaded from a
-            file): problems found again keep their id and the analyst's
+        previous: last month's model (``result.model``, one loaded from a
+            file, or the path of its file): problems found again keep their id and the analyst's
             edits are applied again (see :meth:`ProblemModel.fit`); the
             result's ``lineage`` and summary say what is new and what is gone.
 

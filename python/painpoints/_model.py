@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -85,6 +85,10 @@ _RESERVED_LABELS = {_NO_PROBLEM, _OTHER_PROBLEMS}
 def _only_column(batch: Any) -> Any:
     """A batch that is a one-column pandas or polars DataFrame, as that
     column; anything else as it is (``score`` says what is wrong with it)."""
+    if type(batch).__module__.startswith("pyarrow") and hasattr(batch, "column_names"):
+        # A pyarrow Table or RecordBatch.
+        if len(batch.column_names) == 1:
+            return batch.column(0).to_pylist()
     columns = getattr(batch, "columns", None)
     if columns is not None and len(columns) != 1:
         raise InputError(f"a batch is a DataFrame of {len(columns)} columns; pass the complaints' column alone, "
@@ -207,7 +211,7 @@ class ProblemModel:
             raise ParameterError(f"n_jobs must be at most {_MAX_JOBS} (this machine has {os.cpu_count()} CPUs), got {self.n_jobs}")
         return None if self.n_jobs is None else int(self.n_jobs)
 
-    def fit(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
+    def fit(self, texts: Any, y: Any = None, *, previous: Union["ProblemModel", str, "os.PathLike[str]", None] = None,
             embeddings: Any = None) -> "ProblemModel":
         """Find the problems in ``texts``; returns self.
 
@@ -215,7 +219,7 @@ class ProblemModel:
         iterable of str; None/NaN/empty rows are allowed (labelled -1).
         ``y`` is ignored (scikit-learn pipelines pass it).
 
-        ``previous``: last month's model. Problems found again keep their
+        ``previous``: last month's model (or the path of its file). Problems found again keep their
         id, new ones get new ids, the ones that vanished are listed in
         ``lineage_``, and ``previous``'s edits (renames, merges, drops,
         seeds) are applied again.
@@ -236,9 +240,12 @@ class ProblemModel:
         kept = embedding_array(embeddings)
         dense = pack_embeddings(kept)
         prev = None
+        if isinstance(previous, (str, os.PathLike)):
+            previous = ProblemModel.load(previous)
         if previous is not None:
             if not isinstance(previous, ProblemModel):
-                raise TypeError(f"previous must be a ProblemModel, got {type(previous).__name__}")
+                raise ParameterError(f"previous is last month's ProblemModel or the path of its file, got "
+                                     f"{type(previous).__name__}")
             prev = previous._model()
         bar = make_progress(self.progress, "painpoints fit")
         try:
@@ -262,7 +269,8 @@ class ProblemModel:
         self._refresh()
         return self
 
-    def fit_predict(self, texts: Any, y: Any = None, *, previous: Optional["ProblemModel"] = None,
+    def fit_predict(self, texts: Any, y: Any = None, *,
+                    previous: Union["ProblemModel", str, "os.PathLike[str]", None] = None,
                     embeddings: Any = None) -> np.ndarray:
         """``fit(texts)`` and return ``labels_``."""
         return self.fit(texts, previous=previous, embeddings=embeddings).labels_
@@ -499,6 +507,16 @@ class ProblemModel:
         with ``score(texts, embeddings=...)`` instead.)
         """
         self._no_embeddings("score_batches")
+        if type(batches).__module__.split(".")[0] in ("pandas", "polars", "pyarrow", "numpy") and \
+                type(batches).__name__ in ("DataFrame", "Series", "LazyFrame", "Table", "RecordBatch", "Array",
+                                           "ChunkedArray", "StringArray", "LargeStringArray", "ndarray"):
+            # (Iterating a DataFrame gives its column names, or in polars its
+            # columns, each scored as a batch.)
+            raise InputError(
+                f"score_batches takes an iterable of batches, and a {type(batches).__name__} is one batch: score it "
+                "with model.score(df['comment']), or pass batches such as "
+                "pd.read_csv(path, usecols=['comment'], chunksize=100_000)"
+            )
         if isinstance(batches, (str, bytes)) or not hasattr(batches, "__iter__"):
             raise InputError(f"score_batches takes an iterable of batches of complaints, got {type(batches).__name__}")
         for batch in batches:
@@ -650,10 +668,17 @@ class ProblemModel:
     def load(cls, path: "os.PathLike[str] | str") -> "ProblemModel":
         """Read a model file written by :meth:`save`. Loading never runs code."""
         try:
-            with open(path, "r", encoding="utf-8") as f:
+            # (utf-8-sig: an editor that saved the file with a byte-order mark
+            # changed nothing in it.)
+            with open(path, "r", encoding="utf-8-sig") as f:
                 data = f.read()
         except UnicodeDecodeError as e:
             raise ModelFormatError(f"{path} is not a painpoints model file (not UTF-8 text: {e})") from None
+        except FileNotFoundError:
+            raise InputError(f"no model file at {os.fspath(path)}: check the path, or write one with "
+                             "model.save(path) or `painpoints fit EXPORT -o PATH`") from None
+        except IsADirectoryError:
+            raise InputError(f"{os.fspath(path)} is a directory, not a model file") from None
         return cls.from_json(data)
 
     # Pickling goes through the same JSON, so a model travels to worker processes.

@@ -177,7 +177,7 @@ FEW_COMPLAINTS = 50
 def few_complaints_note(said: int, problems: int) -> Optional[str]:
     """The caution a summary of ``said`` complaints shows, or None: with a
     handful of complaints, any few that share a word make a "problem"."""
-    if problems == 0 or said >= FEW_COMPLAINTS:
+    if problems == 0 or said == 0 or said >= FEW_COMPLAINTS:
         return None
     return (f"Only {counted(said, 'complaint')}: with this few, a problem can gather complaints that share a "
             "single word. Read its examples before counting on it.")
@@ -1211,10 +1211,14 @@ class Analysis:
         since = self._since_previous()
         if since:
             lines.append(since)
-        few = few_complaints_note(self.n_rows - self.n_empty, len(self.problems))
+        said = self.n_rows - self.n_empty
+        few = few_complaints_note(said, len(self.problems))
         if few:
             lines.append(few)
-        for p in self.top(n):
+        if self.problems and said == 0:
+            lines.append("No complaint to count: every row is blank or says nothing.")
+        # (A problem none of these complaints is in has nothing to show.)
+        for p in (p for p in self.top(n) if p.size > 0):
             lines.append("")
             copies = f"  {counted(p.copies, 'copy', 'copies')}" if p.copies else ""
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%}){copies}  "

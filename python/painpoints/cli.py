@@ -84,6 +84,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _runs(text: str) -> int:
+    """A number of stability refits: 1 to 100 (checked here, before the fit)."""
+    value = _positive_int(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"expected at most 100 runs, got {text!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -171,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                         " (CSV, TSV, JSONL, Parquet or Excel, by its extension; as `score` writes them)")
     p.add_argument(
         "--stability",
-        type=_positive_int,
+        type=_runs,
         default=None,
         metavar="RUNS",
         help="also refit RUNS times on 80%% of the rows and show how often each problem stays in the top N"

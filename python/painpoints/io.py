@@ -696,11 +696,25 @@ def _write(df: pd.DataFrame, p: Path, fmt: str) -> None:
     elif fmt == "json":
         df.to_json(p, orient="records", force_ascii=False, indent=2, compression="infer", double_precision=15)
     elif fmt == "parquet":
-        df.to_parquet(p, index=False)
+        _mixed_as_text(df).to_parquet(p, index=False)
     elif fmt == "excel":
         _write_excel(df, p)
     else:  # pragma: no cover
         raise AssertionError(fmt)
+
+
+def _mixed_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every column that mixes text and other values (ids read
+    from JSON as 1, "A-2", 3.5) written as text, which Parquet's one type
+    per column needs; missing values stay missing."""
+    mixed = [c for c in df.columns if df[c].dtype == object
+             and len({isinstance(v, str) for v in df[c] if not is_missing(v)}) > 1]
+    if not mixed:
+        return df
+    out = df.copy()
+    for c in mixed:
+        out[c] = [None if is_missing(v) else v if isinstance(v, str) else str(v) for v in out[c]]
+    return out
 
 
 def _write_excel(df: pd.DataFrame, p: Path) -> None:
