@@ -245,7 +245,9 @@ impl ProblemModel {
                 for (&id, &i) in ids.iter().zip(&idx) {
                     if !merged_before.contains(&id) {
                         let group = self.mixture.as_ref().and_then(|m| m.problems.get(i).cloned());
-                        self.parts.push(crate::model::Part { id: ids[0], centre: self.centroids[i].clone(), group });
+                        let label = Some(self.problems[i].label.clone());
+                        let centre = self.centroids[i].clone();
+                        self.parts.push(crate::model::Part { id: ids[0], centre, group, label });
                     }
                 }
                 self.centroids[keep] = normalized(&acc);
@@ -304,29 +306,30 @@ impl ProblemModel {
                     )));
                 }
                 let (v, group) = self.seed_centre(&v, texts);
-                let taken = |l: &str| self.label_taken(l, &[]);
-                let label = if label.trim().is_empty() {
+                // The analyst's label is checked before anything changes.
+                let given = if label.trim().is_empty() { None } else { Some(clean_label(&label)?) };
+                if let Some(l) = given.as_ref().filter(|l| !replay && self.label_taken(l, &[])) {
+                    return Err(Error::edit(format!(
+                        "another problem is already labelled {l:?}; choose another label"
+                    )));
+                }
+                // (Taken back before a label is made: a merged problem left
+                // with one part gives up the label of the part the seed takes.)
+                self.take_back(&v);
+                let label = given.unwrap_or_else(|| {
                     // Made from the keywords: one that a problem already
                     // has ("debt") gets a suffix, as a refit's would.
                     let made = words.join(" / ");
                     let mut label = made.clone();
                     let mut n = 2;
-                    while !replay && taken(&label) {
+                    while !replay && self.label_taken(&label, &[]) {
                         label = format!("{made} ({n})");
                         n += 1;
                     }
                     label
-                } else {
-                    clean_label(&label)?
-                };
-                if !replay && taken(&label) {
-                    return Err(Error::edit(format!(
-                        "another problem is already labelled {label:?}; choose another label"
-                    )));
-                }
+                });
                 let id = if self.problems.iter().any(|p| p.id == id) || id == u32::MAX { self.take_id() } else { id };
                 self.next_id = self.next_id.max(id.saturating_add(1));
-                self.take_back(&v);
                 self.centroids.push(v);
                 if let Some(m) = &mut self.mixture {
                     m.problems.push(group);
@@ -392,10 +395,14 @@ impl ProblemModel {
             }
             Some(Like::Part(j)) => {
                 let id = self.parts.remove(j).id;
-                // A merged problem left with one part is that part again.
+                // A merged problem left with one part is that part again,
+                // under its own label (the seed took the other's).
                 let left: Vec<usize> = (0..self.parts.len()).filter(|&k| self.parts[k].id == id).collect();
                 if let ([k], Ok(i)) = (left.as_slice(), self.index_of(id)) {
                     let part = self.parts.remove(*k);
+                    if let Some(label) = part.label.filter(|l| !self.label_taken(l, &[id])) {
+                        self.problems[i].label = label;
+                    }
                     if let Some(c) = self.centroids.get_mut(i) {
                         *c = part.centre;
                     }

@@ -249,6 +249,10 @@ pub struct Part {
     /// Its word counts, for a model that scores short complaints by them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<Group>,
+    /// The label of the problem it was before the merge (files written
+    /// before parts kept it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The result of a fit: the model and the label of every input row.
@@ -1677,10 +1681,15 @@ impl ProblemModel {
                 "not a painpoints model file: invalid JSON ({e}); the file may be truncated or damaged"
             ))
         })?;
-        let version = value
-            .get("schema_version")
-            .and_then(|v| v.as_u64())
-            .ok_or_else(|| Error::format("not a painpoints model file: no schema_version field"))?;
+        let version = match value.get("schema_version") {
+            None => return Err(Error::format("not a painpoints model file: no schema_version field")),
+            Some(v) => v.as_u64().ok_or_else(|| {
+                Error::format(format!(
+                    "damaged painpoints model file: schema_version is {v}, not a whole number from 1 to \
+                     {SCHEMA_VERSION}; write the model again with model.save(path) or `painpoints fit`"
+                ))
+            })?,
+        };
         if version > SCHEMA_VERSION as u64 {
             let by = value.get("library_version").and_then(|v| v.as_str()).unwrap_or("a newer painpoints");
             return Err(Error::format(format!(

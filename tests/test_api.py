@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html.parser
+import json
 import pickle
 import sys
 from pathlib import Path
@@ -386,3 +387,31 @@ def test_a_summary_of_few_complaints_says_its_problems_are_thin():
     # From 50 complaints on, no such note.
     assert "with this few, a problem" not in pp.analyze(pp.load_sample()[:50], progress=False).summary()
 
+
+
+def test_wrong_arguments_to_reports_are_typed_errors_that_say_what_to_pass(tmp_path):
+    result = pp.analyze(pp.load_sample(), progress=False)
+    with pytest.raises(pp.ParameterError, match="top must be a non-negative integer, got '3'"):
+        result.to_html(top="3")
+    with pytest.raises(pp.ParameterError, match="top must be a non-negative integer"):
+        result.summary(top="2")
+    with pytest.raises(pp.ParameterError, match="freq must be a period .* got None"):
+        result.over_time(pp.load_sample_dates(), freq=None)
+    # A set has no order: no row of the result would be the caller's.
+    with pytest.raises(TypeError, match="not a set, whose order is not the input's"):
+        pp.analyze({"refund not received", "card declined"}, progress=False)
+    model = result.model
+    with pytest.raises(pp.InputError, match="file not found: .*missing.csv"):
+        model.score_file(tmp_path / "missing.csv", tmp_path / "out.csv", text="text")
+    (tmp_path / "in.csv").write_text("text\nrefund not received\n")
+    with pytest.raises(pp.InputError, match="it is a directory"):
+        model.score_file(tmp_path / "in.csv", tmp_path, text="text")
+
+
+def test_a_bad_row_in_a_streamed_file_is_placed_in_the_file(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"text": {"a": 1} if i == 210 else "refund not received"}) + "\n"
+                            for i in range(250)))
+    model = pp.analyze(pp.load_sample(), progress=False).model
+    with pytest.raises(pp.InputError, match=r"the rows 201 to 250 \(numbered from 0 below\): row 10 of texts is dict"):
+        model.score_file(path, tmp_path / "out.csv", text="text", chunk_rows=100)

@@ -646,3 +646,12 @@ def test_no_command_writes_over_one_of_its_inputs(tmp_path, export_csv, model_pa
                  "--no-progress"]) == 0
     assert painpoints.ProblemModel.load(model_path).problems_
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([export_csv.name, model_path.name])
+
+
+@pytest.mark.filterwarnings("default")
+def test_score_takes_no_progress_and_sheet_on_a_text_file_says_it_is_ignored(tmp_path, export_csv, model_path,
+                                                                            capsys):
+    out = tmp_path / "scored.csv"
+    assert main(["score", str(model_path), str(export_csv), "-o", str(out), "--no-progress", "--sheet", "2"]) == 0
+    assert "--sheet applies to workbooks (.xlsx, .xls); " in capsys.readouterr().err
+    assert len(pd.read_csv(out)) == len(pd.read_csv(export_csv))

@@ -519,3 +519,15 @@ def test_impact_on_any_scores_counts_each_scored_complaint_once(frame, data):
         if mine.any() and (scored & ~mine).any():
             assert row.impact == pytest.approx(mine.sum() / scored.sum() * (numbers[mine].mean()
                                                                              - numbers[scored & ~mine].mean()))
+
+
+def test_a_series_of_dates_in_another_order_than_list_complaints_is_warned_about(frame):
+    # The complaints came as a list, so a Series' index cannot line its
+    # values up: they are taken in their order, which a shuffle broke.
+    df, _ = frame
+    result = pp.analyze(list(df["comment"]), **QUIET)
+    result.over_time(df["date"], "W")  # (index 0..n-1: no warning; warnings are errors here)
+    with pytest.warns(UserWarning, match="dates is a pandas Series with an index of its own, but the complaints"):
+        result.over_time(df["date"].sample(frac=1, random_state=0), "W")
+    with pytest.raises(pp.ParameterError, match="segments must hold one value per complaint, not lists"):
+        result.by_segment([[c] for c in df["channel"]])

@@ -508,3 +508,14 @@ def test_a_column_mixing_text_and_numbers_is_written_to_parquet_as_text(tmp_path
     back = pd.read_parquet(tmp_path / "out.parquet")
     assert back["id"].tolist()[:3] == ["1", "A-2", "3.5"] and back["id"].isna().tolist()[3]
     assert back["n"].tolist() == [1, 2, 3, 4] and back["text"].tolist() == ["a", "b", "c", "d"]
+
+
+def test_a_workbook_keeps_long_ids_exact_and_warns_of_cells_excel_cuts(tmp_path):
+    import openpyxl
+
+    df = pd.DataFrame({"id": [1234567890123456789, 7], "n": [1, 2], "text": ["x" * 40_000, "short"]})
+    with pytest.warns(UserWarning, match="1 cell longer than the 32,767 characters an Excel cell holds, cut there"):
+        write_table(df, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    assert [c.value for c in sheet["A"]][1:] == ["1234567890123456789", "7"]  # as text: Excel would round it
+    assert [c.value for c in sheet["B"]][1:] == [1, 2]

@@ -205,8 +205,8 @@ def test_edits(model, texts):
     assert model.problems_[0].label == first.label
     # A label made from the keywords that a problem already has gets a
     # suffix; an analyst's own label that is taken is refused.
-    made = model.seed_problem([first.label])
-    assert [p.label for p in model.problems_ if p.id == made] == [f"{first.label} (2)"]
+    made = model.seed_problem(["refunds"])
+    assert [p.label for p in model.problems_ if p.id == made] == ["refunds (2)"]
     with pytest.raises(pp.EditError, match="already labelled .*choose another label"):
         model.seed_problem(["app"], label=first.label)
     # Labels are compared regardless of case and spacing, by every edit
@@ -602,3 +602,13 @@ def test_a_report_on_no_complaints_lists_no_empty_problems(model):
     assert "No complaint to count" in empty and "Only 0 complaints" not in empty and "#1" not in empty
     one = model.analysis([model.problems_[0].examples[0].text]).summary()
     assert "#1 " in one and "#2 " not in one  # problems no complaint is in are not listed
+
+
+def test_a_model_files_schema_version_of_the_wrong_type_is_named(model, tmp_path):
+    data = json.loads(model.to_json())
+    for version in ("5", 5.0, -1):
+        with pytest.raises(pp.ModelFormatError, match=f"schema_version is {json.dumps(version)}, not a whole number"):
+            pp.ProblemModel.from_json(json.dumps({**data, "schema_version": version}))
+    # A byte-order mark an editor added changes nothing.
+    (tmp_path / "m.json").write_bytes(b"\xef\xbb\xbf" + model.to_json().encode("utf-8"))
+    assert [p.label for p in pp.ProblemModel.load(tmp_path / "m.json").problems_] == [p.label for p in model.problems_]

@@ -367,3 +367,17 @@ def test_labels_are_short_real_and_unique(labelled, keywords_only, word_vectors)
         result = keywords_only
     assert problem_label_faults(result.problems, np.asarray(result.labels), texts) == {}, name
     assert duplicate_labels([p.label for p in result.problems]) == [], name
+
+
+def test_a_seed_that_takes_a_part_out_of_a_merge_leaves_the_other_under_its_own_label(labelled):
+    # merge(a, b) is labelled a's; seeding a's keywords takes a back, so the
+    # merged problem is b again, under b's label (it kept a's, and the seed
+    # became "a (2)").
+    _, texts, _, result = labelled
+    a, b = result.problems[3], result.problems[4]
+    model = pp.ProblemModel.from_json(result.model.to_json()).merge(a.id, b.id, texts=texts)
+    assert model.problem_label(a.id) == a.label
+    seeded = model.seed_problem([a.label], texts=texts)
+    assert model.problem_label(a.id) == b.label and model.problem_label(seeded) == a.label
+    labels = [p.label.lower() for p in model.problems_]
+    assert len(set(labels)) == len(labels)

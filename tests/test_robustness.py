@@ -544,7 +544,7 @@ def _damaged(model_json: str) -> dict:
         "schema-newer": (json.dumps(dict(doc, schema_version=99)), r"schema version 99 is newer .* upgrade"),
         "schema-zero": (json.dumps(dict(doc, schema_version=0)), r"schema version 0 is not valid"),
         "schema-missing": (json.dumps({k: v for k, v in doc.items() if k != "schema_version"}), r"no schema_version"),
-        "schema-string": (json.dumps(dict(doc, schema_version="1")), r"no schema_version"),
+        "schema-string": (json.dumps(dict(doc, schema_version="1")), r"schema_version is \"1\", not a whole number"),
         "threshold-out-of-range": (json.dumps(bad_threshold), r"damaged .*threshold out of range"),
         "centroid-unknown-term": (json.dumps(bad_centroid), r"damaged .*unknown terms"),
         "field-wrong-type": (json.dumps(wrong_type), r"damaged painpoints model file"),

@@ -80,6 +80,10 @@ def to_texts(texts: Any, *, name: str = "texts") -> List[Optional[str]]:
         raise TypeError(f"{name} must be a list or column of complaints, not a single {type(texts).__name__}; wrap it in a list: [text]")
     if texts is None:
         raise TypeError(f"{name} must be a list or column of complaints, not None")
+    if isinstance(texts, (set, frozenset, dict)):
+        # (A set has no order, so no row of the result would be the caller's.)
+        raise TypeError(f"{name} must be a list or column of complaints, not a {type(texts).__name__}, whose order is "
+                        "not the input's: pass a list")
     if type(texts) is list and all(type(t) is str for t in texts):
         # The common case, checked in one pass without copying (never mutated).
         return texts

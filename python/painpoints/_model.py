@@ -10,7 +10,7 @@ import numpy as np
 from . import _painpoints
 from ._embeddings import embedding_array, pack_embeddings
 from ._errors import EditError, InputError, ModelFormatError, NotFittedError, ParameterError
-from ._files import replaced
+from ._files import replaced, same_file
 from ._inputs import call_with_texts as _call
 from ._inputs import check_count, is_integer, pandas_index, to_texts
 from ._language import warn_if_not_english
@@ -549,8 +549,12 @@ class ProblemModel:
         if column is None:
             raise ParameterError("say which column holds the complaints: text='comment'")
         src, dst = os.path.realpath(os.fspath(path)), os.path.realpath(os.fspath(output))
-        if src == dst or (os.path.exists(dst) and os.path.samefile(src, dst)):
+        if not os.path.isfile(src):
+            raise InputError(f"file not found: {os.fspath(path)}")
+        if same_file(src, dst):
             raise ParameterError(f"output {os.fspath(output)!r} is the input file; write the scores to another path")
+        if os.path.isdir(dst):
+            raise InputError(f"cannot write {os.fspath(output)!r}: it is a directory; name a file in it")
         fmt = detect_format(dst)
         name = os.path.basename(dst).lower()
         compression = next((c for s, c in _APPENDABLE.items() if name.endswith(s)), None)
@@ -571,7 +575,12 @@ class ProblemModel:
                 col = resolve_column(chunk, column)
                 if written == 0:
                     warn_replaced_columns(chunk.columns)
-                ids, sims = self.score(chunk[col])
+                try:
+                    ids, sims = self.score(chunk[col])
+                except InputError as e:
+                    # (Its row numbers count from the chunk's first row.)
+                    raise InputError(f"{os.fspath(path)}, the rows {written + 1:,} to {written + len(chunk):,} "
+                                     f"(numbered from 0 below): {e}") from None
                 chunk = chunk.copy()
                 chunk["problem_id"] = ids
                 chunk["problem_label"] = [labels.get(int(i), "") for i in ids]

@@ -214,6 +214,9 @@ _MAX_PERIODS = 100_000
 def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
     given = freq
+    if not isinstance(freq, str):
+        raise ParameterError(f"freq must be a period such as 'D' (day), 'W' (week), 'M' (month), 'Q' (quarter) "
+                             f"or 'Y' (year), got {freq!r}")
     if isinstance(freq, str):
         alias = _RANGE_ALIASES.match(freq.strip())  # case matters: "ms" is milliseconds
         if alias:
@@ -337,6 +340,16 @@ def _read_dates(pd: Any, values: np.ndarray, dayfirst: bool) -> Any:
         inside = (when >= pd.Timestamp.min) & (when <= pd.Timestamp.max)
         when = when.where(inside).astype("datetime64[ns]")
     return when
+
+
+def _numbered_in_order(index: Any) -> bool:
+    """Whether a pandas index is 0, 1, ..., n-1 (a position is its label)."""
+    n = len(index)
+    try:
+        return n == 0 or (bool(index.is_monotonic_increasing) and bool(index.is_unique)
+                          and index[0] == 0 and index[-1] == n - 1)
+    except TypeError:
+        return False
 
 
 def _wilson(k: int, n: int, z: float = 1.959964) -> Tuple[float, float]:
@@ -1099,7 +1112,12 @@ class Analysis:
             raise ParameterError(f"{name} must be one column with one value per complaint, in their order (a list, "
                                  f"an array or a Series), got {type(values).__name__}{shape}")
         index = self._index
-        aligned = index is not None and pandas_index(values) is not None
+        own = pandas_index(values)
+        if index is None and own is not None and not _numbered_in_order(own):
+            warnings.warn(f"{name} is a pandas Series with an index of its own, but the complaints came without "
+                          "one, so its values are taken in their order, not by index; pass the complaints as a "
+                          "column of the same DataFrame to line them up by index", UserWarning, stacklevel=3)
+        aligned = index is not None and own is not None
         if not aligned and hasattr(values, "__len__") and len(values) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(values)}")
         if index is not None and aligned:
@@ -1113,7 +1131,9 @@ class Analysis:
         if hasattr(values, "to_pylist"):  # pyarrow
             values = values.to_pylist()
         out = np.asarray(values.to_list() if hasattr(values, "to_list") else list(values), dtype=object)
-        if out.ndim != 1 or len(out) != self.n_rows:
+        if out.ndim != 1:
+            raise ParameterError(f"{name} must hold one value per complaint, not lists or rows of values")
+        if len(out) != self.n_rows:
             raise ParameterError(f"{name} must have one value per complaint ({self.n_rows}), got {len(out)}")
         return out
 
@@ -1200,6 +1220,8 @@ class Analysis:
 
     def summary(self, top: Optional[int] = None, *, redact: bool = False) -> str:
         """A plain-text summary of the top problems."""
+        if top is not None:
+            check_count("top", top)
         n = self._top if top is None else top
         clean = _redact if redact else (lambda s: s)
         lines = [
@@ -1273,6 +1295,8 @@ class Analysis:
         """
         from ._display import render_html
 
+        if top is not None:
+            check_count("top", top)
         checks = self._own_checks(stability)
         rows = self._own_impact(impact)
         page = render_html(self, top=self._top if top is None else top, redact=redact, full_page=True,

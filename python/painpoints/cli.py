@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "with a test against the other values (also in --html and --json)")
     p.add_argument("--rating", metavar="COLUMN", default=None,
                    help="also show which problems pull this score column (a rating, CSAT, NPS answer) down, "
-                   "with a test against the other complaints (also in --json)")
+                   "with a test against the other complaints (also in --html and --json)")
     p.add_argument("--nps", action="store_true",
                    help="read --rating as NPS answers from 0 to 10 (9-10 promoters, 0-6 detractors)")
     _add_model_args(p)
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL", help="model file written by 'painpoints fit'")
     _add_input_args(p, model_default=True)
     p.add_argument("-o", "--output", metavar="PATH", required=True, help="scored output file; format from extension")
+    p.add_argument("--no-progress", action="store_true",
+                   help="do not show a progress bar (none is shown when standard error is not a terminal)")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser(
@@ -304,6 +306,8 @@ def _load_rows(args: argparse.Namespace) -> Any:
 def _load(args: argparse.Namespace) -> Any:
     io = _io()
     table = io.read_table(args.export, sheet=args.sheet)
+    if args.sheet is not None and io.detect_format(args.export) != "excel":
+        _err(f"--sheet applies to workbooks (.xlsx, .xls); {args.export} has no worksheets, so it is ignored")
     if args.sheet is None and io.detect_format(args.export) == "excel":
         names = io.sheet_names(args.export)
         if len(names) > 1:
@@ -649,6 +653,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     _check_outputs(args, args.output)
     _io().check_writable(args.output)
     model = _load_model(args.model)
+    if args.no_progress:
+        model.progress = False
     dim = model.embedding_dim_
     if dim is not None and args.embeddings is None:
         raise painpoints.InputError(

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 from typing import IO, Any, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import pandas as pd
 
 from ._files import replaced
@@ -717,10 +718,31 @@ def _mixed_as_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Excel keeps numbers as doubles (whole numbers exact up to 2**53) and at
+# most this many characters in a cell.
+_EXCEL_EXACT, _EXCEL_CELL = 2**53, 32_767
+
+
 def _write_excel(df: pd.DataFrame, p: Path) -> None:
     """``df`` as a workbook whose text cells stay text: a complaint that
-    starts with "=" is not made a live formula (``=HYPERLINK(...)``)."""
-    with pd.ExcelWriter(p, engine="openpyxl") as writer:
+    starts with "=" is not made a live formula (``=HYPERLINK(...)``); a
+    whole number Excel would round (a 19-digit ticket id) is written as
+    text; a cell longer than Excel holds is cut, with a warning."""
+    out = df
+    for c in df.columns:
+        whole = [v for v in df[c] if isinstance(v, (int, np.integer)) and not isinstance(v, bool)]
+        if any(abs(int(v)) > _EXCEL_EXACT for v in whole):
+            if out is df:
+                out = df.copy()
+            out[c] = [None if is_missing(v) else str(v) for v in df[c]]
+    long = sum(isinstance(v, str) and len(v) > _EXCEL_CELL for c in df.columns for v in df[c])
+    if long:
+        warnings.warn(f"{counted(long, 'cell')} longer than the {_EXCEL_CELL:,} characters an Excel cell holds, cut "
+                      "there; write .csv or .parquet to keep them whole", UserWarning, stacklevel=4)
+    df = out
+    with warnings.catch_warnings(), pd.ExcelWriter(p, engine="openpyxl") as writer:
+        # (openpyxl's own notice of the cut says less than the one above.)
+        warnings.filterwarnings("ignore", message="Cell contents too long")
         df.to_excel(writer, index=False)
         for row in writer.sheets[next(iter(writer.sheets))].iter_rows():
             for cell in row:
