@@ -655,3 +655,12 @@ def test_score_takes_no_progress_and_sheet_on_a_text_file_says_it_is_ignored(tmp
     assert main(["score", str(model_path), str(export_csv), "-o", str(out), "--no-progress", "--sheet", "2"]) == 0
     assert "--sheet applies to workbooks (.xlsx, .xls); " in capsys.readouterr().err
     assert len(pd.read_csv(out)) == len(pd.read_csv(export_csv))
+
+
+def test_embeddings_that_are_no_array_say_how_to_save_one(tmp_path, export_csv, capsys):
+    bad = tmp_path / "emb.npy"
+    bad.write_text("not an array")
+    assert main(["analyze", str(export_csv), "--text", "comment", "--embeddings", str(bad), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a .npy array of embeddings: save one with numpy.save(path.npy, array)" in err
+    assert "pickle" not in err

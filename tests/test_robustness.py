@@ -660,3 +660,12 @@ def test_control_characters_and_direction_overrides_never_reach_a_terminal() -> 
     assert [k for k, _ in result.problems[0].keywords if "evil" in k] == ["evil"]
     # The examples themselves keep the complaint as written.
     assert {e.text for e in result.problems[0].examples} <= set(rows)
+
+
+def test_a_blob_of_thousands_of_letters_is_shown_clipped_as_a_keyword() -> None:
+    rows = ["refund not received " + "A" * 5000, "refund not received"] * 10
+    result = pp.analyze(rows, min_size=2, **QUIET)
+    blob = next(k for k, _ in result.problems[0].keywords if len(k) > 100)  # the keyword itself stays whole
+    shown = blob[:39] + "…"
+    for text in (result.summary(), str(result.problems[0]), result.to_html()):
+        assert shown in text and blob[:100] not in text.replace(rows[0], "")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
-from ._words import counted, of_them_copies
+from ._words import clipped, counted, of_them_copies
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._result import Analysis, ProblemStability
@@ -85,7 +85,7 @@ def render_html(
             + (f" · {of_them_copies(p.copies)} of another" if p.copies else "")
             + f" · cohesion {p.cohesion:.2f} · id {p.id}</div>"
         )
-        kws = ", ".join(_e(k) for k, _ in p.keywords[:8])
+        kws = ", ".join(_e(clipped(k)) for k, _ in p.keywords[:8])
         parts.append(f'<div class="pp-kw">keywords: {kws}</div>')
         check = stability.get(p.id) if stability is not None else None
         if check is not None:

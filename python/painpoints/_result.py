@@ -18,7 +18,7 @@ from ._errors import InputError, NotFittedError, ParameterError
 from ._inputs import check_count, is_integer, is_missing, pandas_index, says_nothing_rows
 from ._redact import redact as _redact
 from ._snippet import redacted_snippet
-from ._words import complaints_and_blank, counted, of_them_copies
+from ._words import clipped, complaints_and_blank, counted, of_them_copies
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -91,7 +91,7 @@ class Problem:
         )
 
     def __str__(self) -> str:
-        kws = ", ".join(k for k, _ in self.keywords[:5])
+        kws = ", ".join(clipped(k) for k, _ in self.keywords[:5])
         copies = f", {of_them_copies(self.copies)}" if self.copies else ""
         return f"#{self.rank} {self.label} — {counted(self.size, 'complaint')} ({self.share:.1%}{copies}); keywords: {kws}"
 
@@ -1245,7 +1245,7 @@ class Analysis:
             copies = f"  {counted(p.copies, 'copy', 'copies')}" if p.copies else ""
             lines.append(f"#{p.rank} {p.label}  {_bar(p.share)}  {p.size} ({p.share:.1%}){copies}  "
                          f"cohesion {p.cohesion:.2f}")
-            lines.append("   keywords: " + ", ".join(k for k, _ in p.keywords[:8]))
+            lines.append("   keywords: " + ", ".join(clipped(k) for k, _ in p.keywords[:8]))
             t = self.theme_of(p.id)
             if len(t.problem_ids) > 1:
                 lines.append(f"   theme: {t}")

@@ -21,3 +21,9 @@ def of_them_copies(n: int) -> str:
     """How many of a problem's complaints copy another: ``"1 of them a
     copy"``, ``"12 of them copies"``."""
     return f"{n:,} of them {'a copy' if n == 1 else 'copies'}"
+
+
+def clipped(word: str, limit: int = 40) -> str:
+    """``word`` as shown in a line of keywords: at most ``limit`` characters,
+    "…" for the rest (a 5,000-character blob is a "word" too)."""
+    return word if len(word) <= limit else word[: limit - 1] + "…"

@@ -722,8 +722,10 @@ def _embeddings(args: argparse.Namespace) -> Any:
         raise painpoints.InputError(f"embeddings file not found: {path}")
     try:
         data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise painpoints.InputError(f"{path} is not a .npy array of embeddings ({exc}); save one with numpy.save") from None
+    except (ValueError, OSError):
+        # (numpy's own reason for a file that is no array speaks of pickles.)
+        raise painpoints.InputError(f"{path} is not a .npy array of embeddings: save one with "
+                                    "numpy.save(path.npy, array), a float array with one row per complaint") from None
     if isinstance(data, np.lib.npyio.NpzFile):
         with data:
             names = list(data.keys())
