@@ -7,7 +7,10 @@
 //! matched to the previous ones by the similarity of their centres (in term
 //! space, so it works across vocabularies): a problem that is still there
 //! keeps its id, a new one gets a new id, and the ones that vanished are
-//! reported.
+//! reported. A new problem is found again as a merged or dropped problem,
+//! or as a part of one, only where most of its complaints are nearest to
+//! that problem (by last month's centres, a merged one's parts included):
+//! a centre alike is not enough.
 
 use crate::cluster::{add_scaled as add, dot, normalized, words_only};
 use crate::control::Control;
@@ -531,7 +534,8 @@ impl ProblemModel {
         self.problems.iter().any(|p| !except.contains(&p.id) && p.label.to_lowercase() == label)
     }
 
-    ///
+    /// Give this fit's problems the ids of `previous`'s they are found
+    /// again as, and apply the analyst's edits again (see the module docs).
     /// `members` are this fit's sampled complaints as (problem index,
     /// grouping vector): where last month's centres put them decides which
     /// new problems are parts of a merged or dropped one.
