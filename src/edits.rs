@@ -581,12 +581,16 @@ impl ProblemModel {
         // Where last month's centres put each new problem's complaints: the
         // previous problem (a merged one with its parts) or dropped one that
         // most of them are nearest to, if that is a majority and the
-        // problem's centre is similar enough to it. A new problem is found
-        // again as, or is a part of, a merged or dropped problem only if its
-        // complaints were mostly that problem's, not because its centre
+        // problem's centre is similar enough to it (`home`). A new problem
+        // left unmatched is a part of a merged or dropped problem only if
+        // its complaints were mostly that problem's, not because its centre
         // resembles it more than any other (long narratives' centres
-        // resemble several, and a merged centre, an average of its parts,
-        // resembles many).
+        // resemble several). And a merged problem's own centre, an average
+        // of its parts that resembles many problems a little, is matched
+        // only by a new problem at home in it; the parts and dropped
+        // centres are matched by their likeness, as problems are (the votes
+        // of a problem found again can be spread), but not by a problem at
+        // home in another previous problem.
         let merged: Vec<bool> = previous.problems.iter().map(|p| parts.iter().any(|(id, _)| *id == p.id)).collect();
         let target: Vec<usize> = (0..candidates.len())
             .map(|j| match j.checked_sub(np) {
@@ -617,8 +621,12 @@ impl ProblemModel {
             })
             .collect();
         let home = |i: usize| homes.get(i).copied().flatten();
-        let found = match_centres_where(&new, &candidates, MATCH_SIMILARITY, |i, j| {
-            (j < np && !merged[j]) || home(i) == Some(target[j])
+        let found = match_centres_where(&new, &candidates, MATCH_SIMILARITY, |i, j| match (j < np, home(i)) {
+            (true, home) if merged[j] => home == Some(target[j]),
+            (true, _) => true,
+            // A part or a dropped centre: not for a problem whose
+            // complaints are at home in another previous problem.
+            (false, home) => home.map_or(true, |t| t == target[j]),
         });
         let mut matches: Vec<Option<usize>> = found.iter().map(|m| m.filter(|&j| j < np)).collect();
         // Found again as a part of a merged problem: the most similar such
@@ -747,6 +755,7 @@ impl ProblemModel {
         // it: a merge that came back as one problem and a seed the fit found
         // itself are renames now; merged problems found apart again (kept
         // part plus new parts) are merged again.
+        let parts_by_id: Vec<(u32, Option<u32>)> = self.problems.iter().map(|p| p.id).zip(part_of).collect();
         let mut labelled: Vec<u32> = Vec::new();
         for e in &previous.edits {
             let present = |id: &u32| self.problems.iter().any(|p| p.id == *id);
@@ -756,14 +765,29 @@ impl ProblemModel {
                     let mut found: Vec<u32> = ids.iter().copied().filter(|id| present(id)).collect();
                     // Merged problems this fit split again are merged again.
                     if let Some(&first) = ids.first().filter(|id| present(id)) {
-                        for (p, part) in self.problems.iter().zip(&part_of) {
-                            if *part == Some(first) && !found.contains(&p.id) {
-                                found.push(p.id);
+                        // (By id: a merge replayed before this one has
+                        // removed problems, so positions have moved.)
+                        for &(id, part) in &parts_by_id {
+                            if part == Some(first) && present(&id) && !found.contains(&id) {
+                                found.push(id);
                             }
                         }
                     }
+                    // Without the analyst's label, the merged problem is
+                    // named as its largest part is this month (not after
+                    // whichever new problem took the merged id).
+                    // (Ties: the first of the analyst's ids.)
+                    let largest = || {
+                        let members = found.iter().filter_map(|id| self.problems.iter().find(|p| p.id == *id));
+                        let best = members.fold(None, |best: Option<&crate::model::Problem>, p| match best {
+                            Some(b) if b.size >= p.size => Some(b),
+                            _ => Some(p),
+                        });
+                        best.map(|p| p.label.clone())
+                    };
                     match (found.len(), ids.first(), label) {
-                        (2.., _, _) => Some(Edit::Merge { ids: found, label: label.clone() }),
+                        (2.., _, Some(_)) => Some(Edit::Merge { ids: found, label: label.clone() }),
+                        (2.., _, None) => Some(Edit::Merge { label: largest(), ids: found }),
                         (1, Some(first), Some(l)) if found[0] == *first => {
                             Some(Edit::Rename { id: *first, label: l.clone() })
                         }
@@ -772,9 +796,9 @@ impl ProblemModel {
                 }
                 other => Some(other.clone()),
             };
-            let labels = match &replay {
-                Some(Edit::Rename { id, .. } | Edit::Seed { id, .. }) => Some(*id),
-                Some(Edit::Merge { ids, label: Some(_) }) => ids.first().copied(),
+            let labels = match (&replay, e) {
+                (Some(Edit::Rename { id, .. } | Edit::Seed { id, .. }), _) => Some(*id),
+                (Some(Edit::Merge { ids, .. }), Edit::Merge { label: Some(_), .. }) => ids.first().copied(),
                 _ => None,
             };
             // An analyst's label wins over a fresh one it collides with (the
