@@ -219,11 +219,17 @@ pub fn says_nothing_normalized(normalized: &str) -> bool {
         last = token;
     }
     let (mut words, mut praise, mut praised, mut declined, mut other) = (0usize, false, false, false, false);
-    let mut hedged = false;
+    // Praise right after a negated "say", "think" or "call" ("wouldn't say
+    // great"), not after its object ("can't think of anything, all good").
+    let (mut hedged, mut after_hedge) = (false, false);
     Segmenter::shared().for_each_piece(normalized, |piece| {
-        let Piece::Word { surface, negated } = piece else { return };
+        let Piece::Word { surface, negated } = piece else {
+            after_hedge = false;
+            return;
+        };
         words += 1;
-        hedged |= negated && HEDGES.contains(&surface);
+        hedged |= after_hedge && lex.praise.contains(surface);
+        after_hedge = negated && HEDGES.contains(&surface);
         if lex.nothing.contains(surface) {
         } else if lex.praise.contains(surface) && !negated {
             praise = true;
@@ -296,6 +302,11 @@ mod tests {
             "thx",
             "cheers!",
             "No, thank you",
+            "Can't think of anything, keep up the good work",
+            "Nothing to say, great service",
+            "Nothing I can think of, the service was excellent",
+            "No I don't think so, excellent service",
+            "i cant think of anything its great",
             "N.A.",
             "Great customer service",
             "not sure",

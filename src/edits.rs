@@ -318,7 +318,7 @@ impl ProblemModel {
                 }
                 // (Taken back before a label is made: a merged problem left
                 // with one part gives up the label of the part the seed takes.)
-                self.take_back(&v);
+                self.take_back(&v, given.as_deref());
                 let label = given.unwrap_or_else(|| {
                     // Made from the keywords: one that a problem already
                     // has ("debt") gets a suffix, as a refit's would.
@@ -362,7 +362,7 @@ impl ProblemModel {
     /// when it is as close as a refit match: a seed's centre (the mean of
     /// the complaints that use its keywords) can resemble many centres of
     /// long narratives at once.
-    fn take_back(&mut self, v: &SparseVec) {
+    fn take_back(&mut self, v: &SparseVec, reserved: Option<&str>) {
         enum Like {
             Problem,
             Dropped(usize),
@@ -403,7 +403,12 @@ impl ProblemModel {
                 let left: Vec<usize> = (0..self.parts.len()).filter(|&k| self.parts[k].id == id).collect();
                 if let ([k], Ok(i)) = (left.as_slice(), self.index_of(id)) {
                     let part = self.parts.remove(*k);
-                    if let Some(label) = part.label.filter(|l| !self.label_taken(l, &[id])) {
+                    // (Not over a label the analyst gave, nor onto the one
+                    // the seed is being given.)
+                    let clashes = |l: &str| reserved.is_some_and(|r| r.to_lowercase() == l.to_lowercase());
+                    if let Some(label) =
+                        part.label.filter(|l| !self.label_taken(l, &[id]) && !clashes(l) && !self.analyst_label(id))
+                    {
                         self.problems[i].label = label;
                     }
                     if let Some(c) = self.centroids.get_mut(i) {
@@ -525,6 +530,16 @@ impl ProblemModel {
             self.suppressed.push(centre);
             self.suppressed_groups.push(group);
         }
+    }
+
+    /// Whether the analyst named problem `id` (a rename, a labelled merge
+    /// into it, or a seed).
+    fn analyst_label(&self, id: u32) -> bool {
+        self.edits.iter().any(|e| match e {
+            Edit::Rename { id: r, .. } | Edit::Seed { id: r, .. } => *r == id,
+            Edit::Merge { ids, label: Some(_) } => ids.first() == Some(&id),
+            _ => false,
+        })
     }
 
     /// Whether a problem other than those in `except` has `label`, by case

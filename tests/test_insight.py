@@ -531,3 +531,9 @@ def test_a_series_of_dates_in_another_order_than_list_complaints_is_warned_about
         result.over_time(df["date"].sample(frac=1, random_state=0), "W")
     with pytest.raises(pp.ParameterError, match="segments must hold one value per complaint, not lists"):
         result.by_segment([[c] for c in df["channel"]])
+
+
+def test_over_time_reads_a_pandas_offset_as_freq(frame):
+    df, result = frame
+    by_offset = result.over_time(df["date"], pd.offsets.MonthEnd())
+    pd.testing.assert_frame_equal(by_offset, result.over_time(df["date"], "M"))

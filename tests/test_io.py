@@ -519,3 +519,39 @@ def test_a_workbook_keeps_long_ids_exact_and_warns_of_cells_excel_cuts(tmp_path)
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
     assert [c.value for c in sheet["A"]][1:] == ["1234567890123456789", "7"]  # as text: Excel would round it
     assert [c.value for c in sheet["B"]][1:] == [1, 2]
+
+
+def test_a_parquet_index_saved_as_a_column_too_reads_once(tmp_path):
+    import pyarrow  # noqa: F401  (a test dependency)
+
+    df = pd.DataFrame({"ticket": ["T1", "T2"], "text": ["a", "b"]})
+    df.set_index("ticket", drop=False).to_parquet(tmp_path / "x.parquet")
+    back = read_table(tmp_path / "x.parquet")
+    assert list(back.columns) == ["ticket", "text"] and back["ticket"].tolist() == ["T1", "T2"]
+
+
+def test_a_write_keeps_the_files_link_and_permissions_and_its_own_name(tmp_path):
+    import gzip
+    import os
+
+    real = tmp_path / "models" / "2024-05.csv"
+    real.parent.mkdir()
+    write_table(pd.DataFrame({"text": ["old"]}), real)
+    os.chmod(real, 0o600)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    write_table(pd.DataFrame({"text": ["new"]}), link)
+    assert link.is_symlink() and read_table(real)["text"].tolist() == ["new"]
+    assert (real.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in real.parent.iterdir()) == ["2024-05.csv"]
+    write_table(pd.DataFrame({"text": ["a"]}), tmp_path / "out.csv.gz")
+    with gzip.open(tmp_path / "out.csv.gz") as f:
+        assert f.read().decode() == "text\na\n"
+    header = (tmp_path / "out.csv.gz").read_bytes()
+    assert b"partial" not in header  # the name a gzip file records is its own
+
+
+def test_a_survey_question_as_the_one_header_is_not_warned_about(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("What could we have done better today?\nfaster delivery\nrefund\n")
+    assert read_table(path).columns.tolist() == ["What could we have done better today?"]  # (warnings are errors)

@@ -388,3 +388,12 @@ def test_a_seed_that_takes_a_part_out_of_a_merge_leaves_the_other_under_its_own_
     assert model.problem_label(a.id) == b.label and model.problem_label(seeded) == a.label
     labels = [p.label.lower() for p in model.problems_]
     assert len(set(labels)) == len(labels)
+    # Given b's label, the seed keeps it and the merged problem does not take
+    # it back; a label the analyst gave the merge is never taken back.
+    for label in (None, "my merge"):
+        model = pp.ProblemModel.from_json(result.model.to_json()).merge(a.id, b.id, label=label, texts=texts)
+        seeded = model.seed_problem([a.label], label=b.label, texts=texts)
+        assert model.problem_label(seeded) == b.label
+        assert model.problem_label(a.id) == (label or a.label)
+        labels = [p.label.lower() for p in model.problems_]
+        assert len(set(labels)) == len(labels)

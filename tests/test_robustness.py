@@ -476,10 +476,21 @@ def test_redact_personal_data(text: str, expected: str) -> None:
         "no SSN starts 000-12-3456, 666-12-3456 or 912-34-5678, nor has 123-00-4567 or 123-45-0000",
         "reference 1123-45-6789 and 123-45-67890 are longer",
         "ref 1234 123 45 6789 end, score +1 today, up +5 points, 1 2 3 4 5 6",
+        # Dates, amounts and references after a word for a phone are no phone.
+        "I bought the phone 2024-03-15, got my phone 15.03.2024, Mobile 2023 2024 contract",
+        "mobile: 12.99 15.99 charged; phone 1234 5678 9012 3456 is the order",
     ],
 )
 def test_redact_leaves_amounts_dates_and_non_luhn_numbers(text: str) -> None:
     assert pp.redact(text) == text
+
+
+def test_redact_is_quick_on_a_long_run_of_digits() -> None:
+    import time
+
+    start = time.perf_counter()
+    assert pp.redact("+" + "1" * 5000) == "+" + "1" * 5000
+    assert time.perf_counter() - start < 1.0  # (grouping tried every split: 2 s per 1,000 digits)
 
 
 @pytest.mark.parametrize(
@@ -669,3 +680,10 @@ def test_a_blob_of_thousands_of_letters_is_shown_clipped_as_a_keyword() -> None:
     shown = blob[:39] + "…"
     for text in (result.summary(), str(result.problems[0]), result.to_html()):
         assert shown in text and blob[:100] not in text.replace(rows[0], "")
+
+
+def test_english_tickets_with_addresses_are_not_taken_for_another_language() -> None:
+    subjects = ["Invoice from acme.com not received", "Login el error on portal", "Refund via los angeles store",
+                "Password reset mail from support@acme.com", "EST time zone wrong on receipt", "Order et al missing",
+                "Shipping to mi address failed", "Visit www.acme.com/help broken"] * 30
+    assert not_english_warning(subjects) is None

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from typing import Iterable, Iterator, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -10,22 +12,32 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 @contextlib.contextmanager
 def replaced(path: PathLike) -> Iterator[str]:
-    """A temporary path next to ``path`` to write to instead.
+    """A temporary path to write ``path``'s new contents to instead.
 
-    Its name ends with ``path``'s own name, so its extension still says the
-    format (and the compression). When the block succeeds the temporary
-    file replaces ``path`` in one step; when it fails (a full disk, an
-    interrupt) it is removed and ``path`` is left as it was: last month's
-    model is not lost to half of this month's.
+    It lies in a fresh folder beside the file (through a link, beside the
+    file the link names) and has the file's own name, so its extension
+    still says the format and a compressed file records the right name.
+    When the block succeeds, the new file is flushed to disk, takes the old
+    one's permissions and replaces it in one step; when it fails (a full
+    disk, an interrupt) it is removed and ``path`` is left as it was: last
+    month's model is not lost to half of this month's.
     """
-    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
-    tmp = os.path.join(folder, f".partial-{os.getpid()}-{name}")
+    target = os.path.realpath(os.fspath(path))
+    folder, name = os.path.split(target)
+    scratch = tempfile.mkdtemp(prefix=".partial-", dir=folder)
+    tmp = os.path.join(scratch, name)
     try:
         yield tmp
-        os.replace(tmp, os.fspath(path))
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if os.path.exists(target):
+            shutil.copymode(target, tmp)
+        os.replace(tmp, target)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def same_file(a: PathLike, b: PathLike) -> bool:

@@ -23,9 +23,14 @@ _ENGLISH = frozenset(
 # ... and the commonest of Spanish, French, German, Italian, Portuguese and
 # Dutch that English does not use.
 _FOREIGN = frozenset(
-    "que el los las del por para una mi und der das ich nicht mit ist je les est pas une mon et il "
-    "che di sono não um uma com você het een niet ik".split()
+    "que del por para una pero muy cuando nadie nunca mismo veces tengo hay sin como esta este "
+    "und der das ich nicht mit ist je les pas une il avec mais che di sono não uma você het een niet ik".split()
 )
+# Letters English does not write (outside a loanword or two, outnumbered by
+# the complaint's English words).
+_FOREIGN_LETTERS = re.compile("[ñáíóúãõçßäöü]")
+# Addresses and links, whose pieces ("com", "es") are no language.
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b\S+\.(?:com|org|net|es|fr|de|it|nl|pt|br)\b", re.IGNORECASE)
 # How many complaints are looked at, spread over the input, and how few of
 # them make no verdict.
 _CHECKED, _FEWEST = 2000, 20
@@ -34,7 +39,7 @@ _CHECKED, _FEWEST = 2000, 20
 def english_share(rows: Sequence[Optional[str]]) -> Optional[float]:
     """The share of complaints in English among those whose words tell
     (up to 2,000, spread over ``rows``): a complaint tells when it uses one
-    of English's commonest words, or of five other European languages', or
+    of English's commonest words, or of six other European languages', or
     letters of another script; it is English when its English words are at
     least as many as the others. ``None`` when fewer than 20 tell (titles
     such as "Spring MVC Hibernate integration" tell nothing)."""
@@ -43,9 +48,10 @@ def english_share(rows: Sequence[Optional[str]]) -> Optional[float]:
     for text in rows[::step]:
         if not text:
             continue
-        words = _WORD.findall(text.lower())
+        words = _WORD.findall(_ADDRESS.sub(" ", text.lower()))
         ours = sum(w in _ENGLISH for w in words)
-        theirs = sum(w in _FOREIGN or _OTHER_SCRIPT.search(w) is not None for w in words)
+        theirs = sum(w in _FOREIGN or _OTHER_SCRIPT.search(w) is not None or _FOREIGN_LETTERS.search(w) is not None
+                     for w in words)
         if ours + theirs == 0:
             continue
         checked += 1

@@ -568,9 +568,8 @@ class ProblemModel:
         if not os.path.isdir(os.path.dirname(dst)):
             raise InputError(f"cannot write {os.fspath(output)!r}: its folder does not exist")
         labels = {p.id: p.label for p in self.problems_}
-        tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.{os.getpid()}.partial")
         written = 0
-        try:
+        with replaced(output) as tmp:
             for chunk in iter_table_chunks(path, chunk_rows=chunk_rows):
                 col = resolve_column(chunk, column)
                 if written == 0:
@@ -595,10 +594,6 @@ class ProblemModel:
                 written += len(chunk)
             if not os.path.exists(tmp):  # no chunk at all
                 open(tmp, "w").close()
-            os.replace(tmp, dst)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
         return written
 
     def _no_embeddings(self, method: str) -> None:

@@ -31,14 +31,15 @@ _PHONE = re.compile(
 
 # International numbers: "+" and a country code, then groups of any size
 # ("+33 1 23 45 67 89", "+91 98765 43210"), 8 to 15 digits in all.
-_PHONE_INTL = re.compile(r"(?<![\w$€£.,/\-+])\+\d{1,3}(?:[\s.\-]?\(?\d{1,5}\)?){1,7}(?![\w.,/\-]*\d)")
+_PHONE_INTL = re.compile(r"(?<![\w$€£.,/\-+])\+\d[\d\s.\-()]{6,22}\d(?![\w.,/\-]*\d)(?! \d)")
 # North American numbers with the leading 1: "1-800-555-0199".
-_PHONE_NANP = re.compile(r"(?<![\w$€£.,/\-])1[\s.\-]\d{3}[\s.\-]\d{3}[\s.\-]\d{4}(?![\w.,/\-]*\d)")
-# Digits said to be a phone number, however grouped: "phone: 4155550100",
-# "tel 020 12 3456 7890".
+_PHONE_NANP = re.compile(r"(?<![\w$€£.,/\-])1[\s.\-]\d{3}[\s.\-]\d{3}[\s.\-]\d{4}(?![\w.,/\-]*\d)(?! \d)")
+# Digits said to be a phone number, grouped by spaces, hyphens or
+# parentheses (not dots: "phone 15.03.2024" is a date), 9 to 15 of them:
+# "phone: 4155550100", "tel 020 12 3456 7890".
 _PHONE_SAID = re.compile(
-    r"(?i)(\b(?:tel|telephone|phone|mobile|cell|cellphone|whatsapp|fax)(?:\s*(?:number|no\.?|#))?[\s:.#]*)"
-    r"(\+?\d(?:[\s.\-]?\(?\d\)?){7,14})(?![\w.,/\-]*\d)"
+    r"(?i)(\b(?:tel|telephone|phone|mobile|cell|cellphone|whatsapp|fax)(?:\s*(?:number|no\.?|#))?[\s:#]*)"
+    r"(\+?\(?\d(?:[\s\-]?\(?\d\)?){8,14})(?![\w.,/\-]*\d)(?![\s\-]?\d)"
 )
 
 

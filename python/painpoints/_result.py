@@ -214,7 +214,7 @@ _MAX_PERIODS = 100_000
 def _period(pd: Any, freq: str) -> str:
     """``freq`` checked: one calendar period, as pandas spells periods."""
     given = freq
-    if not isinstance(freq, str):
+    if not isinstance(freq, str) and not hasattr(freq, "freqstr"):  # (a pandas offset reads too)
         raise ParameterError(f"freq must be a period such as 'D' (day), 'W' (week), 'M' (month), 'Q' (quarter) "
                              f"or 'Y' (year), got {freq!r}")
     if isinstance(freq, str):

@@ -272,7 +272,10 @@ def _warn_if_rows_joined(raw: pd.DataFrame, sep: str, path: Path, offset: int = 
     joined = []
     for column in raw.columns:
         cells = raw[column]
-        hit = cells.map(lambda v: isinstance(v, str) and "\n" in v).astype(bool)
+        try:
+            hit = cells.str.contains("\n", regex=False, na=False).astype(bool)
+        except AttributeError:  # (not a column of text)
+            continue
         if not hit.any():
             continue
         for i, cell in cells[hit].items():
@@ -296,7 +299,8 @@ def _warn_if_sentence_header(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     complaint would otherwise be taken for the column's name unsaid."""
     if len(frame.columns) == 1:
         name = str(frame.columns[0])
-        if len(name.split()) >= 5 or len(name) > 60:
+        # (A survey's question, "What could we have done better?", is a header.)
+        if (len(name.split()) >= 5 or len(name) > 60) and not name.rstrip().endswith(("?", ":")):
             warnings.warn(
                 f"{path.name}: its first line, {name[:60]!r}, is read as the column's name, not as a complaint; "
                 "if the file has no header line, add one (such as 'text')",
@@ -495,6 +499,12 @@ def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
     keep it; a plain row-number index is dropped."""
     if all(name is None for name in frame.index.names) and isinstance(frame.index, pd.RangeIndex):
         return frame.reset_index(drop=True)
+    # (An index saved with drop=False is a column already.)
+    kept = [i for i, name in enumerate(frame.index.names) if name is None or name not in frame.columns]
+    if len(kept) < frame.index.nlevels:
+        frame = frame.reset_index(level=[i for i in range(frame.index.nlevels) if i not in kept], drop=True)
+        if not kept:
+            return frame.reset_index(drop=True)
     return frame.reset_index()
 
 
@@ -708,8 +718,8 @@ def _mixed_as_text(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every column that mixes text and other values (ids read
     from JSON as 1, "A-2", 3.5) written as text, which Parquet's one type
     per column needs; missing values stay missing."""
-    mixed = [c for c in df.columns if df[c].dtype == object
-             and len({isinstance(v, str) for v in df[c] if not is_missing(v)}) > 1]
+    mixed = [c for c in df.columns
+             if df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True) in ("mixed", "mixed-integer")]
     if not mixed:
         return df
     out = df.copy()
