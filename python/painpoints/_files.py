@@ -28,11 +28,14 @@ def replaced(path: PathLike) -> Iterator[str]:
     tmp = os.path.join(scratch, name)
     try:
         yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        try:  # (best effort: some systems refuse fsync on a file opened to read)
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
         if os.path.exists(target):
             shutil.copymode(target, tmp)
         os.replace(tmp, target)
