@@ -497,14 +497,12 @@ def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the index pandas saved in a Parquet file (``df.set_index
     ("ticket").to_parquet(...)``) back as columns, so the rows written out
     keep it; a plain row-number index is dropped."""
+    # (An index saved with drop=False is a column already.)
+    twins = [i for i, name in enumerate(frame.index.names) if name is not None and name in frame.columns]
+    if twins:
+        frame = frame.reset_index(level=twins, drop=True)
     if all(name is None for name in frame.index.names) and isinstance(frame.index, pd.RangeIndex):
         return frame.reset_index(drop=True)
-    # (An index saved with drop=False is a column already.)
-    kept = [i for i, name in enumerate(frame.index.names) if name is None or name not in frame.columns]
-    if len(kept) < frame.index.nlevels:
-        frame = frame.reset_index(level=[i for i in range(frame.index.nlevels) if i not in kept], drop=True)
-        if not kept:
-            return frame.reset_index(drop=True)
     return frame.reset_index()
 
 
