@@ -647,20 +647,20 @@ impl ProblemModel {
         // Found again as a part of a merged problem: the most similar such
         // takes the merged problem's id if no new problem matched its
         // centre; the others are parts of it, merged again below.
-        let mut as_parts: Vec<(f32, usize, u32)> = found
+        // (Each with its merged problem's position, `target`.)
+        let mut as_parts: Vec<(f32, usize, u32, usize)> = found
             .iter()
             .enumerate()
             .filter_map(|(i, m)| {
                 m.filter(|&j| (np..np + nparts).contains(&j))
-                    .map(|j| (dot(&new[i], &candidates[j]), i, parts[j - np].0))
+                    .map(|j| (dot(&new[i], &candidates[j]), i, parts[j - np].0, target[j]))
             })
             .collect();
         as_parts.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
         let mut part_of_merged: Vec<Option<u32>> = vec![None; new.len()];
-        for (_, i, id) in as_parts {
-            let whole = previous.problems.iter().position(|p| p.id == id);
+        for (_, i, id, whole) in as_parts {
             match whole {
-                Some(j) if !matches.contains(&Some(j)) => matches[i] = Some(j),
+                j if j < np && !matches.contains(&Some(j)) => matches[i] = Some(j),
                 _ => part_of_merged[i] = Some(id),
             }
         }
