@@ -139,6 +139,13 @@ pub struct Problem {
 /// crashing") recur word for word because many customers say the same.
 pub const COPY_WORDS: usize = 10;
 
+/// How many of each problem's top keywords [`ProblemModel::merge_repeats`]
+/// compares, and how many two problems must share: the words an analyst
+/// reads first.
+pub const REPEAT_KEYWORDS: usize = 5;
+/// See [`REPEAT_KEYWORDS`].
+pub const REPEAT_SHARED: usize = 2;
+
 /// Keywords shown per theme.
 pub const THEME_KEYWORDS: usize = 6;
 
@@ -407,8 +414,9 @@ impl ProblemModelParams {
         // The whole fit's work, announced once so a progress bar never
         // moves back: the vocabulary (2), the grouping, one assignment pass
         // over every row (two when refitting on a previous model), the
-        // descriptions (2).
-        let passes = if previous.is_some() { 2 } else { 1 };
+        // descriptions (2), and one more pass if problems said two ways are
+        // merged (see `ProblemModel::merge_repeats`; skipped at once if not).
+        let passes = if previous.is_some() { 3 } else { 2 };
         ctl.add_total(4 + cluster::PROGRESS_STEPS + passes * n.div_ceil(CHUNK) as u64);
 
         // Vocabulary from a sample; the clustered rows are a sub-sample of it.
@@ -627,48 +635,10 @@ impl ProblemModelParams {
         };
         model.rebuild_scorer();
 
-        // Assign every row; dissolve problems that end up too small, moving
-        // only the rows they held or whose nearest centre they were (others
-        // keep their best, which is still present and still chosen: a
-        // fitted model scores the rows as the fit labels them).
+        // Assign every row; dissolve problems that end up too small.
         let (mut best, mut nearest): (Vec<Assignment>, Vec<Option<usize>>) =
             model.place_rows(texts, &silent, embeddings, ctl)?.into_iter().unzip();
-        loop {
-            let sizes = count(&best, model.centroids.len());
-            let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
-            // (When none is large enough, every problem dissolves and every
-            // row is left without one, as `min_size` promises.)
-            if keep.len() == sizes.len() {
-                break;
-            }
-            let mut remap = vec![None; sizes.len()];
-            for (new, &old) in keep.iter().enumerate() {
-                remap[old] = Some(new);
-            }
-            model.centroids = keep.iter().map(|&c| model.centroids[c].clone()).collect();
-            if let Some(m) = &mut model.mixture {
-                m.problems = keep.iter().filter_map(|&c| m.problems.get(c).cloned()).collect();
-            }
-            model.rebuild_scorer();
-            let gone = |c: Option<usize>| matches!(c, Some(c) if remap[c].is_none());
-            // Rows without a problem go again too: the centre they resembled
-            // most (below the threshold, their similarity) may be gone.
-            let unplaced = |i: usize| best[i].0.is_none() && !silent.get(i).copied().unwrap_or(true);
-            let moved: Vec<usize> = (0..n).filter(|&i| gone(best[i].0) || gone(nearest[i]) || unplaced(i)).collect();
-            let redo: Vec<Placement> = moved
-                .par_iter()
-                .map_init(Scratch::default, |scratch, &i| {
-                    model.place_said(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
-                })
-                .collect();
-            for c in best.iter_mut().map(|b| &mut b.0).chain(nearest.iter_mut()) {
-                *c = c.and_then(|c| remap[c]);
-            }
-            for (&i, (b, c)) in moved.iter().zip(redo) {
-                best[i] = b;
-                nearest[i] = c;
-            }
-        }
+        model.dissolve_small(texts, &silent, embeddings, min_size, &mut best, &mut nearest);
         ctl.check()?;
 
         // Describe from the clustered sample, then rank and number problems.
@@ -676,6 +646,18 @@ impl ProblemModelParams {
         model.problems = (0..k as u32).map(Problem::placeholder).collect();
         let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
         let (mut labels, mut similarity) = model.summarize(texts, &silent, best, &sample_rows, true);
+        // Problems that are one problem said two ways become one, and every
+        // row is placed again.
+        if model.merge_repeats() {
+            let (mut best, mut nearest): (Vec<Assignment>, Vec<Option<usize>>) =
+                model.place_rows(texts, &silent, embeddings, ctl)?.into_iter().unzip();
+            model.dissolve_small(texts, &silent, embeddings, min_size, &mut best, &mut nearest);
+            model.problems = (0..model.centroids.len() as u32).map(Problem::placeholder).collect();
+            (labels, similarity) = model.summarize(texts, &silent, best, &sample_rows, true);
+        } else {
+            ctl.advance(n.div_ceil(CHUNK) as u64);
+        }
+        let k = model.centroids.len();
         model.next_id = k as u32;
         if let Some(prev) = previous {
             // This fit's sampled complaints with their problem, for
@@ -1083,6 +1065,131 @@ impl ProblemModel {
                 describe::most_frequent(found)
             })
             .collect()
+    }
+
+    /// Drop the problems smaller than `min_size` (in `best`, each row's
+    /// problem and similarity, and `nearest`, each row's nearest centre),
+    /// moving only the rows they held or whose nearest centre they were
+    /// (others keep their best, which is still present and still chosen: a
+    /// fitted model scores the rows as the fit labels them). When none is
+    /// large enough, every problem dissolves and every row is left without
+    /// one, as `min_size` promises.
+    fn dissolve_small<T: AsRef<str> + Sync>(
+        &mut self,
+        texts: &[Option<T>],
+        silent: &[bool],
+        embeddings: Option<&Embeddings>,
+        min_size: usize,
+        best: &mut [Assignment],
+        nearest: &mut [Option<usize>],
+    ) {
+        loop {
+            let sizes = count(best, self.centroids.len());
+            let keep: Vec<usize> = (0..sizes.len()).filter(|&c| sizes[c] >= min_size.max(1)).collect();
+            if keep.len() == sizes.len() {
+                return;
+            }
+            let mut remap = vec![None; sizes.len()];
+            for (new, &old) in keep.iter().enumerate() {
+                remap[old] = Some(new);
+            }
+            self.centroids = keep.iter().map(|&c| self.centroids[c].clone()).collect();
+            if let Some(m) = &mut self.mixture {
+                m.problems = keep.iter().filter_map(|&c| m.problems.get(c).cloned()).collect();
+            }
+            self.rebuild_scorer();
+            let gone = |c: Option<usize>| matches!(c, Some(c) if remap[c].is_none());
+            // Rows without a problem go again too: the centre they resembled
+            // most (below the threshold, their similarity) may be gone.
+            let unplaced = |i: usize| best[i].0.is_none() && !silent.get(i).copied().unwrap_or(true);
+            let moved: Vec<usize> =
+                (0..best.len()).filter(|&i| gone(best[i].0) || gone(nearest[i]) || unplaced(i)).collect();
+            let this = &*self;
+            let redo: Vec<Placement> = moved
+                .par_iter()
+                .map_init(Scratch::default, |scratch, &i| {
+                    this.place_said(text_of(&texts[i]), embeddings.map(|e| e.row(i)), scratch)
+                })
+                .collect();
+            for c in best.iter_mut().map(|b| &mut b.0).chain(nearest.iter_mut()) {
+                *c = c.and_then(|c| remap[c]);
+            }
+            for (&i, (b, c)) in moved.iter().zip(redo) {
+                best[i] = b;
+                nearest[i] = c;
+            }
+        }
+    }
+
+    /// Merge the problems that are one problem said two ways: two problems
+    /// whose [`REPEAT_KEYWORDS`] top keywords share [`REPEAT_SHARED`], and
+    /// whose centres are each other's nearest. Either alone is common
+    /// between different problems (two problems share their most
+    /// distinctive words when they are about different things said in the
+    /// same words, and every problem has a nearest one); both together mark
+    /// a problem split by how its complaints speak. Returns whether any
+    /// were merged; the rows must then be placed again and the problems
+    /// described again. Run once, on problems just described and ranked.
+    fn merge_repeats(&mut self) -> bool {
+        let k = self.centroids.len();
+        let top: Vec<FxHashSet<String>> = self
+            .problems
+            .iter()
+            .map(|p| p.keywords.iter().take(REPEAT_KEYWORDS).map(|w| w.text.to_lowercase()).collect())
+            .collect();
+        let centroids = &self.centroids;
+        let nearest: Vec<Option<usize>> = (0..k)
+            .into_par_iter()
+            .map(|i| {
+                let mut best: Option<(usize, f32)> = None;
+                for j in (0..k).filter(|&j| j != i) {
+                    let s = cluster::dot(&centroids[i], &centroids[j]);
+                    if best.map_or(true, |b| s > b.1) {
+                        best = Some((j, s));
+                    }
+                }
+                best.map(|b| b.0)
+            })
+            .collect();
+        let pairs: Vec<(usize, usize)> = (0..k)
+            .filter_map(|i| nearest[i].map(|j| (i, j)))
+            .filter(|&(i, j)| i < j && nearest[j] == Some(i))
+            .filter(|&(i, j)| match (top.get(i), top.get(j)) {
+                (Some(a), Some(b)) => a.intersection(b).count() >= REPEAT_SHARED,
+                _ => false,
+            })
+            .collect();
+        if pairs.is_empty() {
+            return false;
+        }
+        // Each pair into its larger problem (the first: they are ranked),
+        // size-weighted as an analyst's merge is; the pairs are disjoint,
+        // nearest neighbours being mutual.
+        for &(i, j) in &pairs {
+            let weigh = |c: usize| -> SparseVec {
+                let w = self.problems[c].size.max(1) as f32;
+                self.centroids[c].iter().map(|&(t, x)| (t, x * w)).collect()
+            };
+            self.centroids[i] = cluster::normalized(&cluster::add_scaled(&weigh(i), &weigh(j)));
+            if let Some(m) = &mut self.mixture {
+                if let (Some(a), Some(b)) = (m.problems.get(i), m.problems.get(j)) {
+                    m.problems[i] = a.merged(b);
+                }
+            }
+        }
+        let mut gone: Vec<usize> = pairs.iter().map(|&(_, j)| j).collect();
+        gone.sort_unstable_by(|a, b| b.cmp(a));
+        for j in gone {
+            self.centroids.remove(j);
+            self.problems.remove(j);
+            if let Some(m) = &mut self.mixture {
+                if j < m.problems.len() {
+                    m.problems.remove(j);
+                }
+            }
+        }
+        self.rebuild_scorer();
+        true
     }
 
     /// Sizes, copies, shares, cohesion, keywords and examples from an
@@ -1856,6 +1963,59 @@ pub(crate) mod tests {
                 assert_eq!(f.labels[e.row], p.id as i64);
             }
         }
+    }
+
+    #[test]
+    fn problems_said_two_ways_merge_only_when_each_is_the_others_nearest_and_they_share_keywords() {
+        let fitted = fit().model;
+        assert_eq!(fitted.problems.len(), 3);
+        let kw = |m: &ProblemModel, i: usize| -> Vec<String> {
+            m.problems[i].keywords.iter().take(REPEAT_KEYWORDS).map(|k| k.text.clone()).collect()
+        };
+        // Problem 1 made to say two of problem 0's top keywords.
+        let sharing = |mut m: ProblemModel| {
+            let words = kw(&m, 0);
+            for (k, w) in m.problems[1].keywords.iter_mut().zip(words.into_iter().take(REPEAT_SHARED)) {
+                k.text = w;
+            }
+            m
+        };
+        let towards = |m: &mut ProblemModel, from: usize, to: usize| {
+            m.centroids[from] = cluster::normalized(&cluster::add_scaled(
+                &m.centroids[to],
+                &m.centroids[from].iter().map(|&(t, w)| (t, 0.2 * w)).collect(),
+            ));
+        };
+        // Sharing keywords, each the other's nearest: one problem.
+        let mut m = sharing(fitted.clone());
+        towards(&mut m, 1, 0);
+        let (a, b) = (m.centroids[0].clone(), m.centroids[1].clone());
+        let (sa, sb) = (m.problems[0].size as f32, m.problems[1].size as f32);
+        let counts = m.mixture.as_ref().map(|x| x.problems[0].complaints + x.problems[1].complaints);
+        let kept = m.problems[2].label.clone();
+        assert!(m.merge_repeats());
+        assert_eq!(m.centroids.len(), 2);
+        assert_eq!(m.problems.len(), 2);
+        assert_eq!(m.problems[1].label, kept);
+        let merged = cluster::normalized(&cluster::add_scaled(
+            &a.iter().map(|&(t, w)| (t, w * sa)).collect(),
+            &b.iter().map(|&(t, w)| (t, w * sb)).collect(),
+        ));
+        assert_eq!(m.centroids[0], merged);
+        assert_eq!(m.mixture.as_ref().map(|x| x.problems[0].complaints), counts);
+        assert_eq!(m.mixture.as_ref().map(|x| x.problems.len()), Some(2));
+        // Nearest to each other without sharing keywords: apart.
+        let mut m = fitted.clone();
+        towards(&mut m, 1, 0);
+        assert!(!m.merge_repeats());
+        assert_eq!(m.centroids.len(), 3);
+        // Sharing keywords, but 0 and 2 are each other's nearest: apart.
+        let mut m = sharing(fitted.clone());
+        towards(&mut m, 2, 0);
+        assert!(!m.merge_repeats());
+        assert_eq!(m.centroids.len(), 3);
+        // Fitted, the three problems are apart.
+        assert!(!fitted.clone().merge_repeats());
     }
 
     #[test]

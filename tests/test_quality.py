@@ -100,6 +100,29 @@ def test_a_model_scores_its_complaints_as_the_fit_labels_them(labelled):
     np.testing.assert_array_equal(similarity, result.similarity)
 
 
+def test_no_two_problems_are_one_said_two_ways(labelled):
+    # Two problems whose five top keywords share two, each the other's
+    # nearest centre, are one problem said two ways, and the fit merges
+    # them: banking77 had "exchange rate" (432) and "foreign currency" (95),
+    # both "rate applied" and "incorrect", both mostly the same three
+    # exchange-rate intents.
+    name, _, _, result = labelled
+    model = json.loads(result.model.to_json())
+    dim = 1 + max((t for c in model["centroids"] for t, _ in c), default=0)
+    centres = np.zeros((len(model["centroids"]), dim))
+    for i, c in enumerate(model["centroids"]):
+        for t, w in c:
+            centres[i, t] = w
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    sims = centres @ centres.T
+    np.fill_diagonal(sims, -np.inf)
+    nearest = sims.argmax(axis=1)
+    words = [{k["text"].lower() for k in p["keywords"][:5]} for p in model["problems"]]
+    repeats = [(model["problems"][i]["label"], model["problems"][j]["label"], sorted(words[i] & words[j]))
+               for i, j in enumerate(nearest) if i < j and nearest[j] == i and len(words[i] & words[j]) >= 2]
+    assert repeats == [], name
+
+
 def test_a_merge_relabels_and_moves_no_complaint(labelled, tmp_path):
     # Merging two problems is the analyst saying they are one: every
     # complaint of either is in the merged problem, no other complaint
