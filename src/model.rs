@@ -647,8 +647,9 @@ impl ProblemModelParams {
         let sample_rows = SampleRows { index: picked.iter().map(|&p| vocab_rows[p]).collect(), rows, seqs };
         let (mut labels, mut similarity) = model.summarize(texts, &silent, best, &sample_rows, true);
         // Problems that are one problem said two ways become one, and every
-        // row is placed again.
-        if model.merge_repeats() {
+        // row is placed again (not with the caller's embeddings: see
+        // `ProblemModel::merge_repeats`).
+        if embeddings.is_none() && model.merge_repeats() {
             let (mut best, mut nearest): (Vec<Assignment>, Vec<Option<usize>>) =
                 model.place_rows(texts, &silent, embeddings, ctl)?.into_iter().unzip();
             model.dissolve_small(texts, &silent, embeddings, min_size, &mut best, &mut nearest);
@@ -1130,6 +1131,13 @@ impl ProblemModel {
     /// a problem split by how its complaints speak. Returns whether any
     /// were merged; the rows must then be placed again and the problems
     /// described again. Run once, on problems just described and ranked.
+    ///
+    /// Fits with the caller's embeddings do not run it: there the sentence
+    /// vectors split problems along lines their words do not draw (card
+    /// payments "declined" and "transfer declined", HWU64's "list" and
+    /// "remove"), and such pairs share their top keywords and are each
+    /// other's nearest while being different problems; merging them lost
+    /// on banking77's paired draws (see docs/quality.md).
     fn merge_repeats(&mut self) -> bool {
         let k = self.centroids.len();
         let top: Vec<FxHashSet<String>> = self
