@@ -71,7 +71,7 @@ def pairs(result, y: np.ndarray) -> list[list]:
         for j in range(i + 1, len(problems)):
             shared = sorted(words[i] & words[j])
             if len(shared) >= SHARED:
-                ways = (nearest[i] == j) + (nearest[j] == i)
+                ways = int(nearest[i] == j) + int(nearest[j] == i)
                 a, b = problems[i], problems[j]
                 out.append([f"{a['label']} ({a['size']})", f"{b['label']} ({b['size']})", ", ".join(shared),
                             ("no", "one way", "yes")[ways], f"{labels_alike(y, labels, a['id'], b['id']):.2f}"])
