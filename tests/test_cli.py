@@ -180,6 +180,7 @@ def test_analyze_and_fit_keep_last_months_ids_and_edits(tmp_path, export_csv, mo
     # What changed since last month: every problem found again, none new.
     lineage = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["lineage"]
     assert sorted(lineage["kept"]) == sorted(found) and lineage["new"] == [] and lineage["vanished"] == []
+    assert {f["problem_id"]: f["share"] for f in lineage["found_again"]} == {i: 1.0 for i in found}
     assert f"since the previous model: {len(found)} problems found again" in captured.out
     again = tmp_path / "next.json"
     assert main(["fit", str(export_csv), "--text", "comment", "--previous", str(model_path), "-o", str(again)]) == 0

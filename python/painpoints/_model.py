@@ -101,6 +101,11 @@ def _only_column(batch: Any) -> Any:
     return to_series() if callable(to_series) else batch
 
 
+#: At most this many complaints, spread over the input, are scored by the
+#: previous model on a refit for ``lineage_["found_again"]``.
+_FOUND_AGAIN_ROWS = 20_000
+
+
 class ProblemModel:
     """Finds recurring problems in complaints and scores new ones against them.
 
@@ -255,6 +260,16 @@ class ProblemModel:
                 bar.close()
         self._fitted = fitted
         self._refit = previous is not None
+        # Where last month's model puts these complaints, so lineage_ can
+        # say how much of each problem found again is what it was: on up to
+        # _FOUND_AGAIN_ROWS rows spread over the input, so a refit of a
+        # million rows does not score them all a second time.
+        self._before = None
+        if prev is not None:
+            at = np.unique(np.linspace(0, len(rows) - 1, min(len(rows), _FOUND_AGAIN_ROWS)).astype(np.int64))
+            picked_dense = None if kept is None else pack_embeddings(kept[at])
+            before, _ = _call(prev.score, [rows[i] for i in at], self._jobs(), None, picked_dense)
+            self._before = (at, np.frombuffer(before, dtype="<i8").astype(np.int64))
         self._texts = rows
         self._embeddings = kept
         # A pandas Series keeps its index in the reports' assignments(), for joining back.
@@ -378,9 +393,36 @@ class ProblemModel:
     @property
     def lineage_(self) -> Dict[str, Any]:
         """After ``fit(previous=...)``: ids ``kept`` from the previous model,
-        ids that are ``new``, and ``vanished`` previous problems as (id, label)."""
+        ids that are ``new``, ``vanished`` previous problems as (id, label),
+        and ``found_again``: for each kept id, the share of its complaints
+        that the previous model puts in that same problem (1.0: the same
+        problem; below 0.5: it now holds mostly complaints the previous
+        model put elsewhere, so compare its counts across months with care).
+        The shares are of up to 20,000 complaints spread over the input (all
+        of them in a smaller one). ``found_again`` is empty for a model
+        loaded from a file, which no longer holds the complaints."""
         kept, new, vanished = self._model().lineage()
-        return {"kept": list(kept), "new": list(new), "vanished": [(int(i), str(l)) for i, l in vanished]}
+        return {"kept": list(kept), "new": list(new), "vanished": [(int(i), str(l)) for i, l in vanished],
+                "found_again": self._found_again(kept)}
+
+    def _found_again(self, kept: List[int]) -> Dict[int, float]:
+        """For each kept id holding complaints (among the rows scored by the
+        previous model), the share of them the previous model put there too."""
+        before = getattr(self, "_before", None)
+        labels = getattr(self, "labels_", None)
+        if before is None or labels is None:
+            return {}
+        at, theirs = before
+        if len(at) and at[-1] >= len(labels):
+            return {}
+        ours = labels[at]
+        out = {}
+        for i in kept:
+            mine = ours == i
+            n = int(mine.sum())
+            if n:
+                out[int(i)] = float((theirs[mine] == i).sum() / n)
+        return out
 
     def _refresh(self) -> None:
         self.problems_: List[Problem] = [

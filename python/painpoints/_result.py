@@ -595,7 +595,9 @@ class Analysis:
         self.problems: List[Problem] = list(problems)
         #: After ``analyze(..., previous=model)``: what changed since that
         #: model, as :attr:`ProblemModel.lineage_` gives it (ids ``kept``,
-        #: ``new``, and ``vanished`` as (id, label)); None otherwise.
+        #: ``new``, ``vanished`` as (id, label), and ``found_again``: per
+        #: kept id, the share of its complaints that model puts there too);
+        #: None otherwise.
         self.lineage: Optional[Dict[str, Any]] = lineage
         # Copies: the model's own arrays change with its edits (and would
         # change with a write to these).
@@ -1209,7 +1211,18 @@ class Analysis:
             more = f" and {len(names) - shown} more" if len(names) > shown else ""
             return ", ".join(repr(n) for n in names[:shown]) + more
 
-        parts = [f"{counted(len(self.lineage['kept']), 'problem')} found again"]
+        found = f"{counted(len(self.lineage['kept']), 'problem')} found again"
+        # Kept ids that now hold mostly complaints the previous model put
+        # elsewhere: their counts do not compare across months as they are.
+        moved = [(labels.get(i, str(i)), share) for i, share in self.lineage.get("found_again", {}).items()
+                 if share < 0.5]
+        if moved:
+            # (Rounded down: 49.6% is not shown as the 50% that would be half.)
+            shown_moved = [f"{n!r} {int(share * 100)}%" for n, share in moved[:shown]]
+            more = f" and {len(moved) - shown} more" if len(moved) > shown else ""
+            found += (f" ({len(moved)} of them hold mostly complaints the previous model put in other problems;"
+                      f" share from their own: {', '.join(shown_moved)}{more})")
+        parts = [found]
         new = [labels.get(i, str(i)) for i in self.lineage["new"]]
         if new:
             parts.append(f"new: {listed(new)}")

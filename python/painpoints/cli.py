@@ -436,7 +436,9 @@ def _write_json(result: Any, path: str, stability: Optional[Sequence[Any]] = Non
     lineage = getattr(result, "lineage", None)
     if lineage:
         doc["lineage"] = {"kept": lineage["kept"], "new": lineage["new"],
-                          "vanished": [{"problem_id": i, "label": label} for i, label in lineage["vanished"]]}
+                          "vanished": [{"problem_id": i, "label": label} for i, label in lineage["vanished"]],
+                          "found_again": [{"problem_id": i, "share": share}
+                                          for i, share in lineage.get("found_again", {}).items()]}
     if stability is not None:
         doc["stability"] = [dataclasses.asdict(c) for c in stability]
     doc.update(extra or {})
