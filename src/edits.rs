@@ -228,12 +228,7 @@ impl ProblemModel {
                         "another problem is already labelled {l:?}; choose another label"
                     )));
                 }
-                let mut acc: SparseVec = Vec::new();
-                for &i in &idx {
-                    let wgt = self.problems[i].size.max(1) as f32;
-                    let scaled: SparseVec = self.centroids[i].iter().map(|&(t, w)| (t, w * wgt)).collect();
-                    acc = add(&acc, &scaled);
-                }
+                let centre = self.size_weighted_centre(&idx);
                 let keep = idx[0];
                 // Every centre that scored for the merged problems now
                 // scores for the one they became: a problem merged before
@@ -253,7 +248,7 @@ impl ProblemModel {
                         self.parts.push(crate::model::Part { id: ids[0], centre, group, label });
                     }
                 }
-                self.centroids[keep] = normalized(&acc);
+                self.centroids[keep] = centre;
                 if let Some(m) = &mut self.mixture {
                     let mut merged = m.problems[keep].clone();
                     for &i in &idx[1..] {

@@ -1122,6 +1122,18 @@ impl ProblemModel {
         }
     }
 
+    /// The unit-length mean of the centres at `idx`, each weighed by its
+    /// problem's size: the centre of problems merged into one.
+    pub(crate) fn size_weighted_centre(&self, idx: &[usize]) -> SparseVec {
+        let mut acc: SparseVec = Vec::new();
+        for &i in idx {
+            let w = self.problems[i].size.max(1) as f32;
+            let scaled: SparseVec = self.centroids[i].iter().map(|&(t, x)| (t, x * w)).collect();
+            acc = cluster::add_scaled(&acc, &scaled);
+        }
+        cluster::normalized(&acc)
+    }
+
     /// Merge the problems that are one problem said two ways: two problems
     /// whose [`REPEAT_KEYWORDS`] top keywords share [`REPEAT_SHARED`], and
     /// whose centres are each other's nearest. Either alone is common
@@ -1174,11 +1186,7 @@ impl ProblemModel {
         // size-weighted as an analyst's merge is; the pairs are disjoint,
         // nearest neighbours being mutual.
         for &(i, j) in &pairs {
-            let weigh = |c: usize| -> SparseVec {
-                let w = self.problems[c].size.max(1) as f32;
-                self.centroids[c].iter().map(|&(t, x)| (t, x * w)).collect()
-            };
-            self.centroids[i] = cluster::normalized(&cluster::add_scaled(&weigh(i), &weigh(j)));
+            self.centroids[i] = self.size_weighted_centre(&[i, j]);
             if let Some(m) = &mut self.mixture {
                 if let (Some(a), Some(b)) = (m.problems.get(i), m.problems.get(j)) {
                     m.problems[i] = a.merged(b);
