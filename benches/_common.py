@@ -132,6 +132,15 @@ def clip(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def draw_rows(n: int, d: int, share: float) -> list[int]:
+    """Draw d of a data set of n rows, as paired.py draws them: a random
+    share of the rows (at least 2, numpy seed 777 + d), in their order."""
+    import numpy as np
+
+    size = max(2, int(share * n))
+    return sorted(int(i) for i in np.random.default_rng(777 + d).choice(n, size, replace=False))
+
+
 def median(xs):
     xs = sorted(xs)
     if not xs:

@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATASETS, DEFAULT_CACHE, DEFAULT_DATA, load_dataset, table  # noqa: E402
+from _common import DATASETS, DEFAULT_CACHE, DEFAULT_DATA, draw_rows, load_dataset, table  # noqa: E402
 
 
 def parse_value(v: str):
@@ -207,12 +207,7 @@ def main() -> None:
         file, _, column = name.partition(":")
         texts_of[name], labels = load_dataset(Path(args.data) / file, column or "label")
         truth[name] = np.asarray(labels)
-        n = len(labels)
-        size = max(2, int(args.share * n))
-        draws[name] = [
-            sorted(int(i) for i in np.random.default_rng(777 + d).choice(n, size, replace=False))
-            for d in range(args.draws)
-        ]
+        draws[name] = [draw_rows(len(labels), d, args.share) for d in range(args.draws)]
     with tempfile.TemporaryDirectory() as tmp:
         embeddings = {}
         if args.embeddings:

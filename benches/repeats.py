@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATASETS, DEFAULT_CACHE, DEFAULT_DATA, import_painpoints, load_dataset, table  # noqa: E402
+from _common import (DATASETS, DEFAULT_CACHE, DEFAULT_DATA, draw_rows, import_painpoints, load_dataset,  # noqa: E402
+                     table)
 from paired import parse_settings  # noqa: E402
 
 TOP, SHARED = 5, 2
@@ -100,9 +101,7 @@ def main() -> None:
             vectors = minilm_embeddings(name, texts, Path(args.cache))[0]
         n = len(texts)
         draws = ([("all", list(range(n)))] if args.draws <= 0 else
-                 [(str(d), sorted(int(i) for i in np.random.default_rng(777 + d).choice(n, max(2, int(0.8 * n)),
-                                                                                        replace=False)))
-                  for d in range(args.draws)])
+                 [(str(d), draw_rows(n, d, 0.8)) for d in range(args.draws)])
         for draw, idx in draws:
             extra = {} if vectors is None else {"embeddings": vectors[idx]}
             result = pp.analyze([texts[i] for i in idx], seed=0, progress=False, **settings, **extra)
