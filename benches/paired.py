@@ -24,10 +24,23 @@ holding the build to compare) plus `painpoints.analyze` parameters:
     python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --embeddings
     # fit on random halves, score the other halves with predict()
     python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --holdout --share 0.5
+    # a reference pipeline of quality.py as A, on the same draws
+    python benches/paired.py --a-ref tfidf-kmeans
+    python benches/paired.py --a-ref minilm-kmeans --embeddings
+    python benches/paired.py --a-ref bertopic --embeddings --a ../bertopic-venv/bin/python
 
 Each variant runs in a child process of its own interpreter (`--child`),
 which needs only painpoints; the parent draws the subsets (numpy seeds 777 +
 d) and scores the labels (scikit-learn), so both variants see the same rows.
+
+With --a-ref, variant A is one of quality.py's reference pipelines instead:
+`tfidf-kmeans` or `minilm-kmeans`, given each draw's true number of
+categories, or `bertopic`, which finds its own (the last two with
+--embeddings; BERTopic's outliers count as one cluster, as in quality.py,
+and A's interpreter needs `bertopic`). Its
+"top three" are its three largest clusters. One whole file is one draw: a
+comparison with a reference on the draws says whether a gap is the file's
+jitter or the method's.
 """
 from __future__ import annotations
 
@@ -68,10 +81,14 @@ def parse_settings(items: list[str]) -> dict:
 
 
 def child(job_path: str, out_path: str) -> None:
-    """Fit every draw of the job with this interpreter's painpoints."""
+    """Fit every draw of the job with this interpreter's painpoints (or the
+    job's reference pipeline)."""
+    job = json.loads(Path(job_path).read_text())
+    if job.get("reference"):
+        reference_child(job, out_path)
+        return
     import painpoints
 
-    job = json.loads(Path(job_path).read_text())
     out, tops = {}, {}
     for name, draws in job["draws"].items():
         texts, _ = load_dataset(Path(job["data"]) / name.partition(":")[0])
@@ -101,6 +118,35 @@ def child(job_path: str, out_path: str) -> None:
     Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out, "top": tops}))
 
 
+REFERENCES = ("tfidf-kmeans", "minilm-kmeans", "bertopic")
+
+
+def reference_child(job: dict, out_path: str) -> None:
+    """Fit every draw of the job with one of quality.py's reference
+    pipelines (k-means given the draw's true number of categories)."""
+    import numpy as np
+    from quality import run_bertopic, run_embedding_kmeans, run_tfidf_kmeans, top_clusters
+
+    out, tops = {}, {}
+    for name, draws in job["draws"].items():
+        file, _, column = name.partition(":")
+        texts, labels = load_dataset(Path(job["data"]) / file, column or "label")
+        vectors = job.get("embeddings", {}).get(name)
+        vectors = None if vectors is None else np.load(vectors)
+        out[name], tops[name] = [], []
+        for rows in draws:
+            k = len({labels[i] for i in rows})
+            if job["reference"] == "tfidf-kmeans":
+                y = run_tfidf_kmeans([texts[i] for i in rows], k)[0]
+            elif job["reference"] == "minilm-kmeans":
+                y = run_embedding_kmeans(vectors[rows], k)[0]
+            else:
+                y = run_bertopic([texts[i] for i in rows], vectors[rows])[0]
+            out[name].append([int(x) for x in y])
+            tops[name].append([c for c, _ in top_clusters(np.asarray(y))])
+    Path(out_path).write_text(json.dumps({"version": job["reference"], "labels": out, "top": tops}))
+
+
 def held_out(n: int, rows: list) -> list:
     """The rows of 0..n that are not in `rows` (sorted)."""
     taken = set(rows)
@@ -108,11 +154,11 @@ def held_out(n: int, rows: list) -> list:
 
 
 def run_variant(python: str, data: str, draws: dict, settings: dict, embeddings: dict, tmp: Path, tag: str,
-                holdout: bool = False) -> dict:
+                holdout: bool = False, reference: str | None = None) -> dict:
     job = tmp / f"job_{tag}.json"
     out = tmp / f"labels_{tag}.json"
     job.write_text(json.dumps({"data": data, "draws": draws, "settings": settings, "embeddings": embeddings,
-                               "holdout": holdout}))
+                               "holdout": holdout, "reference": reference}))
     done = subprocess.run([python, __file__, "--child", str(job), str(out)])
     if done.returncode != 0:
         raise SystemExit(f"variant {tag} ({python}) failed with exit code {done.returncode}")
@@ -183,6 +229,9 @@ def main() -> None:
     ap.add_argument("--holdout", action="store_true",
                     help="fit a ProblemModel on each draw and score the rows it left out with predict() "
                          "(use with --share 0.5 for halves); no between-draws row")
+    ap.add_argument("--a-ref", choices=REFERENCES,
+                    help="variant A is this reference pipeline of quality.py (the k-means ones given the true k; "
+                         "minilm-kmeans and bertopic need --embeddings)")
     ap.add_argument("--child", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -191,7 +240,11 @@ def main() -> None:
     if not 0.0 < args.share <= 1.0 or args.draws < 1:
         raise SystemExit("--share must be in (0, 1] and --draws at least 1")
     a_set, b_set = parse_settings(args.a_set), parse_settings(args.b_set)
-    if args.a == args.b and a_set == b_set:
+    if args.a_ref and (a_set or args.holdout):
+        raise SystemExit("--a-ref takes neither --a-set nor --holdout: a reference is fitted as quality.py fits it")
+    if args.a_ref in ("minilm-kmeans", "bertopic") and not args.embeddings:
+        raise SystemExit(f"--a-ref {args.a_ref} needs --embeddings")
+    if args.a == args.b and a_set == b_set and not args.a_ref:
         raise SystemExit("A and B are the same variant: give --a/--b interpreters or --a-set/--b-set parameters")
 
     import numpy as np
@@ -219,10 +272,13 @@ def main() -> None:
                 path = Path(tmp) / f"minilm_{Path(file).stem}.npy"
                 np.save(path, vectors)
                 embeddings[name] = str(path)
-        a, a_top = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout)
+        a, a_top = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout,
+                               args.a_ref)
         b, b_top = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b", args.holdout)
 
-    print(f"A: {args.a} {a_set or ''}\nB: {args.b} {b_set or ''}")
+    given = "its own count" if args.a_ref == "bertopic" else "true k"
+    a_name = f"reference {args.a_ref} ({given}), with {args.a}" if args.a_ref else f"{args.a} {a_set or ''}"
+    print(f"A: {a_name}\nB: {args.b} {b_set or ''}")
     print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)"
           + (", all-MiniLM-L6-v2 embeddings given" if args.embeddings else "")
           + (", each fitted and the rows left out scored with predict()" if args.holdout else "") + "\n")
@@ -255,7 +311,8 @@ def main() -> None:
           " of the 3 largest categories, how many one of the 3 problems painpoints ranks first (top(3))"
           " matches with F1 >= 0.5, out of 3."
           " ARI between draws: agreement of a variant's fits of two draws on the rows both hold, per pair of"
-          " draws; the pairs share draws, so its sign test is only a guide.)")
+          " draws; the pairs share draws, so its sign test is only a guide."
+          + (" A's top three are its three largest clusters." if args.a_ref else "") + ")")
 
 
 if __name__ == "__main__":
