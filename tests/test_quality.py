@@ -417,6 +417,27 @@ def test_losses_bench_undoes_one_kind_of_error_at_a_time():
     assert adjusted_rand_score(labels, moved) < 1.0 and adjusted_rand_score(labels, split) < 1.0
 
 
+def test_paired_bench_fits_a_reference_on_the_same_draws():
+    # benches/paired.py --a-ref: the reference (TF-IDF + KMeans, given the
+    # true k) as variant A, painpoints as B, on two half draws of the tweets,
+    # where words alone cannot see a brand's handles and painpoints can.
+    import subprocess
+
+    bench = Path(__file__).resolve().parents[1] / "benches" / "paired.py"
+    done = subprocess.run([sys.executable, str(bench), "--a-ref", "tfidf-kmeans", "--draws", "2", "--share", "0.5",
+                           "--datasets", "tweet_complaints"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "A: reference tfidf-kmeans (true k)" in done.stdout
+    means = {}  # metric -> (A mean, B mean), the two columns after the metric's name
+    for line in done.stdout.splitlines():
+        words = line.split()
+        for metric in ("NMI", "ARI"):
+            if metric in words[:2] and "between" not in words:
+                at = words.index(metric)
+                means[metric] = (float(words[at + 1]), float(words[at + 2]))
+    assert means["NMI"][1] > means["NMI"][0] + 0.2 and means["ARI"][1] > means["ARI"][0] + 0.1, done.stdout
+
+
 @pytest.mark.parametrize("word_vectors", [True, False])
 def test_labels_are_short_real_and_unique(labelled, keywords_only, word_vectors):
     """Every label is a short phrase of words its complaints write, with no
