@@ -26,7 +26,7 @@ holding the build to compare) plus `painpoints.analyze` parameters:
     python benches/paired.py --a ../old-venv/bin/python --b .venv/bin/python --holdout --share 0.5
     # a reference pipeline of quality.py as A, on the same draws
     python benches/paired.py --a-ref tfidf-kmeans
-    python benches/paired.py --a-ref minilm-kmeans --embeddings
+    python benches/paired.py --a-ref minilm-kmeans --embeddings [--b-without-embeddings]
     python benches/paired.py --a-ref bertopic --embeddings --a ../bertopic-venv/bin/python
 
 Each variant runs in a child process of its own interpreter (`--child`),
@@ -232,6 +232,9 @@ def main() -> None:
     ap.add_argument("--a-ref", choices=REFERENCES,
                     help="variant A is this reference pipeline of quality.py (the k-means ones given the true k; "
                          "minilm-kmeans and bertopic need --embeddings)")
+    ap.add_argument("--b-without-embeddings", action="store_true",
+                    help="with --embeddings, give the vectors to A only: B is painpoints' default fit "
+                         "(e.g. against --a-ref minilm-kmeans)")
     ap.add_argument("--child", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -242,6 +245,8 @@ def main() -> None:
     a_set, b_set = parse_settings(args.a_set), parse_settings(args.b_set)
     if args.a_ref and (a_set or args.holdout):
         raise SystemExit("--a-ref takes neither --a-set nor --holdout: a reference is fitted as quality.py fits it")
+    if args.b_without_embeddings and not args.embeddings:
+        raise SystemExit("--b-without-embeddings goes with --embeddings")
     if args.a_ref in ("minilm-kmeans", "bertopic") and not args.embeddings:
         raise SystemExit(f"--a-ref {args.a_ref} needs --embeddings")
     if args.a == args.b and a_set == b_set and not args.a_ref:
@@ -274,13 +279,15 @@ def main() -> None:
                 embeddings[name] = str(path)
         a, a_top = run_variant(args.a, args.data, draws, a_set, embeddings, Path(tmp), "a", args.holdout,
                                args.a_ref)
-        b, b_top = run_variant(args.b, args.data, draws, b_set, embeddings, Path(tmp), "b", args.holdout)
+        b, b_top = run_variant(args.b, args.data, draws, b_set, {} if args.b_without_embeddings else embeddings,
+                               Path(tmp), "b", args.holdout)
 
     given = "its own count" if args.a_ref == "bertopic" else "true k"
     a_name = f"reference {args.a_ref} ({given}), with {args.a}" if args.a_ref else f"{args.a} {a_set or ''}"
     print(f"A: {a_name}\nB: {args.b} {b_set or ''}")
     print(f"{args.draws} draws of {args.share:.0%} of each data set (numpy seeds 777 + d)"
-          + (", all-MiniLM-L6-v2 embeddings given" if args.embeddings else "")
+          + ((", all-MiniLM-L6-v2 embeddings given" + (" to A only" if args.b_without_embeddings else ""))
+             if args.embeddings else "")
           + (", each fitted and the rows left out scored with predict()" if args.holdout else "") + "\n")
     rows = []
     for name in names:
