@@ -36,11 +36,12 @@ d) and scores the labels (scikit-learn), so both variants see the same rows.
 With --a-ref, variant A is one of quality.py's reference pipelines instead:
 `tfidf-kmeans` or `minilm-kmeans`, given each draw's true number of
 categories, or `bertopic`, which finds its own (the last two with
---embeddings; BERTopic's outliers count as one cluster, as in quality.py,
-and A's interpreter needs `bertopic`). Its
+--embeddings; BERTopic's outliers count as one cluster, as in quality.py).
+A's interpreter then needs scikit-learn, and `bertopic` for that one; its
 "top three" are its three largest clusters. One whole file is one draw: a
 comparison with a reference on the draws says whether a gap is the file's
-jitter or the method's.
+jitter or the method's. --b-without-embeddings keeps the vectors from B,
+to set painpoints' default fit against an embedding reference.
 """
 from __future__ import annotations
 
