@@ -236,7 +236,7 @@ _MASK = re.compile(r"^_[a-z]+_$")
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def _occurs(word: str, text: str) -> bool:
+def occurs(word: str, text: str) -> bool:
     """`word` as a whole word of `text` (both lowercased); "@handle" and
     "u.s" count as words; in Chinese and Japanese, anywhere."""
     if UNSPACED.search(word):
@@ -266,7 +266,7 @@ def label_faults(label: str, member_texts: list[str]) -> list[str]:
             faults.append(f"mask {w!r}")
         elif w in NLTK_STOP_WORDS:
             faults.append(f"stop word {w!r}")
-        elif not any(_occurs(w, t) for t in lowered):
+        elif not any(occurs(w, t) for t in lowered):
             faults.append(f"{w!r} is in none of its complaints")
     if words and all(w == NEGATION_MARKER for w in words):
         faults.append("only a negation")

@@ -91,13 +91,7 @@ def child(job_path: str, out_path: str) -> None:
     import painpoints
 
     out, tops = {}, {}
-    for name, draws in job["draws"].items():
-        texts, _ = load_dataset(Path(job["data"]) / name.partition(":")[0])
-        vectors = job.get("embeddings", {}).get(name)
-        if vectors is not None:
-            import numpy as np
-
-            vectors = np.load(vectors)
+    for name, draws, texts, _, vectors in job_sets(job):
         out[name], tops[name] = [], []
         for rows in draws:
             extra = {} if vectors is None else {"embeddings": vectors[rows]}
@@ -119,6 +113,20 @@ def child(job_path: str, out_path: str) -> None:
     Path(out_path).write_text(json.dumps({"version": painpoints.__version__, "labels": out, "top": tops}))
 
 
+def job_sets(job: dict):
+    """Each data set of a child's job: its name, draws, texts, labels and
+    vectors (None without --embeddings)."""
+    for name, draws in job["draws"].items():
+        file, _, column = name.partition(":")
+        texts, labels = load_dataset(Path(job["data"]) / file, column or "label")
+        vectors = job.get("embeddings", {}).get(name)
+        if vectors is not None:
+            import numpy as np
+
+            vectors = np.load(vectors)
+        yield name, draws, texts, labels, vectors
+
+
 REFERENCES = ("tfidf-kmeans", "minilm-kmeans", "bertopic")
 
 
@@ -129,11 +137,7 @@ def reference_child(job: dict, out_path: str) -> None:
     from quality import run_bertopic, run_embedding_kmeans, run_tfidf_kmeans, top_clusters
 
     out, tops = {}, {}
-    for name, draws in job["draws"].items():
-        file, _, column = name.partition(":")
-        texts, labels = load_dataset(Path(job["data"]) / file, column or "label")
-        vectors = job.get("embeddings", {}).get(name)
-        vectors = None if vectors is None else np.load(vectors)
+    for name, draws, texts, labels, vectors in job_sets(job):
         out[name], tops[name] = [], []
         for rows in draws:
             k = len({labels[i] for i in rows})

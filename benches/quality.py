@@ -69,7 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DATASETS, DEFAULT_CACHE, DEFAULT_DATA, FRAGMENT_KEYWORDS, FRAGMENT_SHARED, MAX_LABEL_WORDS, NON_ANSWERS, UNSPACED,
     clip, duplicate_labels, dump_json, environment, fragments, import_painpoints, label_coverage, load_average,
-    load_dataset, median, name_match, problem_label_faults, table,
+    load_dataset, median, name_match, occurs, problem_label_faults, table,
 )
 
 
@@ -159,7 +159,7 @@ def examples_check(y, labels, shown):
         # which crude stems cannot match: each must occur in the text.
         if any(UNSPACED.search(k) for k in keywords):
             low = text.lower()
-            return any(all(part in low for part in k.split()) for k in keywords)
+            return any(all(occurs(part, low) for part in k.split()) for k in keywords)
         return bool(name_match(" ".join(keywords), text, []))
     named, named_first, agree, purity = [], [], [], []
     for p in shown:
