@@ -360,6 +360,24 @@ pub fn refine(
             let as_index: Vec<usize> = z.iter().map(|c| c.unwrap_or(usize::MAX)).collect();
             Centroids::means(view_columns, k, view, &as_index)
         });
+        // Each group's prior and normaliser depend on the complaint only
+        // through its word count, which few distinct values take: computed
+        // once per count (the same expressions, so the same bits).
+        let moves = |i: usize| z[i].is_some() && (sweep < long_sweeps || totals[i] <= SHORT);
+        let mut lengths: Vec<u32> = (0..counts.len()).filter(|&i| moves(i)).map(|i| totals[i].to_bits()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        let group_term = |c: usize, t: f64| {
+            if members[c] > 0.0 {
+                (members[c] + ALPHA).ln() - rising(mass[c] + vb, t)
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        let base: Vec<f64> = lengths
+            .par_iter()
+            .flat_map_iter(|&bits| (0..k).map(move |c| group_term(c, f32::from_bits(bits) as f64)))
+            .collect();
         let next: Vec<Option<usize>> = (0..counts.len())
             .into_par_iter()
             .map_init(
@@ -367,16 +385,13 @@ pub fn refine(
                 |(score, cos), i| {
                     let own = z[i]?;
                     let x = &counts[i];
-                    if sweep >= long_sweeps && totals[i] > SHORT {
+                    if !moves(i) {
                         return Some(own);
                     }
                     let t = totals[i] as f64;
-                    for c in 0..k {
-                        score[c] = if members[c] > 0.0 {
-                            (members[c] + ALPHA).ln() - rising(mass[c] + vb, t)
-                        } else {
-                            f64::NEG_INFINITY
-                        };
+                    match lengths.binary_search(&totals[i].to_bits()).ok().and_then(|j| base.get(j * k..(j + 1) * k)) {
+                        Some(terms) => score.copy_from_slice(terms),
+                        None => score.iter_mut().enumerate().for_each(|(c, s)| *s = group_term(c, t)),
                     }
                     for &(term, w) in x {
                         let at = term as usize * k;
