@@ -297,7 +297,7 @@ def test_matrix_html_entities() -> None:
     [
         ["12345", "42", "3.14", "1,000,000", "007"],
         ["https://example.com/x", "www.bank.com", "http://a.b/c?d=e"],
-        ["XXXX XX/XX/XXXX", "XXXX", "{$190.00}", "XX/XX/XXXX XXXX XXXX"],
+        ["XXXX XX/XX/XXXX", "XXXX", "{$190.00}", "XX/XX/XXXX XXXX XXXX", "@user", "@USER {URL}"],
         ["03/15/2024", "$1,250.00", "555-123-4567", "jo@example.com", "#48213"],
     ],
     ids=["numbers", "urls", "masks", "dates-amounts-phones-emails"],
@@ -307,6 +307,26 @@ def test_matrix_only_numbers_urls_masks(model: pp.ProblemModel, rows: List[str])
     assert list(result.labels) == [-1] * len(rows) * 5  # masks are never a topic
     assert result.problems == []
     assert list(model.predict(rows)) == [-1] * len(rows)
+
+
+def test_anonymised_accounts_and_links_are_not_a_topic() -> None:
+    # Public exports of posts put "@user" for every account and "{URL}" for
+    # every link. Shared by posts about anything, they must not gather the
+    # posts that carry them into one problem, nor name one.
+    parcel = ["my parcel never arrived", "parcel still not delivered", "where is my parcel",
+              "parcel lost in delivery", "courier never delivered the parcel"]
+    refund = ["refund not received yet", "still waiting for my refund", "refund was never paid",
+              "no refund after return", "they refused my refund"]
+    rows = [f"@user {t} {{URL}}" if i % 2 else t for i, t in enumerate(parcel * 8)]
+    rows += [f"@user {t}" if i % 2 == 0 else t for i, t in enumerate(refund * 8)]
+    result = pp.analyze(rows, **QUIET)
+    shown = [p.label for p in result.problems] + [k[0] for p in result.problems for k in p.keywords]
+    assert not [s for s in shown if "user" in s or "url" in s]
+    topic = np.array([0] * 40 + [1] * 40)
+    labels = np.asarray(result.labels)
+    assert len(result.problems) >= 2
+    for p in result.problems:
+        assert len(set(topic[labels == p.id])) == 1  # a problem holds one topic, "@user" or not
 
 
 # ---------------------------------------------------------------------------
