@@ -6,11 +6,11 @@
 //! that is not a topic masked: URLs, e-mail addresses, phone numbers, money amounts (including CFPB's `{$190.00}`),
 //! dates, order/account numbers and other numbers, and redaction marks such
 //! as `XXXX` or `XX/XX/XXXX`, or the `@user` and `{URL}` that anonymised
-//! exports of social-media posts put for every account and link (a
-//! placeholder shared by a third of a set's posts is not a topic, and
-//! the handles' character pieces would pull all of them together). Masks become placeholder words (`_url_`,
-//! `_money_`, ...) so that "order #48213" and "order #99120" agree, and later
-//! stages drop them from keywords and labels.
+//! exports of social-media posts put for every account and link (read as
+//! a handle, `@user` would make every post that mentions anyone alike).
+//! Masks become placeholder words (`_url_`, `_money_`, ...) so that
+//! "order #48213" and "order #99120" agree, and later stages drop them
+//! from keywords and labels.
 
 use regex::Regex;
 use std::borrow::Cow;
