@@ -99,7 +99,8 @@ fn mask_starts(b: &[u8], i: usize, c: u8) -> bool {
         b'X' => next(1) == b'X',
         b':' => next(1) == b'/' && next(2) == b'/',
         b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
-        b'{' => matches!(next(1), b'$' | b'{' | b'u' | b'U'),
+        // ("{$" needs no case here: its '$' is a trigger of its own.)
+        b'{' => matches!(next(1), b'{' | b'u' | b'U'),
         0xE2 => next(1) == 0x82 && next(2) == 0xAC,
         0xC2 => matches!(next(1), 0xA3 | 0xA5),
         _ => true,
@@ -107,7 +108,7 @@ fn mask_starts(b: &[u8], i: usize, c: u8) -> bool {
 }
 
 fn may_need_mask(text: &str) -> bool {
-    // Digits, '@', '$', "{$", "{{", "{u" (any case), "XX", "://", "www." (any case) and the UTF-8 of
+    // Digits, '@', '$', "{{", "{u" (any case), "XX", "://", "www." (any case) and the UTF-8 of
     // €, £, ¥ are the only ways a mask can start.
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
